@@ -1,0 +1,179 @@
+# tieringd - one non-recursive Makefile.
+#
+#   make            build build/tieringd and build/tieringctl (runs `make deps` first)
+#   make check      unit tests (ASan+UBSan) and the real-kernel VM suites
+#   make demo       the kernel alone vs. tieringd, in a two-node 6.12 guest
+#   make deps       install missing Debian 12 packages (idempotent, quiet)
+#   make vmlinux    regenerate bpf/vmlinux.h from the 6.12 guest kernel's BTF
+#   make install DESTDIR=D PREFIX=/usr   /  make uninstall
+#   V=1 verbose, SANITIZE=1 ASan+UBSan for the daemon too.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := all
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PKG_CONFIG ?= pkg-config
+CFLAGS   ?= -O2 -g
+LDFLAGS  ?=
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+# Debian 12 packages the build, the tests, the harness and the demo need.
+DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libnuma-dev \
+	libhwloc-dev libcgroup-dev libsystemd-dev libcmocka-dev libclang-rt-14-dev \
+	qemu-system-x86 busybox-static numactl debootstrap e2fsprogs xz-utils \
+	zstd cpio kmod gnuplot-nox
+
+PKGS        := libbpf libsystemd numa hwloc libcgroup
+PKG_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
+BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Ilib -I$(BUILD)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SANITIZE),1)
+BASE_CFLAGS += $(SAN_FLAGS)
+LDFLAGS     += $(SAN_FLAGS)
+endif
+
+# ---------------------------------------------------------------- sources
+LIB_SRCS     := $(wildcard lib/*.c)
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_SAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+DAEMON_SRCS  := $(filter-out daemon/tieringctl.c,$(wildcard daemon/*.c))
+DAEMON_OBJS  := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS     := $(BUILD)/daemon/tieringctl.o
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+PAYLOAD_SRCS := $(wildcard tests/vm/payload/*.c)
+PAYLOAD_BINS := $(PAYLOAD_SRCS:tests/vm/payload/%.c=$(BUILD)/vm/%)
+BENCH_SRCS   := $(wildcard bench/*.c)
+BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+BPF_SRC      := bpf/tieringd.bpf.c
+BPF_OBJ      := $(BUILD)/bpf/tieringd.bpf.o
+SKEL         := $(BUILD)/tieringd.skel.h
+
+.PHONY: all deps check unit vm demo bench install uninstall clean vmlinux fuzz
+all: $(BUILD)/tieringd $(BUILD)/tieringctl
+
+# Order-only: every entry point checks the packages first, without
+# making the outputs depend on a phony target's timestamp.
+$(LIB_OBJS) $(LIB_SAN_OBJS) $(DAEMON_OBJS) $(CTL_OBJS) $(BPF_OBJ) $(UNIT_BINS) $(PAYLOAD_BINS) $(BENCH_BINS): | deps
+
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: need root to install:$$missing" >&2; exit 1; fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get -q update >/dev/null && \
+		apt-get -q install -y --no-install-recommends $$missing >/dev/null || \
+		{ echo "deps: apt-get install failed" >&2; exit 1; }; \
+	fi
+
+# ---------------------------------------------------------------- BPF
+$(BPF_OBJ): $(BPF_SRC) $(wildcard bpf/*.h) lib/tier_abi.h
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+		-Ibpf -Ilib -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tieringd_bpf > $@
+
+# ---------------------------------------------------------------- C
+$(BUILD)/lib/%.o: lib/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/lib/%.o: lib/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/daemon/%.o: daemon/%.c $(SKEL)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libtiering.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tieringd: $(DAEMON_OBJS) $(BUILD)/libtiering.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/tieringctl: $(CTL_OBJS) $(BUILD)/libtiering.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+# Unit tests: one binary per tests/unit/test_<module>.c, always ASan+UBSan.
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_SAN_OBJS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) -MMD -MP -o $@ $< $(LIB_SAN_OBJS) $(CMOCKA_LIBS) -lm
+
+# Guest payloads for tests/vm (statically small, dynamically linked; the
+# harness copies their libraries into the guest).
+$(BUILD)/vm/%: tests/vm/payload/%.c $(BUILD)/libtiering.a
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -MMD -MP -o $@ $< $(BUILD)/libtiering.a -lnuma -lm
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libtiering.a
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -MMD -MP -o $@ $< $(BUILD)/libtiering.a -lnuma -lm
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- tests
+unit: $(UNIT_BINS)
+vm-payloads: $(PAYLOAD_BINS)
+bench: $(BENCH_BINS)
+
+check: all $(UNIT_BINS) $(PAYLOAD_BINS) $(BENCH_BINS)
+	$(Q)BUILD=$(BUILD) tests/check
+
+demo: all $(PAYLOAD_BINS)
+	$(Q)BUILD=$(BUILD) tests/vm/demo
+
+# ---------------------------------------------------------------- vmlinux.h
+vmlinux:
+	bpf/gen-vmlinux-h 6.12 > bpf/vmlinux.h.new && mv bpf/vmlinux.h.new bpf/vmlinux.h
+
+# ---------------------------------------------------------------- install
+install: all
+	install -Dm755 $(BUILD)/tieringd $(DESTDIR)$(SBINDIR)/tieringd
+	install -Dm755 $(BUILD)/tieringctl $(DESTDIR)$(BINDIR)/tieringctl
+	install -Dm644 conf/tieringd.conf $(DESTDIR)$(SYSCONFDIR)/tieringd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/tieringd $(DESTDIR)$(BINDIR)/tieringctl
+
+clean:
+	rm -rf $(BUILD)

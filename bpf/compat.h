@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * compat.h - kernel-version drift, in one place. Each shim names the kernel
+ * that made it necessary. Everything here uses CO-RE so one object runs on
+ * 6.1, 6.12 and newer.
+ */
+#ifndef TIERINGD_BPF_COMPAT_H
+#define TIERINGD_BPF_COMPAT_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+/*
+ * Node id from page->flags / folio->flags. The flags word is the first
+ * member of both structs on every supported kernel; since 6.18-ish it is a
+ * memdesc_flags_t wrapper of the same word, so read it raw rather than by
+ * field name. Where the node bits sit depends on the build: the daemon
+ * passes the shift and mask (Debian: SPARSEMEM_VMEMMAP, NODES_SHIFT=10, so
+ * the node is in the top 10 bits: shift 54, mask 0x3ff).
+ */
+const volatile __u32 nodes_pgshift = 54;
+const volatile __u32 nodes_mask = 0x3ff;
+
+static __always_inline int td_page_nid(const void *page_or_folio)
+{
+	unsigned long flags = 0;
+
+	if (bpf_probe_read_kernel(&flags, sizeof(flags), page_or_folio))
+		return -1;
+	return (int)((flags >> nodes_pgshift) & nodes_mask);
+}
+
+/*
+ * 6.1 passes a struct page that may be a THP tail page; memcg_data lives on
+ * the head. compound_head has bit 0 set on tail pages (all versions).
+ */
+static __always_inline const struct page *td_compound_head(const struct page *page)
+{
+	unsigned long head = BPF_CORE_READ(page, compound_head);
+
+	if (head & 1)
+		return (const struct page *)(head - 1);
+	return page;
+}
+
+/*
+ * memcg_data low bits are flags (6.1: OBJCGS|KMEM; 6.12: OBJEXTS|KMEM);
+ * MEMCG_DATA_KMEM means it points at an obj_cgroup, not a mem_cgroup: user
+ * pages never have it, and we give up rather than guess.
+ */
+#define TD_MEMCG_DATA_KMEM 0x2UL
+#define TD_MEMCG_DATA_FLAGS 0x7UL
+
+static __always_inline __u64 td_memcg_data_to_id(unsigned long memcg_data)
+{
+	struct mem_cgroup *memcg;
+
+	if (!memcg_data || (memcg_data & TD_MEMCG_DATA_KMEM))
+		return 0;
+	memcg = (struct mem_cgroup *)(memcg_data & ~TD_MEMCG_DATA_FLAGS);
+	return BPF_CORE_READ(memcg, css.cgroup, kn, id);
+}
+
+/* 6.12+: struct folio has memcg_data (an alias of page->memcg_data). */
+static __always_inline __u64 td_folio_memcg_id(const struct folio *folio)
+{
+	return td_memcg_data_to_id(BPF_CORE_READ(folio, memcg_data));
+}
+
+/* 6.1: struct page, possibly a tail. */
+static __always_inline __u64 td_page_memcg_id(const struct page *page)
+{
+	return td_memcg_data_to_id(BPF_CORE_READ(td_compound_head(page), memcg_data));
+}
+
+#endif /* TIERINGD_BPF_COMPAT_H */

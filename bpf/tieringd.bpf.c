@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * tieringd.bpf.c - access sources for tieringd.
+ *
+ * Design. Every program here turns one observed access into one fixed-size
+ * struct td_event (lib/tier_abi.h) in the ring buffer "td_events", after
+ * filtering in the kernel: the daemon's own accesses, pages already on a
+ * fast node, and cgroups the policy does not manage never leave the kernel.
+ * A failed reserve counts TD_STAT_DROPPED in the per-CPU "td_stats" array,
+ * so nothing is lost silently.
+ *
+ * Sources, of which the daemon loads only those the running kernel has
+ * (it probes BTF and switches the others off before load):
+ *
+ *   hint faults  - NUMA balancing's hint faults, one hook per kernel era:
+ *     fexit/numa_migrate_check   6.12+: folio, address, and the kernel's
+ *                                own decision (target node or NUMA_NO_NODE)
+ *     fexit/numa_migrate_prep    6.1: page, address, page node, target node
+ *     fentry/task_numa_fault +   anything else with NUMA balancing: the
+ *     tracepoint/page_fault_user fault address is remembered per thread by
+ *                                the tracepoint and paired with the node
+ *                                task_numa_fault reports for that fault
+ *   sampling     - perf_event program on every CPU: PMU memory sampling
+ *                  with data addresses, or the software page-fault event
+ *                  with PERF_SAMPLE_ADDR; the page's node is not known here.
+ *
+ * Known before load (rodata): the daemon's tgid, the page->flags node bits.
+ * Changed at run time (maps): the fast-node mask, managed cgroups.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "compat.h"
+#include "tier_abi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define NUMA_NO_NODE (-1)
+
+const volatile __u32 self_tgid = 0;
+const volatile bool filter_cgroups = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by the daemon before load */
+} td_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TD_STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} td_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct td_runtime);
+} td_runtime SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct td_cgroup_filter);
+} td_managed_cgroups SEC(".maps");
+
+/* tid -> last user fault address, for the task_numa_fault pairing. */
+struct td_last_fault {
+	__u64 addr;
+	__u64 ts_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct td_last_fault);
+} td_fault_addr SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&td_stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct td_runtime *runtime(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&td_runtime, &zero);
+}
+
+static __always_inline bool cgroup_managed(const struct td_runtime *rt, __u64 id)
+{
+	struct td_cgroup_filter *f;
+
+	if (!filter_cgroups)
+		return true;
+	f = bpf_map_lookup_elem(&td_managed_cgroups, &id);
+	if (!f)
+		return rt->default_managed;
+	return f->managed;
+}
+
+/*
+ * Filters, then reserve -> fill -> submit. page_nid < 0 means unknown: the
+ * fast-node filter cannot apply and the daemon resolves the node itself.
+ */
+static __always_inline int emit(__u8 source, __u64 addr, int page_nid,
+				int target_nid, __u64 memcg_id, __u16 flags)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct td_runtime *rt;
+	struct td_event *e;
+
+	stat_inc(TD_STAT_HOOK_HITS);
+	rt = runtime();
+	if (!rt || !rt->enabled || tgid == 0)
+		return 0;
+	if (tgid == self_tgid) {
+		stat_inc(TD_STAT_FILTERED_SELF);
+		return 0;
+	}
+	if (page_nid >= 0 && page_nid < TD_MAX_NODES &&
+	    (rt->fast_node_mask & (1ULL << page_nid))) {
+		stat_inc(TD_STAT_FILTERED_FAST);
+		return 0;
+	}
+	if (!memcg_id)
+		memcg_id = bpf_get_current_cgroup_id();
+	else
+		flags |= TD_EVF_PAGE_MEMCG;
+	if (!cgroup_managed(rt, memcg_id)) {
+		stat_inc(TD_STAT_FILTERED_CGROUP);
+		return 0;
+	}
+
+	e = bpf_ringbuf_reserve(&td_events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(TD_STAT_DROPPED);
+		return 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->addr = addr & TD_PAGE_MASK;
+	e->memcg_id = memcg_id;
+	e->tgid = tgid;
+	e->tid = (__u32)pid_tgid;
+	if (page_nid < 0)
+		flags |= TD_EVF_NID_UNKNOWN;
+	e->page_nid = page_nid;
+	e->target_nid = target_nid;
+	e->source = source;
+	e->version = TD_ABI_VERSION;
+	e->flags = flags;
+	e->cpu = bpf_get_smp_processor_id();
+	e->__pad0 = 0;
+	bpf_ringbuf_submit(e, 0);
+	stat_inc(TD_STAT_SUBMITTED);
+	return 0;
+}
+
+/* 6.12+: numa_migrate_check() returns the node the kernel will move to. */
+SEC("fexit/numa_migrate_check")
+int BPF_PROG(hint_migrate_check, struct folio *folio, struct vm_fault *vmf,
+	     unsigned long addr, int *flags, bool writable, int *last_cpupid, int ret)
+{
+	__u16 evf = ret != NUMA_NO_NODE ? TD_EVF_KERNEL_MIGRATES : 0;
+	int target = ret != NUMA_NO_NODE ? ret : (int)bpf_get_numa_node_id();
+
+	return emit(TD_SRC_HINT_FAULT, addr, td_page_nid(folio), target,
+		    td_folio_memcg_id(folio), evf);
+}
+
+/* 6.1: numa_migrate_prep() gets the page's node and returns the target. */
+SEC("fexit/numa_migrate_prep")
+int BPF_PROG(hint_migrate_prep, struct page *page, struct vm_area_struct *vma,
+	     unsigned long addr, int page_nid, int *flags, int ret)
+{
+	__u16 evf = ret != NUMA_NO_NODE ? TD_EVF_KERNEL_MIGRATES : 0;
+	int target = ret != NUMA_NO_NODE ? ret : (int)bpf_get_numa_node_id();
+
+	return emit(TD_SRC_HINT_FAULT, addr, page_nid, target,
+		    td_page_memcg_id(page), evf);
+}
+
+/*
+ * The tracepoint's record layout is ABI (events/exceptions/page_fault_user/
+ * format): 8 bytes of common fields, then address, ip, error_code. Its BTF
+ * struct is not in every kernel's BTF (gone from 6.18's), so no CO-RE here.
+ */
+struct td_page_fault_user {
+	__u64 common;
+	__u64 address;
+	__u64 ip;
+	__u64 error_code;
+};
+
+/* Fallback pair: remember each thread's last user fault address ... */
+SEC("tracepoint/exceptions/page_fault_user")
+int hint_fault_addr(struct td_page_fault_user *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct td_last_fault lf = {
+		.addr = ctx->address,
+		.ts_ns = bpf_ktime_get_ns(),
+	};
+
+	bpf_map_update_elem(&td_fault_addr, &tid, &lf, BPF_ANY);
+	return 0;
+}
+
+/* ... and pair it with the node task_numa_fault() reports for that fault. */
+SEC("fentry/task_numa_fault")
+int BPF_PROG(hint_task_numa_fault, int last_cpupid, int mem_node, int pages, int flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct td_last_fault *lf = bpf_map_lookup_elem(&td_fault_addr, &tid);
+
+	if (!lf)
+		return 0;
+	/* TNF_MIGRATED (0x01 on 6.1..7.x): the kernel already moved it */
+	return emit(TD_SRC_HINT_FAULT, lf->addr, mem_node,
+		    (int)bpf_get_numa_node_id(), 0,
+		    (flags & 0x01) ? TD_EVF_KERNEL_MIGRATES : 0);
+}
+
+/* Sampling: PMU memory samples or software page faults with an address. */
+SEC("perf_event")
+int sample_access(struct bpf_perf_event_data *ctx)
+{
+	__u64 addr = ctx->addr;
+
+	if (!addr)
+		return 0;
+	return emit(TD_SRC_SAMPLE, addr, -1, (int)bpf_get_numa_node_id(), 0, 0);
+}

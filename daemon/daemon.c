@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daemon.c - the loop. Start-up reads as phases: topology -> sources (open,
+ * configure, load, attach) -> loop. Signals arrive through a signalfd, so
+ * nothing runs in a signal handler.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "sources.h"
+#include "topology.h"
+
+enum { EP_RING = 1, EP_SIGNAL, EP_TIMER };
+
+struct td_daemon {
+	struct td_daemon_options opt;
+	struct td_sources *sources;
+	uint64_t fast_mask, slow_mask;
+	int epfd, sigfd, timerfd;
+	uint64_t start_ns;
+	uint64_t events_received;
+	uint64_t events_by_source[TD_SRC__MAX];
+	uint64_t events_on_slow;
+	uint64_t ticks;
+	bool stop;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void on_event(const struct td_event *e, void *userdata)
+{
+	struct td_daemon *d = userdata;
+
+	d->events_received++;
+	if (e->source < TD_SRC__MAX)
+		d->events_by_source[e->source]++;
+	if (e->page_nid >= 0 && e->page_nid < TD_MAX_NODES &&
+	    (d->slow_mask & (1ULL << e->page_nid)))
+		d->events_on_slow++;
+}
+
+static int epoll_add(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int setup_loop(struct td_daemon *d)
+{
+	struct itimerspec its = { 0 };
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return td_err(errno, "sigprocmask");
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0)
+		return td_err(errno, "creating loop fds");
+	its.it_value.tv_sec = its.it_interval.tv_sec = d->opt.tick_ms / 1000;
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = (d->opt.tick_ms % 1000) * 1000000L;
+	if (timerfd_settime(d->timerfd, 0, &its, NULL) < 0)
+		return td_err(errno, "timerfd_settime");
+	r = epoll_add(d->epfd, td_sources_fd(d->sources), EP_RING);
+	if (!r)
+		r = epoll_add(d->epfd, d->sigfd, EP_SIGNAL);
+	if (!r)
+		r = epoll_add(d->epfd, d->timerfd, EP_TIMER);
+	if (r)
+		return td_err(r, "epoll_ctl");
+	return 0;
+}
+
+static void report_sources(const struct td_daemon *d)
+{
+	char fast[64], slow[64];
+
+	td_info("topology: fast nodes %s, slow nodes %s",
+		td_nodemask_str(d->fast_mask, fast, sizeof(fast)),
+		td_nodemask_str(d->slow_mask, slow, sizeof(slow)));
+	for (int i = 0; i < TD_SOURCE__MAX; i++) {
+		const struct td_source_status *st = td_sources_status(d->sources, i);
+
+		td_info("source %s: %s, %s", st->name,
+			st->attached ? "attached" : "not attached", st->hook);
+	}
+}
+
+int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
+{
+	struct td_sources_params sp = { 0 };
+	struct td_daemon *d;
+	int r;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->opt = *o;
+	d->epfd = d->sigfd = d->timerfd = -1;
+
+	r = td_topology_detect(&d->fast_mask, &d->slow_mask);
+	if (r)
+		goto fail;
+
+	sp.hint_faults = o->hint_faults;
+	sp.sampling = o->sampling;
+	sp.sample_period = o->sample_period;
+	sp.ringbuf_bytes = o->ringbuf_bytes;
+	sp.fast_node_mask = d->fast_mask;
+	sp.self_tgid = getpid();
+	sp.on_event = on_event;
+	sp.userdata = d;
+	r = td_sources_new(&sp, &d->sources);
+	if (r == -ENOENT) {
+		report_sources(d);
+		r = td_err(ENOENT, "no access source could be attached");
+		goto fail;
+	}
+	if (r)
+		goto fail;
+	report_sources(d);
+
+	r = setup_loop(d);
+	if (r)
+		goto fail;
+	d->start_ns = now_ns();
+	*ret = d;
+	return 0;
+fail:
+	td_daemon_free(d);
+	return r;
+}
+
+static void handle_signal(struct td_daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			td_info("SIGHUP: nothing to reload yet, ignoring");
+			continue;
+		}
+		td_info("signal %s, stopping", strsignal(si.ssi_signo));
+		d->stop = true;
+	}
+}
+
+static void tick(struct td_daemon *d)
+{
+	uint64_t expirations, st[TD_STAT__MAX];
+
+	if (read(d->timerfd, &expirations, sizeof(expirations)) < 0)
+		return;
+	d->ticks++;
+	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(d->sources, st) == 0)
+		td_debug("tick %" PRIu64 ": received %" PRIu64 " submitted %" PRIu64
+			 " dropped %" PRIu64, d->ticks, d->events_received,
+			 st[TD_STAT_SUBMITTED], st[TD_STAT_DROPPED]);
+	if (d->opt.run_for_s &&
+	    now_ns() - d->start_ns >= (uint64_t)d->opt.run_for_s * 1000000000ULL)
+		d->stop = true;
+}
+
+int td_daemon_run(struct td_daemon *d)
+{
+	struct epoll_event evs[8];
+
+	while (!d->stop) {
+		int n = epoll_wait(d->epfd, evs, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return td_err(errno, "epoll_wait");
+		}
+		for (int i = 0; i < n; i++) {
+			switch (evs[i].data.u64) {
+			case EP_RING:
+				if (td_sources_consume(d->sources) < 0)
+					td_warn("ring buffer consume failed, ignoring");
+				break;
+			case EP_SIGNAL:
+				handle_signal(d);
+				break;
+			case EP_TIMER:
+				tick(d);
+				break;
+			}
+		}
+	}
+	/* what is already in the ring buffer is counted, not lost */
+	td_sources_consume(d->sources);
+	return 0;
+}
+
+void td_daemon_print_summary(const struct td_daemon *d)
+{
+	uint64_t st[TD_STAT__MAX] = { 0 };
+
+	td_sources_stats(d->sources, st);
+	for (int i = 0; i < TD_SOURCE__MAX; i++) {
+		const struct td_source_status *s = td_sources_status(d->sources, i);
+
+		printf("source %s enabled=%d attached=%d hook=%s\n", s->name,
+		       s->enabled, s->attached, s->hook);
+	}
+	printf("events_received %" PRIu64 "\n", d->events_received);
+	printf("events_hint_faults %" PRIu64 "\n", d->events_by_source[TD_SRC_HINT_FAULT]);
+	printf("events_samples %" PRIu64 "\n", d->events_by_source[TD_SRC_SAMPLE]);
+	printf("events_on_slow_nodes %" PRIu64 "\n", d->events_on_slow);
+	printf("events_submitted %" PRIu64 "\n", st[TD_STAT_SUBMITTED]);
+	printf("events_dropped %" PRIu64 "\n", st[TD_STAT_DROPPED]);
+	printf("events_bad %" PRIu64 "\n", td_sources_bad_events(d->sources));
+	printf("filtered_fast %" PRIu64 "\n", st[TD_STAT_FILTERED_FAST]);
+	printf("filtered_self %" PRIu64 "\n", st[TD_STAT_FILTERED_SELF]);
+	printf("hook_hits %" PRIu64 "\n", st[TD_STAT_HOOK_HITS]);
+	fflush(stdout);
+}
+
+void td_daemon_free(struct td_daemon *d)
+{
+	if (!d)
+		return;
+	td_sources_free(d->sources);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->timerfd >= 0)
+		close(d->timerfd);
+	free(d);
+}

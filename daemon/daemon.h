@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * daemon.h - the daemon: one thread, one epoll over the ring buffer, a
+ * signalfd and a timerfd.
+ */
+#ifndef TIERINGD_DAEMON_H
+#define TIERINGD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct td_daemon;
+
+struct td_daemon_options {
+	const char *config_path;
+	const char *socket_path;
+	bool dry_run;
+	bool hint_faults;
+	bool sampling;
+	uint64_t sample_period;
+	uint32_t ringbuf_bytes;
+	uint32_t tick_ms;
+	uint32_t run_for_s;	/* 0: until SIGTERM/SIGINT */
+};
+
+/* Opens topology and sources (BPF load + attach). 0 or negative errno. */
+int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret);
+
+/* Runs the loop until SIGTERM/SIGINT (or run_for_s). 0 or negative errno. */
+int td_daemon_run(struct td_daemon *d);
+
+/* Prints the end-of-run summary to stdout. */
+void td_daemon_print_summary(const struct td_daemon *d);
+
+void td_daemon_free(struct td_daemon *d);
+
+#endif

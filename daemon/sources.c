@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sources.c - BPF loading with hook fallbacks.
+ *
+ * Phases: open -> probe (BTF: which hooks does this kernel have?) ->
+ * configure (rodata, map sizes) -> load -> attach (first hook of each chain
+ * that attaches wins) -> ring buffer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "sources.h"
+#include "tieringd.skel.h"
+
+#define MAX_CPUS 1024
+
+struct td_sources {
+	struct tieringd_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *hint_links[2];
+	struct bpf_link *sample_links[MAX_CPUS];
+	int perf_fds[MAX_CPUS];
+	int n_perf;
+	int ncpus;
+	uint64_t bad_events;
+	td_event_fn on_event;
+	void *userdata;
+	struct td_source_status status[TD_SOURCE__MAX];
+};
+
+/* One link of the hint-fault chain: programs that together form the source. */
+struct hint_hook {
+	const char *label;
+	const char *btf_funcs[2];	/* all must exist in vmlinux BTF */
+	int nprogs;
+};
+
+static const struct hint_hook hint_chain[] = {
+	{ "fexit/numa_migrate_check", { "numa_migrate_check" }, 1 },
+	{ "fexit/numa_migrate_prep", { "numa_migrate_prep" }, 1 },
+	{ "fentry/task_numa_fault+tp/page_fault_user", { "task_numa_fault" }, 2 },
+};
+
+static struct bpf_program **hint_progs(struct tieringd_bpf *skel, size_t i)
+{
+	static struct bpf_program *progs[3][2];
+
+	progs[0][0] = skel->progs.hint_migrate_check;
+	progs[1][0] = skel->progs.hint_migrate_prep;
+	progs[2][0] = skel->progs.hint_task_numa_fault;
+	progs[2][1] = skel->progs.hint_fault_addr;
+	return progs[i];
+}
+
+static bool btf_has_func(const struct btf *btf, const char *name)
+{
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) >= 0;
+}
+
+static bool hook_available(const struct btf *btf, const struct hint_hook *h)
+{
+	for (size_t j = 0; j < 2 && h->btf_funcs[j]; j++)
+		if (!btf_has_func(btf, h->btf_funcs[j]))
+			return false;
+	return true;
+}
+
+#define N_HINT_HOOKS ((int)(sizeof(hint_chain) / sizeof(hint_chain[0])))
+
+/* Switches on the programs of hint hook `which` (-1: none) and no other. */
+static void select_hint_hook(struct td_sources *s, int which)
+{
+	for (int i = 0; i < N_HINT_HOOKS; i++) {
+		struct bpf_program **p = hint_progs(s->skel, i);
+
+		for (int j = 0; j < hint_chain[i].nprogs; j++)
+			bpf_program__set_autoload(p[j], i == which);
+	}
+}
+
+static void destroy_links(struct bpf_link **links, int n)
+{
+	for (int i = 0; i < n; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
+/* Attaches the programs of hint hook i. 0 or negative errno. */
+static int attach_hint(struct td_sources *s, int i)
+{
+	struct bpf_program **p = hint_progs(s->skel, i);
+	int j;
+
+	for (j = 0; j < hint_chain[i].nprogs; j++) {
+		s->hint_links[j] = bpf_program__attach(p[j]);
+		if (!s->hint_links[j]) {
+			int err = -errno;
+
+			destroy_links(s->hint_links, j);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int perf_open(struct perf_event_attr *attr, int cpu)
+{
+	return syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/*
+ * Sampling: the software page-fault event with the data address. (PMU
+ * memory sampling, PEBS/IBS, is chosen here when the PMU offers it; these
+ * machines have none, so the software event is what is exercised.)
+ */
+static void attach_sample(struct td_sources *s, uint64_t period)
+{
+	struct td_source_status *st = &s->status[TD_SOURCE_SAMPLE];
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_PAGE_FAULTS,
+		.sample_period = period ? period : 1,
+		.sample_type = PERF_SAMPLE_ADDR,
+	};
+	int err = 0;
+
+	for (int cpu = 0; cpu < s->ncpus && cpu < MAX_CPUS; cpu++) {
+		int fd = perf_open(&attr, cpu);
+
+		if (fd < 0) {
+			if (errno == ENODEV)	/* CPU offline */
+				continue;
+			err = -errno;
+			break;
+		}
+		s->perf_fds[s->n_perf] = fd;
+		s->sample_links[s->n_perf] = bpf_program__attach_perf_event(s->skel->progs.sample_access, fd);
+		s->n_perf++;
+		if (!s->sample_links[s->n_perf - 1]) {
+			err = -errno;
+			break;
+		}
+	}
+	if (err || s->n_perf == 0) {
+		snprintf(st->hook, sizeof(st->hook), "none (perf_event: %s)",
+			 strerror(err ? -err : ENODEV));
+		return;
+	}
+	st->attached = true;
+	snprintf(st->hook, sizeof(st->hook), "perf_event/sw-page-faults period=%llu cpus=%d",
+		 (unsigned long long)attr.sample_period, s->n_perf);
+}
+
+static int on_ring_event(void *ctx, void *data, size_t size)
+{
+	struct td_sources *s = ctx;
+	const struct td_event *e = data;
+
+	if (size < sizeof(*e) || e->version != TD_ABI_VERSION) {
+		s->bad_events++;
+		return 0;
+	}
+	if (s->on_event)
+		s->on_event(e, s->userdata);
+	return 0;
+}
+
+static int configure(struct td_sources *s, const struct td_sources_params *p, int hint)
+{
+	struct tieringd_bpf *skel = s->skel;
+	int r;
+
+	skel->rodata->self_tgid = p->self_tgid;
+	skel->rodata->filter_cgroups = false;
+	r = bpf_map__set_max_entries(skel->maps.td_events, p->ringbuf_bytes);
+	if (r)
+		return td_err(r, "ring buffer size %u", p->ringbuf_bytes);
+	select_hint_hook(s, hint);
+	bpf_program__set_autoload(skel->progs.sample_access, p->sampling);
+	return 0;
+}
+
+/*
+ * Opens, configures and loads the object with hint hook `hint` (-1: none)
+ * and attaches that hook. On failure the object is destroyed again and the
+ * reason is left in why.
+ */
+static int load_with_hint(struct td_sources *s, const struct td_sources_params *p,
+			  int hint, char *why, size_t whylen)
+{
+	int r;
+
+	s->skel = tieringd_bpf__open();
+	if (!s->skel)
+		return td_err(errno, "opening BPF object");
+	r = configure(s, p, hint);
+	if (r)
+		goto fail;
+	r = tieringd_bpf__load(s->skel);
+	if (r) {
+		r = -errno;
+		snprintf(why, whylen, "%s: load: %s", hint >= 0 ? hint_chain[hint].label : "object",
+			 strerror(-r));
+		goto fail;
+	}
+	if (hint >= 0) {
+		r = attach_hint(s, hint);
+		if (r) {
+			snprintf(why, whylen, "%s: attach: %s", hint_chain[hint].label, strerror(-r));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	tieringd_bpf__destroy(s->skel);
+	s->skel = NULL;
+	return r;
+}
+
+/*
+ * Walks the hint-fault chain: the first hook present in kernel BTF that
+ * loads and attaches wins. Some kernels load fexit programs but refuse to
+ * attach them (lockdown), others refuse the load: both fall through to the
+ * next hook, and finally to an object without hint programs.
+ */
+static int load_sources(struct td_sources *s, const struct td_sources_params *p)
+{
+	struct td_source_status *st = &s->status[TD_SOURCE_HINT];
+	char why[80] = "no hook in kernel BTF";
+	struct btf *btf = NULL;
+	int r;
+
+	if (p->hint_faults) {
+		btf = btf__load_vmlinux_btf();
+		if (!btf)
+			snprintf(why, sizeof(why), "no kernel BTF: %s", strerror(errno));
+	}
+	for (int i = 0; btf && i < N_HINT_HOOKS; i++) {
+		if (!hook_available(btf, &hint_chain[i]))
+			continue;
+		td_log_libbpf_quiet(true);
+		r = load_with_hint(s, p, i, why, sizeof(why));
+		td_log_libbpf_quiet(false);
+		if (r == -ENOMEM)
+			break;
+		if (!r) {
+			st->attached = true;
+			snprintf(st->hook, sizeof(st->hook), "%s", hint_chain[i].label);
+			btf__free(btf);
+			return 0;
+		}
+		td_warn("hint-fault hook %s, trying the next one", why);
+	}
+	btf__free(btf);
+	if (p->hint_faults)
+		snprintf(st->hook, sizeof(st->hook), "none (%s)", why);
+	r = load_with_hint(s, p, -1, why, sizeof(why));
+	if (r)
+		return td_err(r, "loading BPF programs (%s)", why);
+	return 0;
+}
+
+int td_sources_new(const struct td_sources_params *p, struct td_sources **ret)
+{
+	struct td_sources *s;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->on_event = p->on_event;
+	s->userdata = p->userdata;
+	s->ncpus = libbpf_num_possible_cpus();
+	s->status[TD_SOURCE_HINT] = (struct td_source_status){ .name = "hint-faults", .enabled = p->hint_faults };
+	s->status[TD_SOURCE_SAMPLE] = (struct td_source_status){ .name = "sampling", .enabled = p->sampling };
+	snprintf(s->status[TD_SOURCE_HINT].hook, sizeof(s->status[0].hook), "off");
+	snprintf(s->status[TD_SOURCE_SAMPLE].hook, sizeof(s->status[0].hook), "off");
+
+	r = load_sources(s, p);
+	if (r)
+		goto fail;
+	r = td_sources_set_runtime(s, true, p->fast_node_mask, true);
+	if (r)
+		goto fail;
+	if (p->sampling)
+		attach_sample(s, p->sample_period);
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.td_events), on_ring_event, s, NULL);
+	if (!s->rb) {
+		r = td_err(errno, "creating ring buffer");
+		goto fail;
+	}
+	*ret = s;
+	for (int i = 0; i < TD_SOURCE__MAX; i++)
+		if (s->status[i].attached)
+			return 0;
+	return -ENOENT;
+fail:
+	td_sources_free(s);
+	return r;
+}
+
+void td_sources_free(struct td_sources *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	destroy_links(s->hint_links, 2);
+	destroy_links(s->sample_links, s->n_perf);
+	for (int i = 0; i < s->n_perf; i++)
+		close(s->perf_fds[i]);
+	tieringd_bpf__destroy(s->skel);
+	free(s);
+}
+
+int td_sources_fd(const struct td_sources *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
+int td_sources_consume(struct td_sources *s)
+{
+	return ring_buffer__consume(s->rb);
+}
+
+uint64_t td_sources_bad_events(const struct td_sources *s)
+{
+	return s->bad_events;
+}
+
+int td_sources_stats(const struct td_sources *s, uint64_t ret[TD_STAT__MAX])
+{
+	uint64_t *vals;
+	int fd = bpf_map__fd(s->skel->maps.td_stats);
+
+	vals = calloc(s->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < TD_STAT__MAX; k++) {
+		ret[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < s->ncpus; c++)
+			ret[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+const struct td_source_status *td_sources_status(const struct td_sources *s, int idx)
+{
+	if (idx < 0 || idx >= TD_SOURCE__MAX)
+		return NULL;
+	return &s->status[idx];
+}
+
+int td_sources_set_runtime(struct td_sources *s, bool enabled, uint64_t fast_node_mask,
+			   bool default_managed)
+{
+	struct td_runtime rt = {
+		.fast_node_mask = fast_node_mask,
+		.enabled = enabled,
+		.default_managed = default_managed,
+	};
+	uint32_t zero = 0;
+	int r;
+
+	r = bpf_map__update_elem(s->skel->maps.td_runtime, &zero, sizeof(zero), &rt, sizeof(rt), BPF_ANY);
+	if (r)
+		return td_err(r, "updating td_runtime map");
+	return 0;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * sources.h - the BPF access sources: open, configure, load, attach, and
+ * read events and counters. Owns the skeleton, the ring buffer and the
+ * perf_event fds.
+ */
+#ifndef TIERINGD_SOURCES_H
+#define TIERINGD_SOURCES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tier_abi.h"
+
+struct td_sources;
+
+/* Called for every valid event from the ring buffer. */
+typedef void (*td_event_fn)(const struct td_event *e, void *userdata);
+
+struct td_sources_params {
+	bool hint_faults;		/* NUMA balancing hint-fault hooks */
+	bool sampling;			/* perf_event sampling on every CPU */
+	uint64_t sample_period;		/* events per sample */
+	uint32_t ringbuf_bytes;		/* power of two, >= page size */
+	uint64_t fast_node_mask;	/* bit N: node N is fast (filtered) */
+	pid_t self_tgid;		/* excluded in the kernel */
+	td_event_fn on_event;
+	void *userdata;
+};
+
+/* What one source ended up as, for status and logs. */
+struct td_source_status {
+	const char *name;	/* "hint-faults" or "sampling" */
+	bool enabled;		/* asked for by config */
+	bool attached;
+	char hook[96];		/* what is attached, or why nothing is */
+};
+
+enum { TD_SOURCE_HINT = 0, TD_SOURCE_SAMPLE, TD_SOURCE__MAX };
+
+/*
+ * Opens the BPF object, switches off programs the running kernel cannot
+ * load (BTF probe), loads, and attaches each enabled source by its fallback
+ * chain. Returns 0 when at least one enabled source is attached, -ENOENT when
+ * none could be (details in td_sources_status()), or another negative errno
+ * (load failure, -ENOMEM). *ret is set on 0 and on -ENOENT so the caller can
+ * report what happened; free it in both cases.
+ */
+int td_sources_new(const struct td_sources_params *p, struct td_sources **ret);
+void td_sources_free(struct td_sources *s);
+
+/* The ring buffer's epoll fd. */
+int td_sources_fd(const struct td_sources *s);
+
+/* Drains the ring buffer, calling on_event. Returns events consumed or a
+ * negative errno. */
+int td_sources_consume(struct td_sources *s);
+
+/* Events rejected by td_sources_consume (bad size or ABI version). */
+uint64_t td_sources_bad_events(const struct td_sources *s);
+
+/* Sums the per-CPU counters into ret[TD_STAT__MAX]. 0 or negative errno. */
+int td_sources_stats(const struct td_sources *s, uint64_t ret[TD_STAT__MAX]);
+
+/* Status of source idx (TD_SOURCE_*). */
+const struct td_source_status *td_sources_status(const struct td_sources *s, int idx);
+
+/* Enables/disables all programs and sets the fast-node mask at run time. */
+int td_sources_set_runtime(struct td_sources *s, bool enabled, uint64_t fast_node_mask,
+			   bool default_managed);
+
+#endif

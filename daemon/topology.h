@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * topology.h - which NUMA nodes are fast and which slow, from hwloc:
+ * nodes with CPUs are fast, CPU-less nodes are slow.
+ */
+#ifndef TIERINGD_TOPOLOGY_H
+#define TIERINGD_TOPOLOGY_H
+
+#include <stdint.h>
+
+/* Bit N of each mask is node N (nodes >= 64 are ignored with a warning).
+ * Returns 0, or a negative errno when hwloc cannot load the topology. */
+int td_topology_detect(uint64_t *ret_fast, uint64_t *ret_slow);
+
+/* Formats a node mask as "0,2-3" into buf. Returns buf. */
+char *td_nodemask_str(uint64_t mask, char *buf, size_t len);
+
+#endif

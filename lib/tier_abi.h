@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * tier_abi.h - the one contract between bpf/tieringd.bpf.c and userspace.
+ *
+ * Included by the BPF program (after vmlinux.h) and by lib/ and daemon/.
+ * Fixed-width fields only, explicit padding, sizes asserted at compile time.
+ * Bump TD_ABI_VERSION on any layout change; the daemon refuses events whose
+ * version differs from its own.
+ */
+#ifndef TIERINGD_TIER_ABI_H
+#define TIERINGD_TIER_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TD_ABI_VERSION 1
+
+#define TD_PAGE_SHIFT 12
+#define TD_PAGE_MASK (~((__u64)(1 << TD_PAGE_SHIFT) - 1))
+
+/* Highest NUMA node id the BPF filters understand (node masks are one u64). */
+#define TD_MAX_NODES 64
+
+/* Where an access event came from (td_event.source). */
+enum td_source {
+	TD_SRC_NONE = 0,
+	TD_SRC_HINT_FAULT = 1,	/* NUMA balancing hint fault */
+	TD_SRC_SAMPLE = 2,	/* perf_event sample (PMU or software page fault) */
+	TD_SRC__MAX,
+};
+
+/* td_event.flags */
+enum td_event_flags {
+	/* memcg_id is the page's own memcg (read from the folio), not the task's */
+	TD_EVF_PAGE_MEMCG = 1 << 0,
+	/* the kernel itself decided to migrate this page (target_nid valid) */
+	TD_EVF_KERNEL_MIGRATES = 1 << 1,
+	/* page_nid is unknown (the hook could not reach the page) */
+	TD_EVF_NID_UNKNOWN = 1 << 2,
+};
+
+/*
+ * One access, as submitted to the ring buffer. 48 bytes.
+ * ts_ns is bpf_ktime_get_ns(): CLOCK_MONOTONIC in userspace.
+ */
+struct td_event {
+	__u64 ts_ns;
+	__u64 addr;		/* page-aligned user virtual address */
+	__u64 memcg_id;		/* cgroup v2 directory inode number */
+	__u32 tgid;
+	__u32 tid;
+	__s16 page_nid;		/* node the page is on, -1 if unknown */
+	__s16 target_nid;	/* accessing CPU's node, or the kernel's target */
+	__u8 source;		/* enum td_source */
+	__u8 version;		/* TD_ABI_VERSION */
+	__u16 flags;		/* enum td_event_flags */
+	__u32 cpu;
+	__u32 __pad0;
+};
+
+/* Indexes of the per-CPU counter array "td_stats". */
+enum td_stat {
+	TD_STAT_SUBMITTED = 0,	/* events put into the ring buffer */
+	TD_STAT_DROPPED,	/* ring buffer reserve failed: event lost, counted */
+	TD_STAT_FILTERED_FAST,	/* page already on a fast node */
+	TD_STAT_FILTERED_CGROUP,/* cgroup not managed */
+	TD_STAT_FILTERED_SELF,	/* the daemon's own accesses */
+	TD_STAT_HOOK_HITS,	/* every invocation of any source program */
+	TD_STAT__MAX,
+};
+
+/* Value of the "td_managed_cgroups" hash map (key: __u64 cgroup id). */
+struct td_cgroup_filter {
+	__u8 managed;		/* 1: events pass, 0: filtered */
+	__u8 __pad[7];
+};
+
+/*
+ * Value of the one-entry array map "td_runtime": what the daemon may change
+ * while the programs run (fast nodes, the default for unknown cgroups).
+ */
+struct td_runtime {
+	__u64 fast_node_mask;	/* bit N set: node N is a fast node */
+	__u8 enabled;		/* 0: every source program returns at once */
+	__u8 default_managed;	/* cgroups missing from td_managed_cgroups */
+	__u8 __pad[6];
+};
+
+_Static_assert(sizeof(struct td_runtime) == 16, "td_runtime layout changed");
+_Static_assert(sizeof(struct td_event) == 48, "td_event layout changed: bump TD_ABI_VERSION");
+_Static_assert(sizeof(struct td_cgroup_filter) == 8, "td_cgroup_filter layout changed");
+
+#endif /* TIERINGD_TIER_ABI_H */
