@@ -142,7 +142,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_SAN_OBJS)
 $(BUILD)/vm/%: tests/vm/payload/%.c $(BUILD)/libtiering.a
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -MMD -MP -o $@ $< $(BUILD)/libtiering.a -lnuma -lm
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< $(BUILD)/libtiering.a -lnuma -lm
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtiering.a
 	$(call msg,CC,$@)

@@ -16,8 +16,11 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "config.h"
 #include "daemon.h"
+#include "hotness.h"
 #include "log.h"
+#include "promoter.h"
 #include "sources.h"
 #include "topology.h"
 
@@ -25,7 +28,12 @@ enum { EP_RING = 1, EP_SIGNAL, EP_TIMER };
 
 struct td_daemon {
 	struct td_daemon_options opt;
+	const struct td_daemon_config *cfg;
 	struct td_sources *sources;
+	struct td_hotness *hot;
+	struct td_promoter *promoter;
+	int saved_numa_balancing, saved_kernel_rate;
+	uint64_t record_errors;
 	uint64_t fast_mask, slow_mask;
 	int epfd, sigfd, timerfd;
 	uint64_t start_ns;
@@ -54,6 +62,71 @@ static void on_event(const struct td_event *e, void *userdata)
 	if (e->page_nid >= 0 && e->page_nid < TD_MAX_NODES &&
 	    (d->slow_mask & (1ULL << e->page_nid)))
 		d->events_on_slow++;
+	/* the kernel is moving this page itself: our entry would be stale */
+	struct td_hotness_access a = {
+		.addr = e->addr, .memcg_id = e->memcg_id, .tgid = e->tgid,
+		.node = (e->flags & TD_EVF_KERNEL_MIGRATES) ? e->target_nid :
+			(e->flags & TD_EVF_NID_UNKNOWN) ? TD_HOTNESS_NODE_UNKNOWN : e->page_nid,
+	};
+	if (td_hotness_record(d->hot, &a, e->ts_ns) < 0)
+		d->record_errors++;
+}
+
+/* Reads an integer sysctl; -errno on failure. */
+static int sysctl_read(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int v, r;
+
+	if (!f)
+		return -errno;
+	r = fscanf(f, "%d", &v) == 1 ? v : -EIO;
+	fclose(f);
+	return r;
+}
+
+static int sysctl_write(const char *path, int v)
+{
+	FILE *f = fopen(path, "we");
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%d\n", v) < 0)
+		r = -EIO;
+	if (fclose(f) && !r)
+		r = -errno;
+	return r;
+}
+
+#define SYSCTL_NB "/proc/sys/kernel/numa_balancing"
+#define SYSCTL_NB_RATE "/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps"
+
+/* tieringd owns the kernel's balancing mode while it runs; restored on exit. */
+static void kernel_knobs_set(struct td_daemon *d)
+{
+	d->saved_numa_balancing = d->saved_kernel_rate = -1;
+	if (d->cfg->numa_balancing != TD_KEEP) {
+		d->saved_numa_balancing = sysctl_read(SYSCTL_NB);
+		if (sysctl_write(SYSCTL_NB, d->cfg->numa_balancing) < 0)
+			td_warn("cannot set kernel.numa_balancing=%d, ignoring", d->cfg->numa_balancing);
+	}
+	if (d->cfg->kernel_promote_rate_limit_mbps != TD_KEEP) {
+		d->saved_kernel_rate = sysctl_read(SYSCTL_NB_RATE);
+		if (sysctl_write(SYSCTL_NB_RATE, (int)d->cfg->kernel_promote_rate_limit_mbps) < 0)
+			td_warn("cannot set kernel.numa_balancing_promote_rate_limit_MBps, ignoring");
+	}
+	td_info("kernel: numa_balancing=%d (was %d), promote_rate_limit_MBps=%d (was %d)",
+		sysctl_read(SYSCTL_NB), d->saved_numa_balancing,
+		sysctl_read(SYSCTL_NB_RATE), d->saved_kernel_rate);
+}
+
+static void kernel_knobs_restore(struct td_daemon *d)
+{
+	if (d->saved_numa_balancing >= 0)
+		sysctl_write(SYSCTL_NB, d->saved_numa_balancing);
+	if (d->saved_kernel_rate >= 0)
+		sysctl_write(SYSCTL_NB_RATE, d->saved_kernel_rate);
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag)
@@ -80,8 +153,8 @@ static int setup_loop(struct td_daemon *d)
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0)
 		return td_err(errno, "creating loop fds");
-	its.it_value.tv_sec = its.it_interval.tv_sec = d->opt.tick_ms / 1000;
-	its.it_value.tv_nsec = its.it_interval.tv_nsec = (d->opt.tick_ms % 1000) * 1000000L;
+	its.it_value.tv_sec = its.it_interval.tv_sec = d->cfg->tick_ms / 1000;
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = (d->cfg->tick_ms % 1000) * 1000000L;
 	if (timerfd_settime(d->timerfd, 0, &its, NULL) < 0)
 		return td_err(errno, "timerfd_settime");
 	r = epoll_add(d->epfd, td_sources_fd(d->sources), EP_RING);
@@ -119,16 +192,43 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	if (!d)
 		return -ENOMEM;
 	d->opt = *o;
+	d->cfg = &o->config->daemon;
 	d->epfd = d->sigfd = d->timerfd = -1;
 
 	r = td_topology_detect(&d->fast_mask, &d->slow_mask);
 	if (r)
 		goto fail;
+	if (!d->cfg->fast_nodes_auto)
+		d->fast_mask = d->cfg->fast_nodes;
+	if (!d->cfg->slow_nodes_auto)
+		d->slow_mask = d->cfg->slow_nodes;
+	d->slow_mask &= ~d->fast_mask;
 
-	sp.hint_faults = o->hint_faults;
-	sp.sampling = o->sampling;
-	sp.sample_period = o->sample_period;
-	sp.ringbuf_bytes = o->ringbuf_bytes;
+	struct td_hotness_params hp = {
+		.capacity = d->cfg->hotness_capacity,
+		.half_life_ns = d->cfg->hotness_half_life_ms * 1000000ULL,
+	};
+	r = td_hotness_new(&hp, &d->hot);
+	if (r) {
+		td_err(r, "hotness table");
+		goto fail;
+	}
+	struct td_promoter_config pc = {
+		.fast_mask = d->fast_mask, .slow_mask = d->slow_mask,
+		.batch_pages = d->cfg->batch_size,
+		.hot_threshold = d->cfg->hot_threshold * TD_HOTNESS_ONE,
+		.rate_limit_mbps = d->cfg->rate_limit_mbps,
+		.watermark_bytes = d->cfg->fast_watermark_bytes,
+		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL, .dry_run = o->dry_run,
+	};
+	r = td_promoter_new(&pc, td_move_ops_syscall(), d->hot, &d->promoter);
+	if (r)
+		goto fail;
+
+	sp.hint_faults = d->cfg->sources & TD_SOURCES_HINT;
+	sp.sampling = d->cfg->sources & TD_SOURCES_SAMPLE;
+	sp.sample_period = d->cfg->sample_period;
+	sp.ringbuf_bytes = d->cfg->ring_buffer_bytes;
 	sp.fast_node_mask = d->fast_mask;
 	sp.self_tgid = getpid();
 	sp.on_event = on_event;
@@ -146,6 +246,7 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	r = setup_loop(d);
 	if (r)
 		goto fail;
+	kernel_knobs_set(d);
 	d->start_ns = now_ns();
 	*ret = d;
 	return 0;
@@ -175,6 +276,9 @@ static void tick(struct td_daemon *d)
 	if (read(d->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	d->ticks++;
+	if (td_promoter_tick(d->promoter, now_ns(), d->cfg->tick_ms * 1000000ULL) == -ENOMEM)
+		td_warn("promotion tick out of memory, ignoring");
+	td_hotness_sweep(d->hot, now_ns(), 1 << 16);
 	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(d->sources, st) == 0)
 		td_debug("tick %" PRIu64 ": received %" PRIu64 " submitted %" PRIu64
 			 " dropped %" PRIu64, d->ticks, d->events_received,
@@ -237,6 +341,22 @@ void td_daemon_print_summary(const struct td_daemon *d)
 	printf("filtered_fast %" PRIu64 "\n", st[TD_STAT_FILTERED_FAST]);
 	printf("filtered_self %" PRIu64 "\n", st[TD_STAT_FILTERED_SELF]);
 	printf("hook_hits %" PRIu64 "\n", st[TD_STAT_HOOK_HITS]);
+	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
+	struct td_hotness_stats hs;
+
+	td_hotness_get_stats(d->hot, &hs);
+	printf("hot_entries %" PRIu64 "\n", hs.live);
+	printf("hotness_evictions %" PRIu64 "\n", hs.evictions);
+	printf("record_errors %" PRIu64 "\n", d->record_errors);
+	printf("pages_promoted %" PRIu64 "\n", c->pages_promoted);
+	printf("pages_failed %" PRIu64 "\n", c->pages_failed);
+	printf("pages_skipped %" PRIu64 "\n", c->pages_skipped);
+	printf("promote_batches %" PRIu64 "\n", c->batches);
+	printf("move_pages_calls %" PRIu64 "\n", c->calls);
+	printf("dry_run_pages %" PRIu64 "\n", c->dry_run_pages);
+	for (int i = 0; i < TD_ERR__MAX; i++)
+		if (c->errors[i])
+			printf("pages_failed_%s %" PRIu64 "\n", td_errno_slot_name(i), c->errors[i]);
 	fflush(stdout);
 }
 
@@ -244,7 +364,11 @@ void td_daemon_free(struct td_daemon *d)
 {
 	if (!d)
 		return;
+	if (d->start_ns)
+		kernel_knobs_restore(d);
 	td_sources_free(d->sources);
+	td_promoter_free(d->promoter);
+	td_hotness_free(d->hot);
 	if (d->epfd >= 0)
 		close(d->epfd);
 	if (d->sigfd >= 0)

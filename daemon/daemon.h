@@ -11,15 +11,14 @@
 
 struct td_daemon;
 
+#define TD_DEFAULT_SOCKET "/run/tieringd/tieringd.sock"
+
+struct td_config;
+
 struct td_daemon_options {
-	const char *config_path;
+	const struct td_config *config;	/* borrowed; outlives the daemon */
 	const char *socket_path;
 	bool dry_run;
-	bool hint_faults;
-	bool sampling;
-	uint64_t sample_period;
-	uint32_t ringbuf_bytes;
-	uint32_t tick_ms;
 	uint32_t run_for_s;	/* 0: until SIGTERM/SIGINT */
 };
 

@@ -1,18 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <hwloc.h>
+#include <numa.h>
 
 #include "log.h"
 #include "tier_abi.h"
 #include "topology.h"
 
+/*
+ * hwloc 2 attaches a CPU-less NUMA node to the object it is near, so its
+ * cpuset is that object's (on a one-package machine: every CPU) and cannot
+ * tell a CPU-less node from a local one. Whether a node has CPUs comes from
+ * libnuma (sysfs cpulist); hwloc adds the HMAT latency, which demotes a node
+ * with CPUs but more than twice the best latency to slow.
+ */
+static bool node_has_cpus(unsigned node)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+	bool has;
+
+	if (!cpus)
+		return false;
+	has = numa_node_to_cpus(node, cpus) == 0 && numa_bitmask_weight(cpus) > 0;
+	numa_free_cpumask(cpus);
+	return has;
+}
+
+static uint64_t node_latency(hwloc_topology_t topo, hwloc_obj_t node)
+{
+	struct hwloc_location loc = {
+		.type = HWLOC_LOCATION_TYPE_CPUSET,
+		/* hwloc_location wants a non-const cpuset it does not modify */
+		.location.cpuset = (hwloc_cpuset_t)hwloc_topology_get_topology_cpuset(topo),
+	};
+	hwloc_uint64_t v = 0;
+
+	if (hwloc_memattr_get_value(topo, HWLOC_MEMATTR_ID_LATENCY, node, &loc, 0, &v) < 0)
+		return 0;
+	return v;
+}
+
 int td_topology_detect(uint64_t *ret_fast, uint64_t *ret_slow)
 {
+	uint64_t fast = 0, slow = 0, lat[TD_MAX_NODES] = { 0 }, best = 0;
 	hwloc_topology_t topo;
-	uint64_t fast = 0, slow = 0;
 	int n;
 
+	if (numa_available() < 0)
+		return td_err(ENOSYS, "NUMA not available");
 	if (hwloc_topology_init(&topo) < 0)
 		return -ENOMEM;
 	if (hwloc_topology_load(topo) < 0) {
@@ -22,16 +59,28 @@ int td_topology_detect(uint64_t *ret_fast, uint64_t *ret_slow)
 	n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
 	for (int i = 0; i < n; i++) {
 		hwloc_obj_t node = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i);
+		unsigned id = node->os_index;
 
-		if (node->os_index >= TD_MAX_NODES) {
-			td_warn("node %u beyond %d, ignoring", node->os_index, TD_MAX_NODES);
+		if (id >= TD_MAX_NODES) {
+			td_warn("node %u beyond %d, ignoring", id, TD_MAX_NODES);
 			continue;
 		}
-		/* hwloc 2: a CPU-less node has an empty cpuset */
-		if (node->cpuset && !hwloc_bitmap_iszero(node->cpuset))
-			fast |= 1ULL << node->os_index;
-		else
-			slow |= 1ULL << node->os_index;
+		lat[id] = node_latency(topo, node);
+		if (node_has_cpus(id)) {
+			fast |= 1ULL << id;
+			if (lat[id] && (!best || lat[id] < best))
+				best = lat[id];
+		} else {
+			slow |= 1ULL << id;
+		}
+		td_debug("node %u: %s CPUs, HMAT latency %llu", id,
+			 node_has_cpus(id) ? "has" : "no", (unsigned long long)lat[id]);
+	}
+	for (int id = 0; best && id < TD_MAX_NODES; id++) {
+		if ((fast & (1ULL << id)) && lat[id] > 2 * best) {
+			fast &= ~(1ULL << id);
+			slow |= 1ULL << id;
+		}
 	}
 	hwloc_topology_destroy(topo);
 	*ret_fast = fast;

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <inttypes.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "promoter.h"
+
+struct td_promoter {
+	struct td_promoter_config c;
+	const struct td_move_ops *ops;
+	struct td_hotness *h;
+	struct td_hotness_info *infos;
+	struct td_candidate *cands;
+	uint64_t now_ns;
+	uint64_t rate_carry;	/* rate budget in bytes carried to the next tick */
+	struct td_promoter_counters cnt;
+};
+
+static long sys_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
+			   const int *nodes, int *status, int flags)
+{
+	long r = move_pages(pid, count, pages, nodes, status, flags);
+
+	return r < 0 ? -errno : r;
+}
+
+static const struct td_move_ops syscall_ops = { .move_pages = sys_move_pages };
+
+const struct td_move_ops *td_move_ops_syscall(void)
+{
+	return &syscall_ops;
+}
+
+int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops *ops,
+		    struct td_hotness *h, struct td_promoter **ret)
+{
+	struct td_promoter *p;
+
+	if (!c->batch_pages || !c->max_candidates)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->c = *c;
+	p->ops = ops;
+	p->h = h;
+	p->infos = calloc(c->max_candidates, sizeof(*p->infos));
+	p->cands = calloc(c->max_candidates, sizeof(*p->cands));
+	if (!p->infos || !p->cands) {
+		td_promoter_free(p);
+		return -ENOMEM;
+	}
+	*ret = p;
+	return 0;
+}
+
+void td_promoter_free(struct td_promoter *p)
+{
+	if (!p)
+		return;
+	free(p->infos);
+	free(p->cands);
+	free(p);
+}
+
+const struct td_promoter_counters *td_promoter_counters(const struct td_promoter *p)
+{
+	return &p->cnt;
+}
+
+/* Candidates: on a slow node, and not inside their retry backoff. */
+static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
+{
+	const struct td_promoter *p = userdata;
+	uint64_t backoff;
+
+	if (i->node < 0 || i->node >= 64 || !(p->c.slow_mask & (1ULL << i->node)))
+		return false;
+	if (i->move_retries) {
+		/* exponential: base << retries, capped at 2^10 bases */
+		backoff = p->c.retry_backoff_ns << (i->move_retries < 10 ? i->move_retries : 10);
+		if (p->now_ns < i->last_move_ns + backoff)
+			return false;
+	}
+	return true;
+}
+
+/* The fast node nearest to src (by SLIT distance) with room; -1 if none. */
+static int pick_target(const struct td_promoter *p, int src, const int64_t *room)
+{
+	int best = -1, bestd = 0;
+
+	for (int n = 0; n < 64; n++) {
+		int d;
+
+		if (!(p->c.fast_mask & (1ULL << n)) || room[n] <= 0)
+			continue;
+		d = numa_distance(src, n);
+		if (best < 0 || (d > 0 && d < bestd)) {
+			best = n;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+static void on_page(const struct td_candidate *c, enum td_move_outcome o, int status, void *ud)
+{
+	struct td_promoter *p = ud;
+
+	switch (o) {
+	case TD_MOVE_DONE:
+		td_hotness_note_move(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_PROMOTE, c->dst_nid, p->now_ns);
+		break;
+	case TD_MOVE_DROP:
+		td_hotness_remove(p->h, c->tgid, c->addr);
+		break;
+	case TD_MOVE_GONE:
+		td_hotness_forget_process(p->h, c->tgid);
+		break;
+	case TD_MOVE_SKIPPED:
+		break;
+	default:
+		/* the page may sit elsewhere now (status >= 0): remember where */
+		if (status >= 0)
+			td_hotness_set_node(p->h, c->tgid, c->addr, status);
+		td_hotness_note_move_failed(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_PROMOTE, p->now_ns);
+		break;
+	}
+}
+
+static void on_batch(const struct td_batch_result *b, void *ud)
+{
+	struct td_promoter *p = ud;
+
+	p->cnt.batches++;
+	td_log(LOG_INFO, "promote: pid %u memcg %" PRIu64 " node %d -> %d: %u promoted, %u failed",
+	       b->tgid, b->memcg_id, b->src_nid, b->dst_nid, b->moved, b->failed);
+}
+
+/* Pages the fast nodes can take above their watermarks, per node. */
+static uint64_t fast_room(const struct td_promoter *p, int64_t room[64])
+{
+	uint64_t total = 0;
+	long pagesz = numa_pagesize();
+
+	for (int n = 0; n < 64; n++) {
+		long long free_b = 0;
+
+		room[n] = 0;
+		if (!(p->c.fast_mask & (1ULL << n)))
+			continue;
+		if (numa_node_size64(n, &free_b) < 0)
+			continue;
+		if (free_b > (long long)p->c.watermark_bytes)
+			room[n] = (free_b - (long long)p->c.watermark_bytes) / pagesz;
+		total += room[n];
+	}
+	return total;
+}
+
+/* The rate limit as a page budget for this tick; unused budget does not
+ * accumulate beyond one second's worth. */
+static uint64_t rate_budget(struct td_promoter *p, uint64_t tick_ns)
+{
+	uint64_t per_s, bytes;
+
+	if (!p->c.rate_limit_mbps)
+		return UINT64_MAX;
+	per_s = p->c.rate_limit_mbps << 20;
+	bytes = p->rate_carry + per_s * tick_ns / 1000000000ULL;
+	if (bytes > per_s)
+		bytes = per_s;
+	p->rate_carry = bytes;
+	return bytes / 4096;
+}
+
+int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
+{
+	struct td_promote_params pp = {
+		.ops = p->ops, .batch_pages = p->c.batch_pages, .flags = MPOL_MF_MOVE,
+		.on_page = on_page, .on_batch = on_batch, .userdata = p,
+	};
+	struct td_promote_totals t;
+	int64_t room[64];
+	uint64_t budget, total_room;
+	size_t n = 0;
+	int r;
+
+	p->now_ns = now_ns;
+	budget = rate_budget(p, tick_ns);
+	r = td_hotness_hottest(p->h, now_ns, p->c.hot_threshold, candidate_filter, p,
+			       p->c.max_candidates, p->infos);
+	if (r <= 0)
+		return r;
+	total_room = fast_room(p, room);
+	if (total_room == 0) {
+		p->cnt.ticks_no_room++;
+		return 0;
+	}
+	for (int i = 0; i < r; i++) {
+		int dst = pick_target(p, p->infos[i].node, room);
+
+		if (dst < 0)
+			break;
+		room[dst]--;
+		p->cands[n++] = (struct td_candidate){
+			.memcg_id = p->infos[i].memcg_id, .addr = p->infos[i].addr,
+			.tgid = p->infos[i].tgid, .src_nid = p->infos[i].node, .dst_nid = dst,
+		};
+	}
+	if (p->c.dry_run) {
+		p->cnt.dry_run_pages += n;
+		td_debug("dry-run: would promote %zu pages", n);
+		return 0;
+	}
+	pp.budget_pages = budget;
+	r = td_promote(&pp, p->cands, n, &t);
+	if (r)
+		return r;
+	p->rate_carry -= t.tried * 4096 <= p->rate_carry ? t.tried * 4096 : p->rate_carry;
+	p->cnt.pages_promoted += t.moved;
+	p->cnt.pages_failed += t.failed;
+	p->cnt.pages_skipped += t.skipped;
+	p->cnt.calls += t.calls;
+	for (int i = 0; i < TD_ERR__MAX; i++)
+		p->cnt.errors[i] += t.errors[i];
+	return (int)t.moved;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * promoter.h - each tick: pick hot pages on slow nodes from the hotness
+ * table, bound them by the rate limit and the fast node's free memory above
+ * its watermark, and move them with move_pages(2) (lib/promote.c), feeding
+ * the outcome back into the hotness table.
+ */
+#ifndef TIERINGD_PROMOTER_H
+#define TIERINGD_PROMOTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hotness.h"
+#include "promote.h"
+
+struct td_promoter_config {
+	uint64_t fast_mask, slow_mask;
+	uint32_t batch_pages;		/* per move_pages call */
+	uint32_t hot_threshold;		/* TD_HOTNESS_ONE units */
+	uint64_t rate_limit_mbps;	/* 0: unlimited */
+	uint64_t watermark_bytes;	/* keep this much free on a fast node */
+	uint32_t max_candidates;	/* per tick */
+	uint64_t retry_backoff_ns;	/* base backoff after -ENOENT/-EBUSY */
+	bool dry_run;
+};
+
+struct td_promoter_counters {
+	uint64_t pages_promoted;
+	uint64_t pages_failed;
+	uint64_t pages_skipped;
+	uint64_t batches;
+	uint64_t calls;
+	uint64_t ticks_no_room;		/* ticks with candidates but no room */
+	uint64_t dry_run_pages;
+	uint64_t errors[TD_ERR__MAX];
+};
+
+struct td_promoter;
+
+/* ops: the move_pages(2) implementation (td_move_ops_syscall() in prod). */
+int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops *ops,
+		    struct td_hotness *h, struct td_promoter **ret);
+void td_promoter_free(struct td_promoter *p);
+
+/* One tick at now_ns over tick_ns of wall time. Returns pages promoted or a
+ * negative errno (-ENOMEM). */
+int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns);
+
+const struct td_promoter_counters *td_promoter_counters(const struct td_promoter *p);
+
+/* The real move_pages(2). */
+const struct td_move_ops *td_move_ops_syscall(void);
+
+#endif

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "promote.h"
+
+#define MAX_NODES 64
+
+static const struct {
+	int err;
+	const char *name;
+} slots[TD_ERR__MAX] = {
+	[TD_ERR_ENOENT] = { ENOENT, "ENOENT" },
+	[TD_ERR_EBUSY] = { EBUSY, "EBUSY" },
+	[TD_ERR_EFAULT] = { EFAULT, "EFAULT" },
+	[TD_ERR_EINVAL] = { EINVAL, "EINVAL" },
+	[TD_ERR_ENOMEM] = { ENOMEM, "ENOMEM" },
+	[TD_ERR_EACCES] = { EACCES, "EACCES" },
+	[TD_ERR_ESRCH] = { ESRCH, "ESRCH" },
+	[TD_ERR_EIO] = { EIO, "EIO" },
+	[TD_ERR_E2BIG] = { E2BIG, "E2BIG" },
+	[TD_ERR_EPERM] = { EPERM, "EPERM" },
+	[TD_ERR_WRONG_NODE] = { 0, "wrong_node" },
+	[TD_ERR_OTHER] = { -1, "other" },
+};
+
+int td_errno_slot(int err)
+{
+	for (int i = 0; i < TD_ERR_OTHER; i++)
+		if (slots[i].err == err)
+			return i;
+	return TD_ERR_OTHER;
+}
+
+const char *td_errno_slot_name(int slot)
+{
+	if (slot < 0 || slot >= TD_ERR__MAX)
+		return "invalid";
+	return slots[slot].name;
+}
+
+static int cmp_candidate(const void *a, const void *b)
+{
+	const struct td_candidate *x = a, *y = b;
+
+	if (x->memcg_id != y->memcg_id)
+		return x->memcg_id < y->memcg_id ? -1 : 1;
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->dst_nid != y->dst_nid)
+		return x->dst_nid < y->dst_nid ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+static enum td_move_outcome outcome_of(int status, int dst)
+{
+	if (status == dst)
+		return TD_MOVE_DONE;
+	switch (-status) {
+	case ENOENT:
+	case EBUSY:
+	case EAGAIN:
+		return TD_MOVE_RETRY;
+	case EFAULT:
+	case EINVAL:
+		return TD_MOVE_DROP;
+	case ESRCH:
+		return TD_MOVE_GONE;
+	case ENOMEM:
+		return TD_MOVE_FULL;
+	default:
+		return TD_MOVE_FAILED;
+	}
+}
+
+struct run_state {
+	const struct td_promote_params *p;
+	struct td_promote_totals *t;
+	uint64_t full_nodes;	/* bit N: node N reported -ENOMEM this run */
+	uint32_t gone_tgid;	/* process found gone (0: none) */
+	void **pages;
+	int *nodes;
+	int *status;
+};
+
+static void report_page(struct run_state *st, const struct td_candidate *c,
+			enum td_move_outcome o, int status)
+{
+	if (o == TD_MOVE_SKIPPED)
+		st->t->skipped++;
+	if (st->p->on_page)
+		st->p->on_page(c, o, status, st->p->userdata);
+}
+
+/* One move_pages call for cands[0..n): same memcg, tgid and target node. */
+static void move_batch(struct run_state *st, const struct td_candidate *c, size_t n)
+{
+	const struct td_promote_params *p = st->p;
+	struct td_batch_result b = {
+		.memcg_id = c[0].memcg_id, .tgid = c[0].tgid,
+		.src_nid = c[0].src_nid, .dst_nid = c[0].dst_nid, .pages = n,
+	};
+	long r;
+
+	for (size_t i = 0; i < n; i++) {
+		st->pages[i] = (void *)(uintptr_t)c[i].addr;
+		st->nodes[i] = c[i].dst_nid;
+		st->status[i] = -EINPROGRESS;
+	}
+	r = p->ops->move_pages(p->ops->ctx, c[0].tgid, n, st->pages, st->nodes, st->status, p->flags);
+	st->t->calls++;
+	st->t->tried += n;
+	if (r < 0) {
+		/* the whole call failed: every page shares the call's errno */
+		b.call_err = (int)r;
+		for (size_t i = 0; i < n; i++)
+			st->status[i] = (int)r;
+		if (r == -ESRCH)
+			st->gone_tgid = c[0].tgid;
+	}
+	for (size_t i = 0; i < n; i++) {
+		enum td_move_outcome o = outcome_of(st->status[i], c[i].dst_nid);
+		int slot;
+
+		if (o == TD_MOVE_DONE) {
+			b.moved++;
+		} else {
+			b.failed++;
+			/* a non-negative status that is not the target: wrong node */
+			slot = st->status[i] >= 0 ? TD_ERR_WRONG_NODE : td_errno_slot(-st->status[i]);
+			b.errors[slot]++;
+			st->t->errors[slot]++;
+			if (o == TD_MOVE_FULL && c[i].dst_nid >= 0 && c[i].dst_nid < MAX_NODES)
+				st->full_nodes |= 1ULL << c[i].dst_nid;
+		}
+		report_page(st, &c[i], o, st->status[i]);
+	}
+	st->t->moved += b.moved;
+	st->t->failed += b.failed;
+	if (p->on_batch)
+		p->on_batch(&b, p->userdata);
+}
+
+static bool node_full(const struct run_state *st, int nid)
+{
+	return nid >= 0 && nid < MAX_NODES && (st->full_nodes & (1ULL << nid));
+}
+
+int td_promote(const struct td_promote_params *p, struct td_candidate *cands, size_t n,
+	       struct td_promote_totals *ret)
+{
+	struct run_state st = { .p = p, .t = ret };
+	size_t i = 0;
+
+	if (!p || !p->ops || !p->ops->move_pages || p->batch_pages == 0 || !ret ||
+	    (n && !cands))
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	if (n == 0)
+		return 0;
+	st.pages = calloc(p->batch_pages, sizeof(*st.pages));
+	st.nodes = calloc(p->batch_pages, sizeof(*st.nodes));
+	st.status = calloc(p->batch_pages, sizeof(*st.status));
+	if (!st.pages || !st.nodes || !st.status) {
+		free(st.pages);
+		free(st.nodes);
+		free(st.status);
+		return -ENOMEM;
+	}
+	qsort(cands, n, sizeof(*cands), cmp_candidate);
+
+	while (i < n) {
+		const struct td_candidate *c = &cands[i];
+		size_t len = 1;
+
+		if (node_full(&st, c->dst_nid) || ret->tried >= p->budget_pages) {
+			report_page(&st, c, TD_MOVE_SKIPPED, 0);
+			i++;
+			continue;
+		}
+		if (st.gone_tgid && st.gone_tgid == c->tgid) {
+			report_page(&st, c, TD_MOVE_GONE, -ESRCH);
+			i++;
+			continue;
+		}
+		while (i + len < n && len < p->batch_pages &&
+		       ret->tried + len < p->budget_pages &&
+		       cands[i + len].memcg_id == c->memcg_id &&
+		       cands[i + len].tgid == c->tgid &&
+		       cands[i + len].dst_nid == c->dst_nid)
+			len++;
+		move_batch(&st, c, len);
+		i += len;
+	}
+	free(st.pages);
+	free(st.nodes);
+	free(st.status);
+	return 0;
+}

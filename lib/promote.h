@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * promote.h - the promoter's pure core: groups candidate pages per memcg,
+ * then per process and target node, moves them in batches through an
+ * injected move_pages(2) ops table, checks every per-page status and counts
+ * the outcome. The real syscall lives in daemon/; tests script a fake.
+ */
+#ifndef TIERINGD_PROMOTE_H
+#define TIERINGD_PROMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* One page to move. */
+struct td_candidate {
+	uint64_t memcg_id;
+	uint64_t addr;		/* page-aligned */
+	uint32_t tgid;
+	int16_t src_nid;	/* where the page is believed to be (-1 unknown) */
+	int16_t dst_nid;	/* where it should go */
+};
+
+/*
+ * move_pages(2) semantics: moves count pages of pid to nodes[i], fills
+ * status[i] with the node or a negative errno, returns 0, the number of
+ * pages not moved (> 0), or a negative errno for the whole call.
+ */
+struct td_move_ops {
+	long (*move_pages)(void *ctx, pid_t pid, unsigned long count, void **pages,
+			   const int *nodes, int *status, int flags);
+	void *ctx;
+};
+
+/* What became of one page (td_page_fn). */
+enum td_move_outcome {
+	TD_MOVE_DONE = 0,	/* on the target node now */
+	TD_MOVE_RETRY,		/* -ENOENT, -EBUSY, -EAGAIN: try later, with backoff */
+	TD_MOVE_DROP,		/* -EFAULT, -EINVAL: not a movable page, forget it */
+	TD_MOVE_GONE,		/* the process is gone (ESRCH): forget the process */
+	TD_MOVE_FULL,		/* -ENOMEM: target node full */
+	TD_MOVE_FAILED,		/* anything else (-EACCES, -EIO, -E2BIG, ...) */
+	TD_MOVE_SKIPPED,	/* not tried: budget spent or target found full */
+	TD_MOVE__MAX,
+};
+
+/* Per-errno failure counters, indexed by td_errno_slot(). */
+enum {
+	TD_ERR_ENOENT, TD_ERR_EBUSY, TD_ERR_EFAULT, TD_ERR_EINVAL, TD_ERR_ENOMEM,
+	TD_ERR_EACCES, TD_ERR_ESRCH, TD_ERR_EIO, TD_ERR_E2BIG, TD_ERR_EPERM,
+	TD_ERR_WRONG_NODE,	/* status said success but not the target node */
+	TD_ERR_OTHER,
+	TD_ERR__MAX,
+};
+
+/* Counter slot for a positive errno (or TD_ERR_WRONG_NODE for 0). */
+int td_errno_slot(int err);
+
+/* Name of a slot, e.g. "ENOENT"; "other" for TD_ERR_OTHER. */
+const char *td_errno_slot_name(int slot);
+
+/* The result of one move_pages call. */
+struct td_batch_result {
+	uint64_t memcg_id;
+	uint32_t tgid;
+	int src_nid;		/* the first page's believed node */
+	int dst_nid;
+	uint32_t pages;		/* pages in the call */
+	uint32_t moved;		/* on the target node afterwards */
+	uint32_t failed;	/* everything else */
+	int call_err;		/* negative errno of the whole call, or 0 */
+	uint32_t errors[TD_ERR__MAX];
+};
+
+/* Called once per page after its batch, and once per batch. */
+typedef void (*td_page_fn)(const struct td_candidate *c, enum td_move_outcome o,
+			   int status, void *userdata);
+typedef void (*td_batch_fn)(const struct td_batch_result *b, void *userdata);
+
+struct td_promote_params {
+	const struct td_move_ops *ops;
+	uint32_t batch_pages;	/* pages per move_pages call, >= 1 */
+	uint64_t budget_pages;	/* at most this many pages tried in all */
+	int flags;		/* move_pages flags (MPOL_MF_MOVE) */
+	td_page_fn on_page;	/* may be NULL */
+	td_batch_fn on_batch;	/* may be NULL */
+	void *userdata;
+};
+
+/* Totals of one td_promote() run. */
+struct td_promote_totals {
+	uint64_t tried;
+	uint64_t moved;
+	uint64_t failed;
+	uint64_t skipped;
+	uint64_t calls;
+	uint64_t errors[TD_ERR__MAX];
+};
+
+/*
+ * Sorts cands[0..n) by (memcg, tgid, dst node, addr) in place and moves them
+ * in batches of at most batch_pages, each batch one process and one target
+ * node. A page counts as moved only if its status is the target node. After
+ * a -ENOMEM page status the remaining pages for that node are skipped (the
+ * node is full: never fail page after page against it); after ESRCH the rest
+ * of that process is reported TD_MOVE_GONE without another call.
+ * Returns 0 and fills *ret, or -EINVAL for bad parameters.
+ */
+int td_promote(const struct td_promote_params *p, struct td_candidate *cands, size_t n,
+	       struct td_promote_totals *ret);
+
+#endif

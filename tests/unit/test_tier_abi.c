@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The BPF<->userspace contract: layout is ABI, checked field by field so a
+ * reordering that keeps the size still fails here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tier_abi.h"
+
+static void test_event_layout(void **state)
+{
+	assert_int_equal(sizeof(struct td_event), 48);
+	assert_int_equal(offsetof(struct td_event, ts_ns), 0);
+	assert_int_equal(offsetof(struct td_event, addr), 8);
+	assert_int_equal(offsetof(struct td_event, memcg_id), 16);
+	assert_int_equal(offsetof(struct td_event, tgid), 24);
+	assert_int_equal(offsetof(struct td_event, tid), 28);
+	assert_int_equal(offsetof(struct td_event, page_nid), 32);
+	assert_int_equal(offsetof(struct td_event, target_nid), 34);
+	assert_int_equal(offsetof(struct td_event, source), 36);
+	assert_int_equal(offsetof(struct td_event, version), 37);
+	assert_int_equal(offsetof(struct td_event, flags), 38);
+	assert_int_equal(offsetof(struct td_event, cpu), 40);
+	/* 8-byte multiple: ring buffer records stay aligned */
+	assert_int_equal(sizeof(struct td_event) % 8, 0);
+}
+
+static void test_maps_layout(void **state)
+{
+	assert_int_equal(sizeof(struct td_runtime), 16);
+	assert_int_equal(offsetof(struct td_runtime, enabled), 8);
+	assert_int_equal(offsetof(struct td_runtime, default_managed), 9);
+	assert_int_equal(sizeof(struct td_cgroup_filter), 8);
+}
+
+static void test_constants(void **state)
+{
+	assert_int_equal(TD_ABI_VERSION, 1);
+	assert_true(TD_STAT__MAX <= 16);
+	assert_true(TD_SRC__MAX <= 255);
+	assert_int_equal(0x7f1234567fffULL & TD_PAGE_MASK, 0x7f1234567000ULL);
+	/* node masks are one u64 */
+	assert_int_equal(TD_MAX_NODES, 64);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_event_layout),
+		cmocka_unit_test(test_maps_layout),
+		cmocka_unit_test(test_constants),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,74 @@
+#!/bin/sh
+# vm: mode=initramfs mem0=1024 mem1=2048 timeout=300 kernels=6.12
+#
+# tieringd promotes a scattered slow-node hot set; cold pages stay.
+# Regime: the fast node (1 GiB) is below the kernel's "free space enough"
+# mark (max(1 GiB, node/16) above the promo watermark), so the kernel's own
+# tiering promotion goes through its hot threshold and rate limit, and
+# tieringd sets that rate limit to 0: every promotion here is tieringd's,
+# which the test checks against /proc/vmstat's pgpromote_success.
+. /tvm/lib.sh
+
+t_require_bin tieringd hotset numastat
+
+dbg=/sys/kernel/debug/sched/numa_balancing
+echo 100 > $dbg/scan_delay_ms
+echo 100 > $dbg/scan_period_min_ms
+vm() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+promo0=$(vm pgpromote_success)
+nb0=$(cat /proc/sys/kernel/numa_balancing)
+
+td_log=$(t_result_file tieringd.log)
+cat > /tmp/td.conf <<CONF
+[Daemon]
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+FastWatermark=32M
+CONF
+tieringd --config /tmp/td.conf > "$td_log" 2>&1 &
+td=$!
+i=0
+while ! grep -q "source hint-faults:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+sed 's/^/  td| /' "$td_log"
+t_check "topology: node0 fast, node1 slow" grep -q "topology: fast nodes 0, slow nodes 1" "$td_log"
+t_check "tieringd attached its hint-fault source" grep -q "source hint-faults: attached" "$td_log"
+t_check "kernel.numa_balancing set to 2 by tieringd" t_eq 2 "$(cat /proc/sys/kernel/numa_balancing)"
+
+hs=$(t_result_file hotset.out)
+hotset --total 512 --hot 200 --node 1 --fast 0 --seconds 25 --linger 30 > "$hs" 2>&1 &
+hpid=$!
+i=0
+while ! grep -q "^FINAL" "$hs" && kill -0 $hpid 2>/dev/null && [ $i -lt 900 ]; do sleep 0.2; i=$((i + 1)); done
+sed 's/^/  hs| /' "$hs"
+t_check "hotset ran to the end" grep -q "^FINAL" "$hs"
+
+# first report at or after which >= 90 % of the hot set was on node0
+t90=$(awk '$1 == "T" && $4 >= 90 { print $2; exit }' "$hs")
+t_log "hot set >= 90 % on the fast node at t=${t90:-never} s"
+t_check "hot set >= 90 % on the fast node within 20 s" t_range "${t90:-999}" 0 20
+final_pct=$(awk '$1 == "FINAL" { print $4 }' "$hs")
+t_check "hot set >= 90 % on the fast node at the end" t_range "$final_pct" 90 100
+cold_moved=$(awk '$1 == "FINAL" { print $6 }' "$hs")
+cold_pages=$(awk '$1 == "FINAL" { print $10 }' "$hs")
+t_check "<= 10 % of cold pages moved ($cold_moved of $cold_pages)" \
+	t_range "$cold_moved" 0 "$((cold_pages / 10))"
+
+numastat -p "$hpid" > "$(t_result_file numastat.txt)" 2>&1
+sed 's/^/  ns| /' "$(t_result_file numastat.txt)"
+n0=$(awk '$1 == "Total" { print $2 }' "$(t_result_file numastat.txt)")
+n1=$(awk '$1 == "Total" { print $3 }' "$(t_result_file numastat.txt)")
+# 200 MiB hot set on node0 (plus a few MiB of text and arrays), the 312 MiB cold rest on node1
+t_check "numastat: the hot set's 200 MiB on node0 ($n0 MiB)" t_range "$n0" 180 260
+t_check "numastat: the cold 312 MiB still on node1 ($n1 MiB)" t_range "$n1" 280 330
+kill $hpid; wait $hpid 2>/dev/null
+
+kill -TERM $td
+wait $td
+t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
+sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
+promoted=$(awk '$1 == "pages_promoted" { print $2 }' "$td_log")
+promo=$(( $(vm pgpromote_success) - promo0 ))
+t_log "tieringd pages_promoted=$promoted, kernel pgpromote_success delta=$promo"
+t_check "tieringd promoted the hot set (>= 46080 pages)" t_range "${promoted:-0}" 46080 131072
+t_check "the kernel itself promoted < 5 % of that" t_range "$promo" 0 "$(( ${promoted:-0} / 20 ))"
+t_check "kernel.numa_balancing restored on exit" t_eq "$nb0" "$(cat /proc/sys/kernel/numa_balancing)"
