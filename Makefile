@@ -65,8 +65,8 @@ CTL_OBJS     := $(BUILD)/daemon/tieringctl.o
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PAYLOAD_SRCS := $(wildcard tests/vm/payload/*.c)
-PAYLOAD_BINS := $(PAYLOAD_SRCS:tests/vm/payload/%.c=$(BUILD)/vm/%)
-BENCH_SRCS   := $(wildcard bench/*.c)
+PAYLOAD_BINS := $(PAYLOAD_SRCS:tests/vm/payload/%.c=$(BUILD)/vm/%) $(BUILD)/vm/bench_move_pages
+BENCH_SRCS   := $(filter-out bench/bench_move_pages.c,$(wildcard bench/*.c))
 BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BPF_SRC      := bpf/tieringd.bpf.c
 BPF_OBJ      := $(BUILD)/bpf/tieringd.bpf.o
@@ -140,6 +140,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_SAN_OBJS)
 # Guest payloads for tests/vm (statically small, dynamically linked; the
 # harness copies their libraries into the guest).
 $(BUILD)/vm/%: tests/vm/payload/%.c $(BUILD)/libtiering.a
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< $(BUILD)/libtiering.a -lnuma -lm
+
+# bench_move_pages runs in the guest, beside the payloads.
+$(BUILD)/vm/bench_move_pages: bench/bench_move_pages.c $(BUILD)/libtiering.a
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< $(BUILD)/libtiering.a -lnuma -lm
