@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "demoter.h"
 #include "hotness.h"
 #include "log.h"
 #include "promoter.h"
@@ -32,8 +33,10 @@ struct td_daemon {
 	struct td_sources *sources;
 	struct td_hotness *hot;
 	struct td_promoter *promoter;
+	struct td_demoter *demoter;	/* NULL when Demotion=no */
 	int saved_numa_balancing, saved_kernel_rate;
 	uint64_t record_errors;
+	char limitation[256];	/* why this kernel cannot support tiering, or "" */
 	uint64_t fast_mask, slow_mask;
 	int epfd, sigfd, timerfd;
 	uint64_t start_ns;
@@ -70,6 +73,23 @@ static void on_event(const struct td_event *e, void *userdata)
 	};
 	if (td_hotness_record(d->hot, &a, e->ts_ns) < 0)
 		d->record_errors++;
+	if (d->demoter)
+		td_demoter_note_event(d->demoter, e->memcg_id, e->ts_ns);
+}
+
+static bool hook_recently_demoted(void *ctx, uint64_t memcg_id, uint64_t now)
+{
+	struct td_daemon *d = ctx;
+
+	return d->demoter && td_demoter_recently_demoted(d->demoter, memcg_id, now);
+}
+
+static void hook_promoted(void *ctx, uint64_t memcg_id, uint64_t now)
+{
+	struct td_daemon *d = ctx;
+
+	if (d->demoter)
+		td_demoter_note_promote(d->demoter, memcg_id, now);
 }
 
 /* Reads an integer sysctl; -errno on failure. */
@@ -167,6 +187,33 @@ static int setup_loop(struct td_daemon *d)
 	return 0;
 }
 
+/*
+ * In tiering mode the kernel's scanner skips top-tier nodes; a kernel that
+ * puts the slow nodes into the top tier too (6.1 ignores HMAT for tiers)
+ * scans nothing and yields no hint faults: say so, precisely.
+ */
+static void check_tiers(struct td_daemon *d)
+{
+	int tier[64], ntiers = td_topology_tiers("/sys", tier), fast_tier = -1;
+
+	for (int n = 0; n < 64; n++)
+		if ((d->fast_mask & (1ULL << n)) && tier[n] >= 0)
+			fast_tier = tier[n];
+	for (int n = 0; n < 64; n++) {
+		if (!(d->slow_mask & (1ULL << n)) || tier[n] < 0 || tier[n] != fast_tier)
+			continue;
+		if (d->cfg->numa_balancing == 2 && (d->cfg->sources & TD_SOURCES_HINT))
+			snprintf(d->limitation, sizeof(d->limitation),
+				 "the kernel puts slow node %d in the same memory tier as the fast nodes "
+				 "(memory_tier%d), so numa_balancing=2 scans no slow page and raises no hint faults",
+				 n, tier[n]);
+		break;
+	}
+	if (d->limitation[0])
+		td_warn("limitation: %s", d->limitation);
+	td_debug("memory tiers in sysfs: %d", ntiers);
+}
+
 static void report_sources(const struct td_daemon *d)
 {
 	char fast[64], slow[64];
@@ -220,10 +267,25 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 		.rate_limit_mbps = d->cfg->rate_limit_mbps,
 		.watermark_bytes = d->cfg->fast_watermark_bytes,
 		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL, .dry_run = o->dry_run,
+		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted, .hook_ctx = d,
 	};
 	r = td_promoter_new(&pc, td_move_ops_syscall(), d->hot, &d->promoter);
 	if (r)
 		goto fail;
+	if (d->cfg->demotion) {
+		struct td_demoter_config dc = {
+			.cgroup_root = "/sys/fs/cgroup", .proc_root = "/proc", .sys_root = "/sys",
+			.fast_mask = d->fast_mask, .rate_limit_mbps = d->cfg->demote_rate_limit_mbps,
+			.chunk_bytes = 64ULL << 20,
+			.pingpong_window_ns = d->cfg->pingpong_window_ms * 1000000ULL,
+			.dry_run = o->dry_run,
+		};
+		r = td_demoter_new(&dc, &d->demoter);
+		if (r == -ENOMEM)
+			goto fail;
+		if (r)
+			td_warn("demotion unavailable, promoting only");
+	}
 
 	sp.hint_faults = d->cfg->sources & TD_SOURCES_HINT;
 	sp.sampling = d->cfg->sources & TD_SOURCES_SAMPLE;
@@ -247,6 +309,7 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	if (r)
 		goto fail;
 	kernel_knobs_set(d);
+	check_tiers(d);
 	d->start_ns = now_ns();
 	*ret = d;
 	return 0;
@@ -278,6 +341,18 @@ static void tick(struct td_daemon *d)
 	d->ticks++;
 	if (td_promoter_tick(d->promoter, now_ns(), d->cfg->tick_ms * 1000000ULL) == -ENOMEM)
 		td_warn("promotion tick out of memory, ignoring");
+	if (d->demoter) {
+		uint64_t need = td_promoter_counters(d->promoter)->waiting * 4096;
+
+		int r = td_demoter_tick(d->demoter, now_ns(), d->cfg->tick_ms * 1000000ULL, need,
+					/* rescan= */ d->ticks % 10 == 0);
+
+		if (r == -ENOMEM)
+			td_warn("demotion tick out of memory, ignoring");
+		/* room was made: the waiting pages need not wait for the next tick */
+		if (r > 0 && td_promoter_tick(d->promoter, now_ns(), 0) == -ENOMEM)
+			td_warn("promotion tick out of memory, ignoring");
+	}
 	td_hotness_sweep(d->hot, now_ns(), 1 << 16);
 	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(d->sources, st) == 0)
 		td_debug("tick %" PRIu64 ": received %" PRIu64 " submitted %" PRIu64
@@ -331,6 +406,7 @@ void td_daemon_print_summary(const struct td_daemon *d)
 		printf("source %s enabled=%d attached=%d hook=%s\n", s->name,
 		       s->enabled, s->attached, s->hook);
 	}
+	printf("limitation %s\n", d->limitation[0] ? d->limitation : "none");
 	printf("events_received %" PRIu64 "\n", d->events_received);
 	printf("events_hint_faults %" PRIu64 "\n", d->events_by_source[TD_SRC_HINT_FAULT]);
 	printf("events_samples %" PRIu64 "\n", d->events_by_source[TD_SRC_SAMPLE]);
@@ -354,6 +430,15 @@ void td_daemon_print_summary(const struct td_daemon *d)
 	printf("promote_batches %" PRIu64 "\n", c->batches);
 	printf("move_pages_calls %" PRIu64 "\n", c->calls);
 	printf("dry_run_pages %" PRIu64 "\n", c->dry_run_pages);
+	printf("promote_ticks_no_room %" PRIu64 "\n", c->ticks_no_room);
+	if (d->demoter) {
+		const struct td_demoter_counters *dc = td_demoter_counters(d->demoter);
+
+		printf("pages_demoted %" PRIu64 "\n", dc->pages_demoted);
+		printf("demote_bytes_requested %" PRIu64 "\n", dc->bytes_requested);
+		printf("demote_calls %" PRIu64 "\n", dc->reclaim_calls);
+		printf("demote_no_victim_ticks %" PRIu64 "\n", dc->no_victim_ticks);
+	}
 	for (int i = 0; i < TD_ERR__MAX; i++)
 		if (c->errors[i])
 			printf("pages_failed_%s %" PRIu64 "\n", td_errno_slot_name(i), c->errors[i]);
@@ -368,6 +453,7 @@ void td_daemon_free(struct td_daemon *d)
 		kernel_knobs_restore(d);
 	td_sources_free(d->sources);
 	td_promoter_free(d->promoter);
+	td_demoter_free(d->demoter);
 	td_hotness_free(d->hot);
 	if (d->epfd >= 0)
 		close(d->epfd);

@@ -75,11 +75,16 @@ const struct td_promoter_counters *td_promoter_counters(const struct td_promoter
 /* Candidates: on a slow node, and not inside their retry backoff. */
 static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 {
-	const struct td_promoter *p = userdata;
+	struct td_promoter *p = userdata;
 	uint64_t backoff;
 
 	if (i->node < 0 || i->node >= 64 || !(p->c.slow_mask & (1ULL << i->node)))
 		return false;
+	if (p->c.recently_demoted && i->hotness < 2 * p->c.hot_threshold &&
+	    p->c.recently_demoted(p->c.hook_ctx, i->memcg_id, p->now_ns)) {
+		p->cnt.pingpong_held++;
+		return false;
+	}
 	if (i->move_retries) {
 		/* exponential: base << retries, capped at 2^10 bases */
 		backoff = p->c.retry_backoff_ns << (i->move_retries < 10 ? i->move_retries : 10);
@@ -138,6 +143,8 @@ static void on_batch(const struct td_batch_result *b, void *ud)
 	struct td_promoter *p = ud;
 
 	p->cnt.batches++;
+	if (b->moved && p->c.promoted)
+		p->c.promoted(p->c.hook_ctx, b->memcg_id, p->now_ns);
 	td_log(LOG_INFO, "promote: pid %u memcg %" PRIu64 " node %d -> %d: %u promoted, %u failed",
 	       b->tgid, b->memcg_id, b->src_nid, b->dst_nid, b->moved, b->failed);
 }
@@ -192,21 +199,24 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 	int r;
 
 	p->now_ns = now_ns;
+	p->cnt.waiting = 0;
+	p->cnt.pingpong_held = 0;
 	budget = rate_budget(p, tick_ns);
 	r = td_hotness_hottest(p->h, now_ns, p->c.hot_threshold, candidate_filter, p,
 			       p->c.max_candidates, p->infos);
 	if (r <= 0)
 		return r;
 	total_room = fast_room(p, room);
-	if (total_room == 0) {
+	if (total_room == 0)
 		p->cnt.ticks_no_room++;
-		return 0;
-	}
 	for (int i = 0; i < r; i++) {
 		int dst = pick_target(p, p->infos[i].node, room);
 
-		if (dst < 0)
+		if (dst < 0) {
+			/* hotter ones got the room; these wait for the demoter */
+			p->cnt.waiting = r - i;
 			break;
+		}
 		room[dst]--;
 		p->cands[n++] = (struct td_candidate){
 			.memcg_id = p->infos[i].memcg_id, .addr = p->infos[i].addr,

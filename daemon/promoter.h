@@ -23,6 +23,11 @@ struct td_promoter_config {
 	uint32_t max_candidates;	/* per tick */
 	uint64_t retry_backoff_ns;	/* base backoff after -ENOENT/-EBUSY */
 	bool dry_run;
+	/* ping-pong guard: pages of a cgroup demoted within the window need
+	 * twice the threshold ("clearly hot") to be promoted again */
+	bool (*recently_demoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
+	void (*promoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
+	void *hook_ctx;
 };
 
 struct td_promoter_counters {
@@ -32,6 +37,8 @@ struct td_promoter_counters {
 	uint64_t batches;
 	uint64_t calls;
 	uint64_t ticks_no_room;		/* ticks with candidates but no room */
+	uint64_t waiting;		/* candidates left without room, last tick */
+	uint64_t pingpong_held;		/* candidates held back by the guard, last tick */
 	uint64_t dry_run_pages;
 	uint64_t errors[TD_ERR__MAX];
 };

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <dirent.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdio.h>
 #include <hwloc.h>
 #include <numa.h>
@@ -106,4 +109,50 @@ char *td_nodemask_str(uint64_t mask, char *buf, size_t len)
 		i = j;
 	}
 	return buf;
+}
+
+int td_topology_tiers(const char *sys_root, int ret_tier[64])
+{
+	char dir[512];
+	struct dirent *de;
+	int ntiers = 0;
+	DIR *dp;
+
+	for (int i = 0; i < 64; i++)
+		ret_tier[i] = -1;
+	snprintf(dir, sizeof(dir), "%s/devices/virtual/memory_tiering", sys_root);
+	dp = opendir(dir);
+	if (!dp)
+		return 0;
+	while ((de = readdir(dp))) {
+		char path[800], list[256] = "";
+		uint64_t mask = 0;
+		int tier;
+		FILE *f;
+
+		if (sscanf(de->d_name, "memory_tier%d", &tier) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/nodelist", dir, de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(list, sizeof(list), f))
+			list[strcspn(list, "\n")] = '\0';
+		fclose(f);
+		/* "0-1,3": the same syntax as our node lists */
+		for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			int a, b;
+
+			if (sscanf(t, "%d-%d", &a, &b) != 2)
+				a = b = atoi(t);
+			for (int n = a; n <= b && n >= 0 && n < 64; n++)
+				mask |= 1ULL << n;
+		}
+		for (int n = 0; n < 64; n++)
+			if (mask & (1ULL << n))
+				ret_tier[n] = tier;
+		ntiers++;
+	}
+	closedir(dp);
+	return ntiers;
 }

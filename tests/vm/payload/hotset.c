@@ -71,14 +71,36 @@ static long count_on(void **pages, int *status, size_t n, int fast)
 	return on;
 }
 
+/* Per hot page: last seen node and placement changes, to count hot pages
+ * taken off the fast node (demoted) and pages that went back and forth. */
+static int *hot_last;
+static unsigned char *hot_moves;
+static unsigned long hot_demoted, max_moves;
+
+static void track_hot(int *status, size_t nhot, int fast)
+{
+	for (size_t i = 0; i < nhot; i++) {
+		if (status[i] < 0 || status[i] == hot_last[i])
+			continue;
+		if (hot_last[i] == fast)
+			hot_demoted++;
+		hot_last[i] = status[i];
+		if (hot_moves[i] < 255 && ++hot_moves[i] > max_moves)
+			max_moves = hot_moves[i];
+	}
+}
+
 static void report(const char *tag, double t, void **hot, size_t nhot, void **cold,
 		   size_t ncold, int *status, int fast, long cold_fast0)
 {
 	long hf = count_on(hot, status, nhot, fast);
-	long cf = count_on(cold, status, ncold, fast);
+	long cf;
 
-	printf("%s %.1f hot_fast_pct %.1f cold_moved %ld hot_pages %zu cold_pages %zu\n",
-	       tag, t, 100.0 * hf / nhot, cf - cold_fast0, nhot, ncold);
+	track_hot(status, nhot, fast);
+	cf = count_on(cold, status, ncold, fast);
+	printf("%s %.1f hot_fast_pct %.1f cold_moved %ld hot_pages %zu cold_pages %zu"
+	       " hot_demoted %lu max_moves %lu\n",
+	       tag, t, 100.0 * hf / nhot, cf - cold_fast0, nhot, ncold, hot_demoted, max_moves);
 	fflush(stdout);
 }
 
@@ -154,8 +176,12 @@ int main(int argc, char **argv)
 	hot = calloc(nhot ? nhot : 1, sizeof(*hot));
 	cold = calloc(npages - nhot + 1, sizeof(*cold));
 	status = calloc(npages, sizeof(*status));
-	if (!is_hot || !hot || !cold || !status)
+	hot_last = calloc(nhot ? nhot : 1, sizeof(*hot_last));
+	hot_moves = calloc(nhot ? nhot : 1, 1);
+	if (!is_hot || !hot || !cold || !status || !hot_last || !hot_moves)
 		return 1;
+	for (size_t i = 0; i < nhot; i++)
+		hot_last[i] = o.node;
 	s = o.seed | 1;
 	while (h < nhot) {
 		size_t p = rng(&s) % npages;

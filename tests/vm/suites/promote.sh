@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm: mode=initramfs mem0=1024 mem1=2048 timeout=300 kernels=6.12
+# vm: mode=initramfs mem0=1024 mem1=2048 timeout=300 kernels=6.12,6.1,sid
 #
 # tieringd promotes a scattered slow-node hot set; cold pages stay.
 # Regime: the fast node (1 GiB) is below the kernel's "free space enough"
@@ -33,6 +33,27 @@ sed 's/^/  td| /' "$td_log"
 t_check "topology: node0 fast, node1 slow" grep -q "topology: fast nodes 0, slow nodes 1" "$td_log"
 t_check "tieringd attached its hint-fault source" grep -q "source hint-faults: attached" "$td_log"
 t_check "kernel.numa_balancing set to 2 by tieringd" t_eq 2 "$(cat /proc/sys/kernel/numa_balancing)"
+
+# 6.1 parses HMAT but puts both nodes in one memory tier; its tiering mode
+# then scans no node at all. tieringd must say so, and the claim must hold.
+if [ "$(t_kernel)" = 6.1 ]; then
+	t_check "6.1: hint-fault hook is fexit/numa_migrate_prep" \
+		grep -q "source hint-faults: attached, fexit/numa_migrate_prep" "$td_log"
+	t_check "6.1: tieringd states the one-tier limitation" \
+		grep -q "limitation: the kernel puts slow node 1 in the same memory tier" "$td_log"
+	tiers=$(cat /sys/devices/virtual/memory_tiering/memory_tier*/nodelist | tr '\n' ' ')
+	t_log "6.1 memory tiers (nodelists): $tiers"
+	t_check "6.1: one memory tier holds both nodes" t_eq "0-1 " "$tiers"
+	hotset --total 128 --hot 64 --node 1 --fast 0 --seconds 10 > "$(t_result_file hotset.out)" 2>&1
+	kill -TERM $td
+	wait $td
+	t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
+	sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
+	t_check "6.1: no hint fault reached tieringd, as stated" \
+		grep -q "^events_hint_faults 0$" "$td_log"
+	t_check "6.1: the limitation is in the summary" grep -q "^limitation the kernel puts" "$td_log"
+	exit 0
+fi
 
 hs=$(t_result_file hotset.out)
 hotset --total 512 --hot 200 --node 1 --fast 0 --seconds 25 --linger 30 > "$hs" 2>&1 &

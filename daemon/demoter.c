@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * demoter.c - see demoter.h. Mechanism chosen against the alternatives:
+ * NUMA balancing mode 3 would also fault on fast pages, but its normal mode
+ * migrates pages by itself (the promotions would stop being ours); DAMON
+ * gives region-level access per process but needs a kdamond per target;
+ * memory.reclaim with demotion enabled acts per cgroup and lets the kernel's
+ * LRU pick pages that were not referenced recently, so hot pages (active
+ * list) are not taken. It cannot demote from the root cgroup, which has no
+ * memory.reclaim: processes there are never victims.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "demoter.h"
+#include "log.h"
+
+#define MAX_CGROUPS 4096
+#define DEMOTION_ENABLED "kernel/mm/numa/demotion_enabled"
+
+struct cg {
+	uint64_t id;		/* cgroup directory inode */
+	char path[256];		/* relative to the cgroup root, "/a/b" */
+	uint64_t events;
+	uint64_t last_event_ns;
+	uint64_t last_promote_ns;
+	uint64_t last_demote_ns;
+	uint64_t fast_anon;	/* bytes, from memory.numa_stat */
+	bool leaf;		/* no child cgroup with memory.reclaim; not the root */
+};
+
+struct td_demoter {
+	struct td_demoter_config c;
+	struct cg *cgs;		/* sorted by id */
+	size_t n;
+	int saved_demotion;	/* -1: not changed */
+	uint64_t rate_carry;
+	struct td_demoter_counters cnt;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct cg *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static struct cg *find(const struct td_demoter *d, uint64_t id)
+{
+	struct cg key = { .id = id };
+
+	return d->n ? bsearch(&key, d->cgs, d->n, sizeof(key), cmp_id) : NULL;
+}
+
+/* nftw has no user pointer: the walk is single-threaded, so a static. */
+static struct {
+	struct cg *out;
+	size_t n;
+	size_t root_len;
+} walk;
+
+static int walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	char f[PATH_MAX];
+
+	if (type != FTW_D || walk.n >= MAX_CGROUPS)
+		return 0;
+	snprintf(f, sizeof(f), "%s/memory.reclaim", path);
+	if (access(f, W_OK) < 0)
+		return 0;
+	walk.out[walk.n] = (struct cg){ .id = st->st_ino };
+	snprintf(walk.out[walk.n].path, sizeof(walk.out[0].path), "%s",
+		 path[walk.root_len] ? path + walk.root_len : "/");
+	walk.n++;
+	return 0;
+}
+
+/*
+ * Only leaves are victims: reclaim on a parent (or the root) reaches into
+ * every child, the hot ones included, and on a cgroup v2 host processes
+ * live in leaves anyway. The walk is pre-order, so a child follows its
+ * parent: a parent is any entry whose path prefixes the next one's.
+ */
+static void mark_leaves(struct cg *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(g[i].path);
+
+		g[i].leaf = true;
+		if (!strcmp(g[i].path, "/")) {
+			g[i].leaf = false;
+			continue;
+		}
+		for (size_t j = 0; j < n; j++)
+			if (j != i && !strncmp(g[j].path, g[i].path, len) && g[j].path[len] == '/') {
+				g[i].leaf = false;
+				break;
+			}
+	}
+}
+
+/* Re-reads the cgroup tree, keeping what we knew of cgroups that remain. */
+static int rescan(struct td_demoter *d)
+{
+	struct cg *fresh = calloc(MAX_CGROUPS, sizeof(*fresh));
+
+	if (!fresh)
+		return -ENOMEM;
+	walk.out = fresh;
+	walk.n = 0;
+	walk.root_len = strlen(d->c.cgroup_root);
+	if (nftw(d->c.cgroup_root, walk_one, 16, FTW_PHYS) < 0) {
+		free(fresh);
+		return td_err(errno, "walking %s", d->c.cgroup_root);
+	}
+	mark_leaves(fresh, walk.n);
+	qsort(fresh, walk.n, sizeof(*fresh), cmp_id);
+	for (size_t i = 0; i < walk.n; i++) {
+		struct cg *old = find(d, fresh[i].id);
+
+		if (old) {
+			fresh[i].events = old->events;
+			fresh[i].last_event_ns = old->last_event_ns;
+			fresh[i].last_promote_ns = old->last_promote_ns;
+			fresh[i].last_demote_ns = old->last_demote_ns;
+		}
+	}
+	free(d->cgs);
+	d->cgs = fresh;
+	d->n = walk.n;
+	d->cnt.cgroups = walk.n;
+	return 0;
+}
+
+/* Anonymous bytes of a cgroup on fast nodes: "anon N0=123 N1=456". */
+static uint64_t fast_anon(const struct td_demoter *d, const struct cg *g)
+{
+	char f[PATH_MAX], line[4096];
+	uint64_t sum = 0;
+	FILE *fp;
+
+	snprintf(f, sizeof(f), "%s%s/memory.numa_stat", d->c.cgroup_root,
+		 strcmp(g->path, "/") ? g->path : "");
+	fp = fopen(f, "re");
+	if (!fp)
+		return 0;
+	while (fgets(line, sizeof(line), fp)) {
+		char *save = NULL, *tok;
+
+		if (strncmp(line, "anon ", 5))
+			continue;
+		for (tok = strtok_r(line + 5, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			unsigned node;
+			unsigned long long bytes;
+
+			if (sscanf(tok, "N%u=%llu", &node, &bytes) == 2 && node < 64 &&
+			    (d->c.fast_mask & (1ULL << node)))
+				sum += bytes;
+		}
+		break;
+	}
+	fclose(fp);
+	return sum;
+}
+
+static uint64_t vmstat_demoted(const struct td_demoter *d)
+{
+	char f[PATH_MAX], line[256];
+	uint64_t sum = 0;
+	FILE *fp;
+
+	snprintf(f, sizeof(f), "%s/vmstat", d->c.proc_root);
+	fp = fopen(f, "re");
+	if (!fp)
+		return 0;
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned long long v;
+		char name[64];
+
+		if (!strncmp(line, "pgdemote_", 9) && sscanf(line, "%63s %llu", name, &v) == 2)
+			sum += v;
+	}
+	fclose(fp);
+	return sum;
+}
+
+/* Writes memory.reclaim: 0, -EAGAIN (less than asked), or negative errno. */
+static int reclaim(const struct td_demoter *d, const struct cg *g, uint64_t bytes)
+{
+	char f[PATH_MAX], buf[32];
+	int fd, n, r = 0;
+
+	snprintf(f, sizeof(f), "%s%s/memory.reclaim", d->c.cgroup_root, g->path);
+	fd = open(f, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%" PRIu64, bytes);
+	if (write(fd, buf, n) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static int sys_read_int(const struct td_demoter *d, const char *rel)
+{
+	char f[PATH_MAX], buf[16] = "";
+	FILE *fp;
+
+	snprintf(f, sizeof(f), "%s/%s", d->c.sys_root, rel);
+	fp = fopen(f, "re");
+	if (!fp)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), fp))
+		buf[0] = '\0';
+	fclose(fp);
+	return !strncmp(buf, "true", 4) ? 1 : !strncmp(buf, "false", 5) ? 0 : -EINVAL;
+}
+
+static int sys_write_bool(const struct td_demoter *d, const char *rel, bool v)
+{
+	char f[PATH_MAX];
+	FILE *fp;
+	int r = 0;
+
+	snprintf(f, sizeof(f), "%s/%s", d->c.sys_root, rel);
+	fp = fopen(f, "we");
+	if (!fp)
+		return -errno;
+	if (fputs(v ? "true" : "false", fp) < 0)
+		r = -EIO;
+	if (fclose(fp) && !r)
+		r = -errno;
+	return r;
+}
+
+int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
+{
+	struct td_demoter *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	d->c = *c;
+	d->saved_demotion = -1;
+	r = sys_read_int(d, DEMOTION_ENABLED);
+	if (r < 0) {
+		td_warn("cannot read %s/%s (%s): demotion unavailable, ignoring",
+			c->sys_root, DEMOTION_ENABLED, strerror(-r));
+	} else if (r == 0 && !c->dry_run) {
+		if (sys_write_bool(d, DEMOTION_ENABLED, true) < 0)
+			td_warn("cannot enable %s, ignoring", DEMOTION_ENABLED);
+		else
+			d->saved_demotion = 0;
+	}
+	r = rescan(d);
+	if (r) {
+		td_demoter_free(d);
+		return r;
+	}
+	td_info("demoter: %zu cgroups can be asked for room, demotion_enabled=%d",
+		d->n, sys_read_int(d, DEMOTION_ENABLED));
+	*ret = d;
+	return 0;
+}
+
+void td_demoter_free(struct td_demoter *d)
+{
+	if (!d)
+		return;
+	if (d->saved_demotion == 0)
+		sys_write_bool(d, DEMOTION_ENABLED, false);
+	free(d->cgs);
+	free(d);
+}
+
+void td_demoter_note_event(struct td_demoter *d, uint64_t memcg_id, uint64_t ts_ns)
+{
+	struct cg *g = find(d, memcg_id);
+
+	if (g) {
+		g->events++;
+		if (ts_ns > g->last_event_ns)
+			g->last_event_ns = ts_ns;
+	}
+}
+
+void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t now_ns)
+{
+	struct cg *g = find(d, memcg_id);
+
+	if (g)
+		g->last_promote_ns = now_ns;
+}
+
+bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, uint64_t now_ns)
+{
+	const struct cg *g = find(d, memcg_id);
+
+	return g && g->last_demote_ns && now_ns - g->last_demote_ns < d->c.pingpong_window_ns;
+}
+
+/* Coldest first: never an event, then oldest last event; more fast memory first. */
+static int cmp_victim(const void *a, const void *b)
+{
+	const struct cg *x = *(const struct cg *const *)a, *y = *(const struct cg *const *)b;
+
+	if (x->last_event_ns != y->last_event_ns)
+		return x->last_event_ns < y->last_event_ns ? -1 : 1;
+	return x->fast_anon > y->fast_anon ? -1 : x->fast_anon < y->fast_anon;
+}
+
+static uint64_t rate_budget(struct td_demoter *d, uint64_t tick_ns)
+{
+	uint64_t per_s, bytes;
+
+	if (!d->c.rate_limit_mbps)
+		return UINT64_MAX;
+	per_s = d->c.rate_limit_mbps << 20;
+	bytes = d->rate_carry + per_s * tick_ns / 1000000000ULL;
+	d->rate_carry = bytes > per_s ? per_s : bytes;
+	return d->rate_carry;
+}
+
+int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
+		    uint64_t need_bytes, bool rescan_tree)
+{
+	struct cg **victims;
+	uint64_t budget = rate_budget(d, tick_ns), before, done = 0;
+	size_t nv = 0;
+	int r;
+
+	if (rescan_tree && (r = rescan(d)) < 0)
+		return r;
+	if (!need_bytes)
+		return 0;
+	if (need_bytes > budget)
+		need_bytes = budget;
+	if (need_bytes > d->c.chunk_bytes)
+		need_bytes = d->c.chunk_bytes;
+	victims = calloc(d->n ? d->n : 1, sizeof(*victims));
+	if (!victims)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++) {
+		struct cg *g = &d->cgs[i];
+
+		if (!g->leaf)
+			continue;
+		if (g->last_promote_ns && now_ns - g->last_promote_ns < d->c.pingpong_window_ns)
+			continue;
+		g->fast_anon = fast_anon(d, g);
+		if (g->fast_anon >= (1 << 20))
+			victims[nv++] = g;
+	}
+	if (!nv) {
+		d->cnt.no_victim_ticks++;
+		free(victims);
+		return 0;
+	}
+	qsort(victims, nv, sizeof(*victims), cmp_victim);
+	before = vmstat_demoted(d);
+	for (size_t i = 0; i < nv && done * 4096 < need_bytes; i++) {
+		uint64_t ask = need_bytes - done * 4096;
+
+		if (ask > victims[i]->fast_anon)
+			ask = victims[i]->fast_anon;
+		if (d->c.dry_run) {
+			td_info("dry-run: would ask %s for %" PRIu64 " bytes", victims[i]->path, ask);
+			break;
+		}
+		r = reclaim(d, victims[i], ask);
+		d->cnt.reclaim_calls++;
+		d->cnt.bytes_requested += ask;
+		if (r == -EAGAIN)
+			d->cnt.reclaim_short++;
+		else if (r < 0)
+			td_warn("memory.reclaim of %s failed (%s), ignoring", victims[i]->path, strerror(-r));
+		victims[i]->last_demote_ns = now_ns;
+		done = vmstat_demoted(d) - before;
+		td_info("demote: cgroup %s asked for %" PRIu64 " KiB, %" PRIu64 " pages demoted so far",
+			victims[i]->path, ask >> 10, done);
+	}
+	free(victims);
+	d->rate_carry -= done * 4096 < d->rate_carry ? done * 4096 : d->rate_carry;
+	d->cnt.pages_demoted += done;
+	return (int)done;
+}
+
+const struct td_demoter_counters *td_demoter_counters(const struct td_demoter *d)
+{
+	return &d->cnt;
+}

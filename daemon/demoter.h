@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * demoter.h - making room on the fast node. When hot pages wait for a fast
+ * node that is under its watermark, the demoter asks the kernel to demote
+ * the coldest fast-node pages of victim cgroups: proactive reclaim
+ * (memory.reclaim) with /sys/kernel/mm/numa/demotion_enabled, which picks
+ * victim pages by the kernel's own LRU (referenced bits), never at random.
+ *
+ * Victims are cgroups with anonymous memory on fast nodes, coldest first by
+ * our evidence: no access events at all, then the oldest last event. A
+ * cgroup that had pages promoted within the ping-pong window is not a victim
+ * (and the promoter asks more of a cgroup demoted within it).
+ */
+#ifndef TIERINGD_DEMOTER_H
+#define TIERINGD_DEMOTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct td_demoter;
+
+struct td_demoter_config {
+	const char *cgroup_root;	/* "/sys/fs/cgroup" */
+	const char *proc_root;		/* "/proc" */
+	const char *sys_root;		/* "/sys" */
+	uint64_t fast_mask;
+	uint64_t rate_limit_mbps;	/* 0: none */
+	uint64_t chunk_bytes;		/* at most this much per memory.reclaim write */
+	uint64_t pingpong_window_ns;
+	bool dry_run;
+};
+
+struct td_demoter_counters {
+	uint64_t pages_demoted;		/* pgdemote_* deltas around our writes */
+	uint64_t bytes_requested;
+	uint64_t reclaim_calls;
+	uint64_t reclaim_short;		/* the kernel reclaimed less than asked */
+	uint64_t no_victim_ticks;	/* room needed but no eligible cgroup */
+	uint64_t cgroups;		/* cgroups with memory.reclaim, last scan */
+};
+
+/* 0 or negative errno. Turns demotion_enabled on (restored by _free). */
+int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret);
+void td_demoter_free(struct td_demoter *d);
+
+/* The daemon saw an access event of cgroup id at ts_ns. */
+void td_demoter_note_event(struct td_demoter *d, uint64_t memcg_id, uint64_t ts_ns);
+
+/* The promoter promoted pages of cgroup id at now_ns. */
+void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t now_ns);
+
+/* True if the cgroup had pages demoted within the ping-pong window. */
+bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, uint64_t now_ns);
+
+/*
+ * Makes up to need_bytes of room (bounded by the rate limit and chunk size)
+ * over tick_ns. Rescans the cgroup tree when rescan is true. Returns pages
+ * demoted (>= 0) or a negative errno.
+ */
+int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
+		    uint64_t need_bytes, bool rescan);
+
+const struct td_demoter_counters *td_demoter_counters(const struct td_demoter *d);
+
+#endif

@@ -1,0 +1,82 @@
+#!/bin/sh
+# vm: mode=initramfs mem0=1024 mem1=1024 timeout=400 kernels=6.12
+#
+# Faults tieringd must survive and count:
+#  1. a process killed while its pages are being promoted (rate-limited so
+#     candidates are still waiting when it dies): move_pages says ESRCH;
+#  2. a full fast node with demotion off: no page-after-page failures;
+#  3. a ring buffer far too small for the event rate: drops are counted.
+. /tvm/lib.sh
+
+t_require_bin tieringd hotset coldfill
+dbg=/sys/kernel/debug/sched/numa_balancing
+echo 100 > $dbg/scan_delay_ms
+echo 100 > $dbg/scan_period_min_ms
+val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+# start_td NAME CONF: tieringd with that config; waits until its sources are up
+start_td() {
+	td_log=$(t_result_file "$1-tieringd.log")
+	printf '%s\n' "$2" > /tmp/$1.conf
+	tieringd --config /tmp/$1.conf > "$td_log" 2>&1 &
+	td=$!
+	i=0
+	while ! grep -q "source hint-faults:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
+stop_td() {
+	t_check "$1: tieringd still running" kill -0 $td
+	kill -TERM $td
+	wait $td
+	t_check "$1: tieringd exits 0 on SIGTERM" t_eq 0 $?
+	sed -n '/^limitation /,$p' "$td_log" | sed "s/^/  $1| /"
+}
+
+# 1. killed mid-promotion
+start_td killed "[Daemon]
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+FastWatermark=16M
+RateLimitMBps=20
+Demotion=no"
+hotset --total 256 --hot 200 --node 1 --fast 0 --seconds 60 > "$(t_result_file killed-hotset.out)" 2>&1 &
+hp=$!
+i=0
+while ! grep -q "^tieringd: promote:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_check "killed: promotion under way before the kill" grep -q "^tieringd: promote:" "$td_log"
+kill -KILL $hp
+wait $hp 2>/dev/null
+sleep 4
+stop_td killed
+esrch=$(val pages_failed_ESRCH "$td_log")
+t_check "killed: the dead process was counted (ESRCH ${esrch:-0})" t_range "${esrch:-0}" 1 1000000
+
+# 2. full fast node, demotion off
+coldfill --leave-free 8 --node 0 > "$(t_result_file full-coldfill.out)" 2>&1 &
+cp=$!
+i=0
+while ! grep -q READY "$(t_result_file full-coldfill.out)" && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+start_td full "[Daemon]
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+FastWatermark=32M
+Demotion=no"
+hotset --total 128 --hot 100 --node 1 --fast 0 --seconds 15 > "$(t_result_file full-hotset.out)" 2>&1
+stop_td full
+kill -TERM $cp; wait $cp
+noroom=$(val promote_ticks_no_room "$td_log")
+failed=$(val pages_failed "$td_log")
+t_check "full: ticks without room were counted ($noroom)" t_range "${noroom:-0}" 1 100000
+t_check "full: no page-after-page failures against the full node ($failed failed)" t_range "${failed:-0}" 0 64
+
+# 3. ring buffer far too small
+start_td ring "[Daemon]
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+RingBufferSize=4K
+TickInterval=5s"
+hotset --total 256 --hot 200 --node 1 --fast 0 --seconds 10 > "$(t_result_file ring-hotset.out)" 2>&1
+stop_td ring
+dropped=$(val events_dropped "$td_log")
+received=$(val events_received "$td_log")
+t_check "ring: drops counted ($dropped dropped, $received received)" t_range "${dropped:-0}" 1 100000000
