@@ -28,10 +28,16 @@
  * by a precomputed reciprocal; it is exact for the ranges used (see decay()).
  *
  * Eviction: when the table is full, the victim is the coldest of the first
- * TD_HOTNESS_EVICT_SAMPLE occupied slots from the new key's home slot on.
- * These are the slots the probe for the new key touches anyway, so eviction
- * costs no extra cache misses; exact global LRU/LFU would be O(n). A stale
- * entry in the window is taken at once.
+ * TD_HOTNESS_EVICT_SAMPLE occupied slots from the new key's home slot on: a
+ * sample of ~8 entries, whose keys the probe for the new key has just read,
+ * where exact global LFU would be O(n) or need a heap. A stale entry in the
+ * window is taken at once. A hot entry is only evicted if every entry in its
+ * window is at least as hot.
+ *
+ * Batches: td_hotness_record_batch() resolves each access's key and
+ * prefetches its slot PREFETCH_AHEAD accesses early. With 1 M entries the
+ * arrays are ~30 MB, so a cold access is a cache and TLB miss; overlapping
+ * them is worth ~1.5-2x over td_hotness_record() one by one.
  */
 #include <errno.h>
 #include <limits.h>
@@ -54,7 +60,8 @@
 #define AGE_CLAMP	(UINT32_C(1) << 30)
 #define PROC_CACHE	1024
 
-_Static_assert(TD_HOTNESS_PROCESSES_MAX < (UINT32_C(1) << PROC_BITS), "process index must fit the key");
+_Static_assert(TD_HOTNESS_PROCESSES_MAX < (UINT32_C(1) << PROC_BITS),
+	       "process index must fit the key");
 _Static_assert(TD_HOTNESS_TGID_MAX < PROC_DEAD, "tgid must leave the dead bit free");
 
 /* The value half of a slot; the key (proc << VPN_BITS | vpn, 0: empty) is in keys[]. */
@@ -352,6 +359,11 @@ found:
 
 /* ---- slots ---- */
 
+static inline uint64_t make_key(uint32_t p, uint64_t addr)
+{
+	return (uint64_t)p << VPN_BITS | addr >> TD_HOTNESS_PAGE_SHIFT;
+}
+
 /* Slot index of live (@tgid, @addr), or UINT32_MAX. */
 static uint32_t slot_find(const struct td_hotness *t, uint32_t tgid, uint64_t addr)
 {
@@ -360,7 +372,7 @@ static uint32_t slot_find(const struct td_hotness *t, uint32_t tgid, uint64_t ad
 
 	if (!p)
 		return UINT32_MAX;
-	key = (uint64_t)p << VPN_BITS | addr >> TD_HOTNESS_PAGE_SHIFT;
+	key = make_key(p, addr);
 	for (i = home_of(t, key); t->keys[i]; i = next_slot(t, i))
 		if (t->keys[i] == key)
 			return i;
@@ -579,7 +591,13 @@ static void val_touch(struct td_hotness *t, struct val *s, const struct td_hotne
 		s->last = now;
 	}
 	s->freq = f > TD_HOTNESS_MAX - TD_HOTNESS_ONE ? TD_HOTNESS_MAX : f + TD_HOTNESS_ONE;
-	if (a->node >= 0)
+	/*
+	 * The node an event reports is as of the access. An event from the
+	 * same tick as our last move (or older) was raised before the move
+	 * landed: keep the node the move put there, or the page would look
+	 * slow again and be moved (and counted) twice.
+	 */
+	if (a->node >= 0 && ((s->state & DIR_MASK) == TD_HOTNESS_DIR_NONE || tick_diff(now, s->moved) > 0))
 		s->node = (uint8_t)a->node;
 	if (a->memcg_id && a->memcg_id != t->memcg_ids[s->memcg]) {
 		memcg_put(t, s->memcg);
@@ -616,11 +634,6 @@ static int record_key(struct td_hotness *t, const struct td_hotness_access *a, u
 	return 1;
 }
 
-static inline uint64_t make_key(uint32_t p, uint64_t addr)
-{
-	return (uint64_t)p << VPN_BITS | addr >> TD_HOTNESS_PAGE_SHIFT;
-}
-
 static int record_one(struct td_hotness *t, const struct td_hotness_access *a, uint32_t now)
 {
 	uint32_t p, home;
@@ -648,11 +661,7 @@ int td_hotness_record(struct td_hotness *t, const struct td_hotness_access *a, u
 	return record_one(t, a, now_tick(t, now_ns));
 }
 
-/*
- * A table much larger than the caches costs a cache (and TLB) miss per cold
- * event; the batch resolves keys PREFETCH_AHEAD events early and prefetches
- * their home slots so that the misses overlap.
- */
+/* How far td_hotness_record_batch() looks ahead; 8..32 measure alike. */
 #define PREFETCH_AHEAD 16
 
 struct ahead {
@@ -665,7 +674,7 @@ struct ahead {
 static inline void look_ahead(const struct td_hotness *t, const struct td_hotness_access *a,
 			      struct ahead *ret)
 {
-	uint32_t p;
+	uint32_t p, h;
 
 	ret->p = 0;
 	if (!key_args_valid(a->tgid, a->addr) || !node_valid(a->node))
@@ -675,9 +684,12 @@ static inline void look_ahead(const struct td_hotness *t, const struct td_hotnes
 		return;
 	ret->p = p;
 	ret->key = make_key(p, a->addr);
-	ret->home = home_of(t, ret->key);
-	__builtin_prefetch(&t->keys[ret->home], 1);
-	__builtin_prefetch(&t->vals[ret->home], 1);
+	ret->home = h = home_of(t, ret->key);
+	__builtin_prefetch(&t->keys[h], 1);
+	__builtin_prefetch(&t->vals[h], 1);
+	/* The next lines too: a probe for a new key and its eviction window run on. */
+	__builtin_prefetch(&t->keys[h + 8 < t->nslots ? h + 8 : h], 1);
+	__builtin_prefetch(&t->vals[h + 4 < t->nslots ? h + 4 : h], 1);
 }
 
 int td_hotness_record_batch(struct td_hotness *t, const struct td_hotness_access *a, size_t n,

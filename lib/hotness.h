@@ -10,14 +10,16 @@
  * Not thread-safe: one table belongs to one thread (the daemon's loop).
  *
  * Memory is allocated once, in td_hotness_new(); nothing allocates later.
- * With the default side-table sizes a table costs at most 32 bytes per entry
- * of capacity, everything included (see td_hotness_bytes()).
+ * With the default side-table sizes and a capacity of 16384 or more, a table
+ * costs at most 32 bytes per entry of capacity, everything included (about
+ * 30.5; see td_hotness_bytes()).
  *
  * A process is (tgid, start_time). When a tgid is seen again with another
  * start time (PID reuse), or td_hotness_forget_process() is called, the old
  * process's entries become stale: from then on they are invisible to every
- * lookup and iteration, are not counted as live, are the first to be evicted,
- * and are reclaimed by td_hotness_sweep().
+ * lookup and iteration and are not counted as live, but occupy capacity until
+ * an insert evicts them (before any live entry in its window) or
+ * td_hotness_sweep() reclaims them.
  */
 #ifndef TIERINGD_HOTNESS_H
 #define TIERINGD_HOTNESS_H
@@ -104,7 +106,9 @@ struct td_hotness_info {
 	uint64_t memcg_id;	/* 0 if unknown */
 	/*
 	 * Times are stored in ticks of half_life / 128..256 (a power of two of
-	 * ns), so they read back rounded down to a tick.
+	 * ns), so they read back rounded down to a tick. td_hotness_sweep()
+	 * caps the stored age at 2^30 ticks (over 2^22 half-lives): older
+	 * times read back as exactly that long ago.
 	 */
 	uint64_t last_access_ns;
 	uint64_t last_move_ns;	/* last move attempt; 0 if last_move_dir is NONE */
@@ -149,6 +153,8 @@ void td_hotness_free(struct td_hotness *t);
  * admitted. If @a->start_time is non-zero and differs from the one known for
  * the tgid, the tgid was reused: the old process's entries become stale.
  * Events older than the entry's last access are counted without decay.
+ * An event no newer than the entry's last move (same tick or older) does not
+ * change the node: it was raised before the move landed.
  * Returns 0 if an entry was updated, 1 if one was inserted, -EINVAL if @a has
  * tgid 0 or above TD_HOTNESS_TGID_MAX, addr >= 2^57 or a node outside
  * -1..63, -ENOSPC if the process is new and the process table is full.
@@ -186,9 +192,10 @@ int td_hotness_forget_process(struct td_hotness *t, uint32_t tgid);
 /*
  * Reclaim stale entries and processes: visit the next @max_slots slots of the
  * table (a cursor remembers where the last call stopped, wrapping around).
- * Also bounds the stored age of idle entries, which keeps 32-bit tick
- * arithmetic exact: call it so that the whole table is visited at least once
- * every 2^20 half-lives (the daemon does it every few seconds).
+ * Until then, stale entries still count against the capacity. Also caps the
+ * stored age of idle entries, which keeps the 32-bit tick arithmetic exact:
+ * call it so that the whole table is visited at least once every 2^20
+ * half-lives (the daemon sweeps a slice every few seconds).
  * Returns the number of stale entries reclaimed (>= 0).
  */
 int td_hotness_sweep(struct td_hotness *t, uint64_t now_ns, uint32_t max_slots);
