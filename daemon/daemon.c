@@ -263,7 +263,8 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	struct td_promoter_config pc = {
 		.fast_mask = d->fast_mask, .slow_mask = d->slow_mask,
 		.batch_pages = d->cfg->batch_size,
-		.hot_threshold = d->cfg->hot_threshold * TD_HOTNESS_ONE,
+		/* N accesses within one half-life decay to between N/2 and N */
+		.hot_threshold = d->cfg->hot_threshold * TD_HOTNESS_ONE / 2,
 		.rate_limit_mbps = d->cfg->rate_limit_mbps,
 		.watermark_bytes = d->cfg->fast_watermark_bytes,
 		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL, .dry_run = o->dry_run,

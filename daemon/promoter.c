@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <numa.h>
 #include <numaif.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,12 +21,36 @@ struct td_promoter {
 	struct td_promoter_counters cnt;
 };
 
+/* True when pid no longer exists or is exiting (zombie, dead). */
+static bool process_gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool gone = true;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT;
+	/* "pid (comm) S ...": the state follows the last ')' */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		gone = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return gone;
+}
+
 static long sys_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
 			   const int *nodes, int *status, int flags)
 {
 	long r = move_pages(pid, count, pages, nodes, status, flags);
 
-	return r < 0 ? -errno : r;
+	if (r >= 0)
+		return r;
+	r = -errno;
+	/* a process killed mid-batch has no mm while it exits: EINVAL, not ESRCH */
+	if (r == -EINVAL && process_gone(pid))
+		r = -ESRCH;
+	return r;
 }
 
 static const struct td_move_ops syscall_ops = { .move_pages = sys_move_pages };

@@ -4,7 +4,8 @@
 # Faults tieringd must survive and count:
 #  1. a process killed while its pages are being promoted (rate-limited so
 #     candidates are still waiting when it dies): move_pages says ESRCH;
-#  2. a full fast node with demotion off: no page-after-page failures;
+#  2. a full fast node with demotion off (free memory below tieringd's
+#     watermark): no page-after-page failures, the ticks without room counted;
 #  3. a ring buffer far too small for the event rate: drops are counted.
 . /tvm/lib.sh
 
@@ -52,7 +53,7 @@ esrch=$(val pages_failed_ESRCH "$td_log")
 t_check "killed: the dead process was counted (ESRCH ${esrch:-0})" t_range "${esrch:-0}" 1 1000000
 
 # 2. full fast node, demotion off
-coldfill --leave-free 8 --node 0 > "$(t_result_file full-coldfill.out)" 2>&1 &
+coldfill --leave-free 24 --node 0 > "$(t_result_file full-coldfill.out)" 2>&1 &
 cp=$!
 i=0
 while ! grep -q READY "$(t_result_file full-coldfill.out)" && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
