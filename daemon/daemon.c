@@ -268,6 +268,7 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 		.rate_limit_mbps = d->cfg->rate_limit_mbps,
 		.watermark_bytes = d->cfg->fast_watermark_bytes,
 		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL, .dry_run = o->dry_run,
+		.resolve_nodes = d->cfg->sources & TD_SOURCES_SAMPLE,
 		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted, .hook_ctx = d,
 	};
 	r = td_promoter_new(&pc, td_move_ops_syscall(), d->hot, &d->promoter);
@@ -432,6 +433,7 @@ void td_daemon_print_summary(const struct td_daemon *d)
 	printf("move_pages_calls %" PRIu64 "\n", c->calls);
 	printf("dry_run_pages %" PRIu64 "\n", c->dry_run_pages);
 	printf("promote_ticks_no_room %" PRIu64 "\n", c->ticks_no_room);
+	printf("node_queries %" PRIu64 "\n", c->node_queries);
 	if (d->demoter) {
 		const struct td_demoter_counters *dc = td_demoter_counters(d->demoter);
 

@@ -211,6 +211,58 @@ static uint64_t rate_budget(struct td_promoter *p, uint64_t tick_ns)
 	return bytes / 4096;
 }
 
+static int cmp_tgid(const void *a, const void *b)
+{
+	const struct td_hotness_info *x = a, *y = b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+static bool unknown_node_filter(const struct td_hotness_info *i, void *userdata)
+{
+	return i->node < 0;
+}
+
+/*
+ * Sampled events (perf_event) do not know the page's node. Ask the kernel
+ * for the hottest such pages (move_pages with no target is a query), in
+ * batches per process, so they can become candidates.
+ */
+static void resolve_unknown_nodes(struct td_promoter *p, uint64_t now_ns)
+{
+	void *pages[512];
+	int status[512];
+	int r, i = 0;
+
+	r = td_hotness_hottest(p->h, now_ns, p->c.hot_threshold, unknown_node_filter, p,
+			       p->c.max_candidates, p->infos);
+	if (r > 0)
+		qsort(p->infos, r, sizeof(*p->infos), cmp_tgid);
+	while (i < r) {
+		uint32_t tgid = p->infos[i].tgid;
+		int n = 0, first = i;
+		long q;
+
+		while (i < r && p->infos[i].tgid == tgid && n < 512)
+			pages[n++] = (void *)(uintptr_t)p->infos[i++].addr;
+		q = p->ops->move_pages(p->ops->ctx, tgid, n, pages, NULL, status, 0);
+		p->cnt.node_queries++;
+		for (int j = 0; j < n; j++) {
+			const struct td_hotness_info *e = &p->infos[first + j];
+
+			if (q == -ESRCH)
+				td_hotness_forget_process(p->h, e->tgid);
+			else if (q < 0 || status[j] == -EFAULT || status[j] == -EINVAL)
+				td_hotness_remove(p->h, e->tgid, e->addr);
+			else if (status[j] >= 0)
+				td_hotness_set_node(p->h, e->tgid, e->addr, status[j]);
+		}
+		if (q == -ESRCH)
+			while (i < r && p->infos[i].tgid == tgid)
+				i++;
+	}
+}
+
 int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 {
 	struct td_promote_params pp = {
@@ -226,6 +278,8 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 	p->now_ns = now_ns;
 	p->cnt.waiting = 0;
 	p->cnt.pingpong_held = 0;
+	if (p->c.resolve_nodes)
+		resolve_unknown_nodes(p, now_ns);
 	budget = rate_budget(p, tick_ns);
 	r = td_hotness_hottest(p->h, now_ns, p->c.hot_threshold, candidate_filter, p,
 			       p->c.max_candidates, p->infos);

@@ -23,6 +23,7 @@ struct td_promoter_config {
 	uint32_t max_candidates;	/* per tick */
 	uint64_t retry_backoff_ns;	/* base backoff after -ENOENT/-EBUSY */
 	bool dry_run;
+	bool resolve_nodes;		/* query the node of sampled pages */
 	/* ping-pong guard: pages of a cgroup demoted within the window need
 	 * twice the threshold ("clearly hot") to be promoted again */
 	bool (*recently_demoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
@@ -40,6 +41,7 @@ struct td_promoter_counters {
 	uint64_t waiting;		/* candidates left without room, last tick */
 	uint64_t pingpong_held;		/* candidates held back by the guard, last tick */
 	uint64_t dry_run_pages;
+	uint64_t node_queries;		/* move_pages queries for sampled pages */
 	uint64_t errors[TD_ERR__MAX];
 };
 

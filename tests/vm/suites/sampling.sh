@@ -1,0 +1,41 @@
+#!/bin/sh
+# vm: mode=initramfs mem0=1024 mem1=2048 timeout=240 kernels=6.12
+#
+# The sampling source alone (perf_event, the software page-fault event with
+# the data address: these guests have no PMU): its events carry no node,
+# tieringd resolves them with the move_pages query, and the hot set still
+# gets promoted. NUMA balancing stays on (mode 2) so accesses to slow pages
+# fault; the hint-fault source is off.
+. /tvm/lib.sh
+
+t_require_bin tieringd hotset
+echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
+echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+td_log=$(t_result_file tieringd.log)
+cat > /tmp/td.conf <<CONF
+[Daemon]
+Sources=sampling
+SamplePeriod=1
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+FastWatermark=32M
+CONF
+tieringd --config /tmp/td.conf > "$td_log" 2>&1 &
+td=$!
+i=0
+while ! grep -q "source sampling:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_check "sampling source attached (software page faults)" \
+	grep -q "source sampling: attached, perf_event/sw-page-faults" "$td_log"
+t_check "hint-fault source off" grep -q "source hint-faults: not attached, off" "$td_log"
+hs=$(t_result_file hotset.out)
+hotset --total 256 --hot 100 --node 1 --fast 0 --seconds 30 > "$hs" 2>&1
+kill -TERM $td
+wait $td
+t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
+sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
+val() { awk -v k="$1" '$1 == k { print $2 }' "$td_log"; }
+t_check "samples arrived ($(val events_samples))" t_range "$(val events_samples)" 1 1000000000
+t_check "no hint-fault events" t_eq 0 "$(val events_hint_faults)"
+t_check "nodes of sampled pages were queried ($(val node_queries) queries)" t_range "$(val node_queries)" 1 100000000
+pct=$(awk '$1 == "FINAL" { print $4 }' "$hs")
+t_check "hot set >= 90 % on the fast node from samples alone ($pct %)" t_range "$pct" 90 100
