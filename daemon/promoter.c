@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "promoter.h"
@@ -20,6 +21,14 @@ struct td_promoter {
 	uint64_t rate_carry;	/* rate budget in bytes carried to the next tick */
 	struct td_promoter_counters cnt;
 };
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 /* True when pid no longer exists or is exiting (zombie, dead). */
 static bool process_gone(pid_t pid)
@@ -144,7 +153,13 @@ static void on_page(const struct td_candidate *c, enum td_move_outcome o, int st
 
 	switch (o) {
 	case TD_MOVE_DONE:
-		td_hotness_note_move(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_PROMOTE, c->dst_nid, p->now_ns);
+		/*
+		 * Stamped with the time the batch finished, not the tick's start:
+		 * events raised while the batch ran predate the move and must not
+		 * undo its node (td_hotness_record keeps it for older events).
+		 */
+		td_hotness_note_move(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_PROMOTE, c->dst_nid,
+				     monotonic_ns());
 		break;
 	case TD_MOVE_DROP:
 		td_hotness_remove(p->h, c->tgid, c->addr);

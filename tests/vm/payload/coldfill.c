@@ -81,14 +81,16 @@ int main(int argc, char **argv)
 		return 1;
 	madvise(buf, n * PAGE, MADV_NOHUGEPAGE);
 	mask = 1UL << node;
-	if (mbind(buf, n * PAGE, MPOL_BIND, &mask, 64, 0)) {
+	/* --leave-free runs the node close to its watermarks: prefer the node
+	 * rather than bind to it, so a near miss spills instead of OOM-killing */
+	if (mbind(buf, n * PAGE, leave_free ? MPOL_PREFERRED : MPOL_BIND, &mask, 64, 0)) {
 		perror("coldfill: mbind");
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		/* --leave-free: fill in 8 MiB steps until the node has that much
+		/* --leave-free: fill in 1 MiB steps until the node has that much
 		 * left; sizing it in one go from MemFree ran into the OOM killer */
-		if (leave_free && i % 2048 == 0) {
+		if (leave_free && i % 256 == 0) {
 			long long free_b = 0;
 
 			numa_node_size64(node, &free_b);

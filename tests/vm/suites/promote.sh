@@ -90,6 +90,8 @@ sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
 promoted=$(awk '$1 == "pages_promoted" { print $2 }' "$td_log")
 promo=$(( $(vm pgpromote_success) - promo0 ))
 t_log "tieringd pages_promoted=$promoted, kernel pgpromote_success delta=$promo"
-t_check "tieringd promoted the hot set (>= 46080 pages)" t_range "${promoted:-0}" 46080 131072
+# 51200 hot pages: each counted once (a few faults of the workload's own
+# arrays on node1 may add pages, never a second count of the same page)
+t_check "tieringd promoted the hot set, each page once ($promoted of 51200)" t_range "${promoted:-0}" 46080 52224
 t_check "the kernel itself promoted < 5 % of that" t_range "$promo" 0 "$(( ${promoted:-0} / 20 ))"
 t_check "kernel.numa_balancing restored on exit" t_eq "$nb0" "$(cat /proc/sys/kernel/numa_balancing)"
