@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "cgroupfs.h"
 #include "config.h"
 #include "daemon.h"
 #include "demoter.h"
@@ -36,7 +37,8 @@ struct td_daemon {
 	struct td_demoter *demoter;	/* NULL when Demotion=no */
 	int saved_numa_balancing, saved_kernel_rate;
 	uint64_t record_errors;
-	char limitation[256];	/* why this kernel cannot support tiering, or "" */
+	char limitation[256];
+	uint64_t cgroups_marked, cgroup_map_full;	/* why this kernel cannot support tiering, or "" */
 	uint64_t fast_mask, slow_mask;
 	int epfd, sigfd, timerfd;
 	uint64_t start_ns;
@@ -214,6 +216,49 @@ static void check_tiers(struct td_daemon *d)
 	td_debug("memory tiers in sysfs: %d", ntiers);
 }
 
+static bool mode_managed(enum td_mode m)
+{
+	return m != TD_MODE_OFF;
+}
+
+/* Whether the kernel must filter cgroups: some policy turns one off. */
+static bool needs_cgroup_filter(const struct td_config *c)
+{
+	if (!mode_managed(c->daemon.default_mode))
+		return true;
+	for (size_t i = 0; i < c->n_cgroups; i++)
+		if (!mode_managed(c->cgroups[i].mode))
+			return true;
+	return false;
+}
+
+static int mark_cgroup(const char *path, uint64_t id, const char *abspath, void *userdata)
+{
+	struct td_daemon *d = userdata;
+	const struct td_cgroup_policy *pol = td_config_policy_for(d->opt.config, path);
+	bool managed = mode_managed(pol ? pol->mode : d->cfg->default_mode);
+
+	if (td_sources_set_cgroup(d->sources, id, managed) < 0) {
+		d->cgroup_map_full++;
+		return 0;
+	}
+	d->cgroups_marked++;
+	return 0;
+}
+
+/* Fills the in-kernel managed-cgroup map from the policy (Mode=off: filtered). */
+static void sync_cgroup_map(struct td_daemon *d)
+{
+	int r;
+
+	if (!needs_cgroup_filter(d->opt.config))
+		return;
+	d->cgroups_marked = 0;
+	r = td_cgroupfs_walk(TD_CGROUP_ROOT, mark_cgroup, d);
+	if (r < 0)
+		td_warn("walking %s failed (%s), ignoring", TD_CGROUP_ROOT, strerror(-r));
+}
+
 static void report_sources(const struct td_daemon *d)
 {
 	char fast[64], slow[64];
@@ -295,6 +340,8 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	sp.ringbuf_bytes = d->cfg->ring_buffer_bytes;
 	sp.fast_node_mask = d->fast_mask;
 	sp.self_tgid = getpid();
+	sp.filter_cgroups = needs_cgroup_filter(o->config);
+	sp.default_managed = mode_managed(d->cfg->default_mode);
 	sp.on_event = on_event;
 	sp.userdata = d;
 	r = td_sources_new(&sp, &d->sources);
@@ -306,6 +353,9 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	if (r)
 		goto fail;
 	report_sources(d);
+	sync_cgroup_map(d);
+	if (sp.filter_cgroups)
+		td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
 
 	r = setup_loop(d);
 	if (r)
@@ -356,6 +406,8 @@ static void tick(struct td_daemon *d)
 			td_warn("promotion tick out of memory, ignoring");
 	}
 	td_hotness_sweep(d->hot, now_ns(), 1 << 16);
+	if (d->ticks % 10 == 0)
+		sync_cgroup_map(d);
 	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(d->sources, st) == 0)
 		td_debug("tick %" PRIu64 ": received %" PRIu64 " submitted %" PRIu64
 			 " dropped %" PRIu64, d->ticks, d->events_received,
@@ -418,6 +470,7 @@ void td_daemon_print_summary(const struct td_daemon *d)
 	printf("events_bad %" PRIu64 "\n", td_sources_bad_events(d->sources));
 	printf("filtered_fast %" PRIu64 "\n", st[TD_STAT_FILTERED_FAST]);
 	printf("filtered_self %" PRIu64 "\n", st[TD_STAT_FILTERED_SELF]);
+	printf("filtered_cgroup %" PRIu64 "\n", st[TD_STAT_FILTERED_CGROUP]);
 	printf("hook_hits %" PRIu64 "\n", st[TD_STAT_HOOK_HITS]);
 	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
 	struct td_hotness_stats hs;

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cgroupfs.h"
 #include "demoter.h"
 #include "log.h"
 
@@ -60,26 +60,24 @@ static struct cg *find(const struct td_demoter *d, uint64_t id)
 	return d->n ? bsearch(&key, d->cgs, d->n, sizeof(key), cmp_id) : NULL;
 }
 
-/* nftw has no user pointer: the walk is single-threaded, so a static. */
-static struct {
+struct walk_ctx {
 	struct cg *out;
 	size_t n;
-	size_t root_len;
-} walk;
+};
 
-static int walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static int walk_one(const char *path, uint64_t id, const char *abspath, void *userdata)
 {
+	struct walk_ctx *w = userdata;
 	char f[PATH_MAX];
 
-	if (type != FTW_D || walk.n >= MAX_CGROUPS)
+	if (w->n >= MAX_CGROUPS)
 		return 0;
-	snprintf(f, sizeof(f), "%s/memory.reclaim", path);
+	snprintf(f, sizeof(f), "%s/memory.reclaim", abspath);
 	if (access(f, W_OK) < 0)
 		return 0;
-	walk.out[walk.n] = (struct cg){ .id = st->st_ino };
-	snprintf(walk.out[walk.n].path, sizeof(walk.out[0].path), "%s",
-		 path[walk.root_len] ? path + walk.root_len : "/");
-	walk.n++;
+	w->out[w->n] = (struct cg){ .id = id };
+	snprintf(w->out[w->n].path, sizeof(w->out[0].path), "%s", path);
+	w->n++;
 	return 0;
 }
 
@@ -111,15 +109,15 @@ static void mark_leaves(struct cg *g, size_t n)
 static int rescan(struct td_demoter *d)
 {
 	struct cg *fresh = calloc(MAX_CGROUPS, sizeof(*fresh));
+	struct walk_ctx walk = { .out = fresh };
+	int r;
 
 	if (!fresh)
 		return -ENOMEM;
-	walk.out = fresh;
-	walk.n = 0;
-	walk.root_len = strlen(d->c.cgroup_root);
-	if (nftw(d->c.cgroup_root, walk_one, 16, FTW_PHYS) < 0) {
+	r = td_cgroupfs_walk(d->c.cgroup_root, walk_one, &walk);
+	if (r < 0) {
 		free(fresh);
-		return td_err(errno, "walking %s", d->c.cgroup_root);
+		return td_err(r, "walking %s", d->c.cgroup_root);
 	}
 	mark_leaves(fresh, walk.n);
 	qsort(fresh, walk.n, sizeof(*fresh), cmp_id);

@@ -183,7 +183,7 @@ static int configure(struct td_sources *s, const struct td_sources_params *p, in
 	int r;
 
 	skel->rodata->self_tgid = p->self_tgid;
-	skel->rodata->filter_cgroups = false;
+	skel->rodata->filter_cgroups = p->filter_cgroups;
 	r = bpf_map__set_max_entries(skel->maps.td_events, p->ringbuf_bytes);
 	if (r)
 		return td_err(r, "ring buffer size %u", p->ringbuf_bytes);
@@ -291,7 +291,7 @@ int td_sources_new(const struct td_sources_params *p, struct td_sources **ret)
 	r = load_sources(s, p);
 	if (r)
 		goto fail;
-	r = td_sources_set_runtime(s, true, p->fast_node_mask, true);
+	r = td_sources_set_runtime(s, true, p->fast_node_mask, p->default_managed);
 	if (r)
 		goto fail;
 	if (p->sampling)
@@ -380,4 +380,12 @@ int td_sources_set_runtime(struct td_sources *s, bool enabled, uint64_t fast_nod
 	if (r)
 		return td_err(r, "updating td_runtime map");
 	return 0;
+}
+
+int td_sources_set_cgroup(struct td_sources *s, uint64_t id, bool managed)
+{
+	struct td_cgroup_filter f = { .managed = managed };
+
+	return bpf_map__update_elem(s->skel->maps.td_managed_cgroups, &id, sizeof(id),
+				    &f, sizeof(f), BPF_ANY);
 }

@@ -25,6 +25,8 @@ struct td_sources_params {
 	uint32_t ringbuf_bytes;		/* power of two, >= page size */
 	uint64_t fast_node_mask;	/* bit N: node N is fast (filtered) */
 	pid_t self_tgid;		/* excluded in the kernel */
+	bool filter_cgroups;		/* consult td_managed_cgroups in the kernel */
+	bool default_managed;		/* cgroups missing from that map */
 	td_event_fn on_event;
 	void *userdata;
 };
@@ -69,5 +71,9 @@ const struct td_source_status *td_sources_status(const struct td_sources *s, int
 /* Enables/disables all programs and sets the fast-node mask at run time. */
 int td_sources_set_runtime(struct td_sources *s, bool enabled, uint64_t fast_node_mask,
 			   bool default_managed);
+
+/* Marks cgroup id managed (events pass) or not, in the kernel's map.
+ * 0 or negative errno (-E2BIG: the map is full). */
+int td_sources_set_cgroup(struct td_sources *s, uint64_t id, bool managed);
 
 #endif

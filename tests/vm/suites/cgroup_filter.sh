@@ -1,0 +1,43 @@
+#!/bin/sh
+# vm: mode=initramfs mem0=1024 mem1=2048 timeout=240 kernels=6.12
+#
+# The in-kernel cgroup filter: two copies of the workload, in /sys/fs/cgroup/a
+# (default policy: promote) and /sys/fs/cgroup/b ([Cgroup "/b"] Mode=off).
+# b's accesses never leave the kernel, so b's hot set stays on the slow node
+# while a's is promoted.
+. /tvm/lib.sh
+
+t_require_bin tieringd hotset
+echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
+echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/a /sys/fs/cgroup/b
+cat > /tmp/td.conf <<CONF
+[Daemon]
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+FastWatermark=32M
+
+[Cgroup "/b"]
+Mode=off
+CONF
+td_log=$(t_result_file tieringd.log)
+tieringd --config /tmp/td.conf > "$td_log" 2>&1 &
+td=$!
+i=0
+while ! grep -q "cgroup filter:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_check "tieringd filled the kernel's cgroup map" grep -q "cgroup filter: [1-9]" "$td_log"
+for g in a b; do
+	sh -c 'echo $$ > /sys/fs/cgroup/'$g'/cgroup.procs; exec hotset --total 128 --hot 64 --node 1 --fast 0 --seconds 20' \
+		> "$(t_result_file hotset-$g.out)" 2>&1 &
+done
+wait %2 %3 2>/dev/null; wait
+kill -TERM $td 2>/dev/null
+wait $td
+sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
+pa=$(awk '$1 == "FINAL" { print $4 }' "$(t_result_file hotset-a.out)")
+pb=$(awk '$1 == "FINAL" { print $4 }' "$(t_result_file hotset-b.out)")
+fc=$(awk '$1 == "filtered_cgroup" { print $2 }' "$td_log")
+t_check "a (promote): hot set promoted ($pa %)" t_range "$pa" 90 100
+t_check "b (Mode=off): no page of it moved ($pb %)" t_eq 0.0 "$pb"
+t_check "b's events were filtered in the kernel ($fc)" t_range "${fc:-0}" 1 1000000000
