@@ -27,12 +27,14 @@ td=$!
 i=0
 while ! grep -q "cgroup filter:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 t_check "tieringd filled the kernel's cgroup map" grep -q "cgroup filter: [1-9]" "$td_log"
+pids=
 for g in a b; do
 	sh -c 'echo $$ > /sys/fs/cgroup/'$g'/cgroup.procs; exec hotset --total 128 --hot 64 --node 1 --fast 0 --seconds 20' \
 		> "$(t_result_file hotset-$g.out)" 2>&1 &
+	pids="$pids $!"
 done
-wait %2 %3 2>/dev/null; wait
-kill -TERM $td 2>/dev/null
+wait $pids
+kill -TERM $td
 wait $td
 sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
 pa=$(awk '$1 == "FINAL" { print $4 }' "$(t_result_file hotset-a.out)")
