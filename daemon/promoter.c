@@ -19,6 +19,7 @@ struct td_promoter {
 	struct td_candidate *cands;
 	uint64_t now_ns;
 	uint64_t rate_carry;	/* rate budget in bytes carried to the next tick */
+	uint32_t full_ticks;	/* ticks to wait after the kernel said -ENOMEM */
 	struct td_promoter_counters cnt;
 };
 
@@ -189,22 +190,63 @@ static void on_batch(const struct td_batch_result *b, void *ud)
 	       b->tgid, b->memcg_id, b->src_nid, b->dst_nid, b->moved, b->failed);
 }
 
-/* Pages the fast nodes can take above their watermarks, per node. */
+/*
+ * The kernel's own reserve per node, in pages: the sum over the node's zones
+ * of the larger of the high and promo watermarks (/proc/zoneinfo). Migration
+ * into a node below its watermarks fails with -ENOMEM even while
+ * numa_node_size64() still reports free memory.
+ */
+static void kernel_reserves(uint64_t ret[64])
+{
+	unsigned long long high = 0;
+	char line[256];
+	int node = -1;
+	FILE *f;
+
+	memset(ret, 0, 64 * sizeof(*ret));
+	f = fopen("/proc/zoneinfo", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		int n;
+
+		if (sscanf(line, "Node %d, zone", &n) == 1) {
+			node = n >= 0 && n < 64 ? n : -1;
+			continue;
+		}
+		if (node < 0)
+			continue;
+		/* "high" comes first; a later "promo" (6.1+) replaces it if larger */
+		if (sscanf(line, " high %llu", &v) == 1) {
+			ret[node] += v;
+			high = v;
+		} else if (sscanf(line, " promo %llu", &v) == 1 && v > high) {
+			ret[node] += v - high;
+		}
+	}
+	fclose(f);
+}
+
+/* Pages the fast nodes can take above the kernel's reserve and our
+ * watermark, per node. */
 static uint64_t fast_room(const struct td_promoter *p, int64_t room[64])
 {
-	uint64_t total = 0;
+	uint64_t total = 0, reserve[64];
 	long pagesz = numa_pagesize();
 
+	kernel_reserves(reserve);
 	for (int n = 0; n < 64; n++) {
-		long long free_b = 0;
+		long long free_b = 0, keep;
 
 		room[n] = 0;
 		if (!(p->c.fast_mask & (1ULL << n)))
 			continue;
 		if (numa_node_size64(n, &free_b) < 0)
 			continue;
-		if (free_b > (long long)p->c.watermark_bytes)
-			room[n] = (free_b - (long long)p->c.watermark_bytes) / pagesz;
+		keep = (long long)p->c.watermark_bytes + (long long)reserve[n] * pagesz;
+		if (free_b > keep)
+			room[n] = (free_b - keep) / pagesz;
 		total += room[n];
 	}
 	return total;
@@ -301,6 +343,12 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 	if (r <= 0)
 		return r;
 	total_room = fast_room(p, room);
+	if (p->full_ticks) {
+		/* the kernel found a target full lately: let reclaim catch up */
+		p->full_ticks--;
+		total_room = 0;
+		memset(room, 0, sizeof(room));
+	}
 	if (total_room == 0)
 		p->cnt.ticks_no_room++;
 	for (int i = 0; i < r; i++) {
@@ -327,6 +375,8 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 	if (r)
 		return r;
 	p->rate_carry -= t.tried * 4096 <= p->rate_carry ? t.tried * 4096 : p->rate_carry;
+	if (t.errors[TD_ERR_ENOMEM])
+		p->full_ticks = 2;
 	p->cnt.pages_promoted += t.moved;
 	p->cnt.pages_failed += t.failed;
 	p->cnt.pages_skipped += t.skipped;

@@ -68,7 +68,9 @@ kill -TERM $cp; wait $cp
 noroom=$(val promote_ticks_no_room "$td_log")
 failed=$(val pages_failed "$td_log")
 t_check "full: ticks without room were counted ($noroom)" t_range "${noroom:-0}" 1 100000
-t_check "full: no page-after-page failures against the full node ($failed failed)" t_range "${failed:-0}" 0 64
+# the room tieringd computes leaves the kernel's watermarks alone: at most one
+# batch may meet -ENOMEM before the node counts as full
+t_check "full: no page-after-page failures against the full node ($failed failed)" t_range "${failed:-0}" 0 512
 
 # 3. ring buffer far too small
 start_td ring "[Daemon]

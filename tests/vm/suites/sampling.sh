@@ -11,6 +11,14 @@
 t_require_bin tieringd hotset
 echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
 echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+# The workload places its pages first: with sampling on, its first-touch
+# faults would be samples too (and its set-up check would see them moved).
+hs=$(t_result_file hotset.out)
+hotset --total 256 --hot 100 --node 1 --fast 0 --seconds 30 > "$hs" 2>&1 &
+hp=$!
+i=0
+while ! grep -q READY "$hs" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_check "hotset placed its memory" grep -q READY "$hs"
 td_log=$(t_result_file tieringd.log)
 cat > /tmp/td.conf <<CONF
 [Daemon]
@@ -27,8 +35,7 @@ while ! grep -q "source sampling:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=
 t_check "sampling source attached (software page faults)" \
 	grep -q "source sampling: attached, perf_event/sw-page-faults" "$td_log"
 t_check "hint-fault source off" grep -q "source hint-faults: not attached, off" "$td_log"
-hs=$(t_result_file hotset.out)
-hotset --total 256 --hot 100 --node 1 --fast 0 --seconds 30 > "$hs" 2>&1
+wait $hp
 kill -TERM $td
 wait $td
 t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
