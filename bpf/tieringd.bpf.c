@@ -37,6 +37,8 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define NUMA_NO_NODE (-1)
+/* x86-64 user space ends below 2^47 (2^56 with 5-level paging) */
+#define TD_USER_ADDR_END (1ULL << 56)
 
 const volatile __u32 self_tgid = 0;
 const volatile bool filter_cgroups = false;
@@ -236,7 +238,9 @@ int sample_access(struct bpf_perf_event_data *ctx)
 {
 	__u64 addr = ctx->addr;
 
-	if (!addr)
+	/* no data address (IBS on < 6.1, some op types), or a kernel address
+	 * (IBS without swfilt samples kernel mode too): not ours to move */
+	if (!addr || addr >= TD_USER_ADDR_END)
 		return 0;
 	return emit(TD_SRC_SAMPLE, addr, -1, (int)bpf_get_numa_node_id(), 0, 0);
 }

@@ -84,6 +84,9 @@ struct td_pmu_probe {
  */
 int td_pmu_probe_mem_sampling(const char *sys_root, struct td_pmu_probe *ret);
 
+/* Fills ret with the fallback: the software page-fault event. */
+void td_pmu_probe_fallback(struct td_pmu_probe *ret);
+
 /*
  * Fills *attr (zeroed first) for the sampling event of p: type, config
  * words, sample_period (at least 1, rounded up to p->period_align),

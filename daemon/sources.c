@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "pmu_probe.h"
 #include "sources.h"
 #include "tieringd.skel.h"
 
@@ -30,7 +31,8 @@ struct td_sources {
 	struct bpf_link *hint_links[2];
 	struct bpf_link *sample_links[MAX_CPUS];
 	int perf_fds[MAX_CPUS];
-	int n_perf;
+	int aux_fds[MAX_CPUS];
+	int n_perf, n_aux;
 	int ncpus;
 	uint64_t bad_events;
 	td_event_fn on_event;
@@ -114,53 +116,102 @@ static int attach_hint(struct td_sources *s, int i)
 	return 0;
 }
 
-static int perf_open(struct perf_event_attr *attr, int cpu)
+static int perf_open(struct perf_event_attr *attr, int cpu, int group_fd)
 {
-	return syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	return syscall(__NR_perf_event_open, attr, -1, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
 }
 
-/*
- * Sampling: the software page-fault event with the data address. (PMU
- * memory sampling, PEBS/IBS, is chosen here when the PMU offers it; these
- * machines have none, so the software event is what is exercised.)
- */
-static void attach_sample(struct td_sources *s, uint64_t period)
+/* Opens the sampling event on one CPU (with the aux leader when the PMU
+ * needs one). Returns the sampling fd or a negative errno. */
+static int open_sample_cpu(struct td_sources *s, const struct td_pmu_probe *pr,
+			   struct perf_event_attr *attr, int cpu)
 {
-	struct td_source_status *st = &s->status[TD_SOURCE_SAMPLE];
-	struct perf_event_attr attr = {
-		.size = sizeof(attr),
-		.type = PERF_TYPE_SOFTWARE,
-		.config = PERF_COUNT_SW_PAGE_FAULTS,
-		.sample_period = period ? period : 1,
-		.sample_type = PERF_SAMPLE_ADDR,
-	};
-	int err = 0;
+	int leader = -1, fd;
 
+	if (pr->has_aux) {
+		struct perf_event_attr aux;
+
+		if (td_pmu_probe_fill_aux_attr(pr, &aux) == 0) {
+			leader = perf_open(&aux, cpu, -1);
+			if (leader < 0)
+				return -errno;
+			s->aux_fds[s->n_aux++] = leader;
+		}
+	}
+	fd = perf_open(attr, cpu, leader);
+	if (fd < 0 && errno == EOPNOTSUPP && attr->precise_ip > 1) {
+		attr->precise_ip = 1;	/* the PMU cannot do zero skid */
+		fd = perf_open(attr, cpu, leader);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+static void close_sampling(struct td_sources *s)
+{
+	destroy_links(s->sample_links, s->n_perf);
+	for (int i = 0; i < s->n_perf; i++)
+		close(s->perf_fds[i]);
+	for (int i = 0; i < s->n_aux; i++)
+		close(s->aux_fds[i]);
+	s->n_perf = s->n_aux = 0;
+}
+
+/* Opens and attaches the event described by pr on every online CPU. */
+static int attach_sample_with(struct td_sources *s, const struct td_pmu_probe *pr, uint64_t period)
+{
+	struct perf_event_attr attr;
+
+	td_pmu_probe_fill_attr(pr, period ? period : 1, &attr);
 	for (int cpu = 0; cpu < s->ncpus && cpu < MAX_CPUS; cpu++) {
-		int fd = perf_open(&attr, cpu);
+		int fd = open_sample_cpu(s, pr, &attr, cpu);
 
+		if (fd == -ENODEV)	/* CPU offline, or not one of this PMU's */
+			continue;
 		if (fd < 0) {
-			if (errno == ENODEV)	/* CPU offline */
-				continue;
-			err = -errno;
-			break;
+			close_sampling(s);
+			return fd;
 		}
 		s->perf_fds[s->n_perf] = fd;
 		s->sample_links[s->n_perf] = bpf_program__attach_perf_event(s->skel->progs.sample_access, fd);
 		s->n_perf++;
 		if (!s->sample_links[s->n_perf - 1]) {
-			err = -errno;
-			break;
+			int err = -errno;
+
+			close_sampling(s);
+			return err;
 		}
 	}
-	if (err || s->n_perf == 0) {
-		snprintf(st->hook, sizeof(st->hook), "none (perf_event: %s)",
-			 strerror(err ? -err : ENODEV));
+	return s->n_perf ? 0 : -ENODEV;
+}
+
+/*
+ * Sampling: PMU memory-access sampling with data addresses (Intel PEBS
+ * mem-loads, AMD IBS op) when the PMU offers it, else the software
+ * page-fault event with PERF_SAMPLE_ADDR.
+ */
+static void attach_sample(struct td_sources *s, uint64_t period)
+{
+	struct td_source_status *st = &s->status[TD_SOURCE_SAMPLE];
+	struct td_pmu_probe pr;
+	int r;
+
+	r = td_pmu_probe_mem_sampling("/sys", &pr);	/* pr is the fallback on error */
+	if (r && r != -ENOENT)
+		td_warn("PMU probe failed (%s), using software page faults", strerror(-r));
+	r = attach_sample_with(s, &pr, period);
+	if (r && pr.source != TD_PMU_SOURCE_SW_PAGE_FAULTS) {
+		td_warn("%s: %s, using software page faults", pr.description, strerror(-r));
+		td_pmu_probe_fallback(&pr);
+		r = attach_sample_with(s, &pr, period);
+	}
+	if (r) {
+		snprintf(st->hook, sizeof(st->hook), "none (perf_event: %s)", strerror(-r));
 		return;
 	}
 	st->attached = true;
-	snprintf(st->hook, sizeof(st->hook), "perf_event/sw-page-faults period=%llu cpus=%d",
-		 (unsigned long long)attr.sample_period, s->n_perf);
+	snprintf(st->hook, sizeof(st->hook), "perf_event/%s period=%llu cpus=%d",
+		 pr.source == TD_PMU_SOURCE_SW_PAGE_FAULTS ? "sw-page-faults" : pr.name,
+		 (unsigned long long)(period ? period : 1), s->n_perf);
 }
 
 static int on_ring_event(void *ctx, void *data, size_t size)
@@ -317,9 +368,7 @@ void td_sources_free(struct td_sources *s)
 		return;
 	ring_buffer__free(s->rb);
 	destroy_links(s->hint_links, 2);
-	destroy_links(s->sample_links, s->n_perf);
-	for (int i = 0; i < s->n_perf; i++)
-		close(s->perf_fds[i]);
+	close_sampling(s);
 	tieringd_bpf__destroy(s->skel);
 	free(s);
 }
