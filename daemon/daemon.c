@@ -335,6 +335,7 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	}
 
 	sp.hint_faults = d->cfg->sources & TD_SOURCES_HINT;
+	sp.hint_hook = d->cfg->hint_hook;	/* enum td_hint_hook: chain index + 1 */
 	sp.sampling = d->cfg->sources & TD_SOURCES_SAMPLE;
 	sp.sample_period = d->cfg->sample_period;
 	sp.ringbuf_bytes = d->cfg->ring_buffer_bytes;

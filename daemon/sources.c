@@ -299,8 +299,12 @@ static int load_sources(struct td_sources *s, const struct td_sources_params *p)
 			snprintf(why, sizeof(why), "no kernel BTF: %s", strerror(errno));
 	}
 	for (int i = 0; btf && i < N_HINT_HOOKS; i++) {
-		if (!hook_available(btf, &hint_chain[i]))
+		if (p->hint_hook && i != p->hint_hook - 1)
 			continue;
+		if (!hook_available(btf, &hint_chain[i])) {
+			snprintf(why, sizeof(why), "%s: not in kernel BTF", hint_chain[i].label);
+			continue;
+		}
 		td_log_libbpf_quiet(true);
 		r = load_with_hint(s, p, i, why, sizeof(why));
 		td_log_libbpf_quiet(false);

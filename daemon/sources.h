@@ -20,6 +20,7 @@ typedef void (*td_event_fn)(const struct td_event *e, void *userdata);
 
 struct td_sources_params {
 	bool hint_faults;		/* NUMA balancing hint-fault hooks */
+	int hint_hook;			/* 0: walk the chain; N: only its Nth hook */
 	bool sampling;			/* perf_event sampling on every CPU */
 	uint64_t sample_period;		/* events per sample */
 	uint32_t ringbuf_bytes;		/* power of two, >= page size */

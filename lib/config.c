@@ -244,6 +244,18 @@ static int daemon_key(struct td_daemon_config *d, const char *k, const char *v)
 		d->sources = m;
 		return 0;
 	}
+	if (!strcmp(k, "HintFaultHook")) {
+		static const char *const names[] = {
+			"auto", "numa_migrate_check", "numa_migrate_prep", "task_numa_fault",
+		};
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(v, names[i])) {
+				d->hint_hook = (enum td_hint_hook)i;
+				return 0;
+			}
+		return -EINVAL;
+	}
 	if (!strcmp(k, "SamplePeriod"))
 		return parse_uint(v, 1, UINT32_MAX, &d->sample_period);
 	if (!strcmp(k, "NumaBalancing")) {

@@ -35,6 +35,14 @@ enum td_source_mask {
 	TD_SOURCES_SAMPLE = 1 << 1,
 };
 
+/* Which hint-fault hook to use; auto walks the fallback chain. */
+enum td_hint_hook {
+	TD_HINT_HOOK_AUTO = 0,
+	TD_HINT_HOOK_MIGRATE_CHECK,	/* fexit/numa_migrate_check (6.12+) */
+	TD_HINT_HOOK_MIGRATE_PREP,	/* fexit/numa_migrate_prep (6.1) */
+	TD_HINT_HOOK_TASK_NUMA_FAULT,	/* fentry/task_numa_fault + page_fault_user */
+};
+
 /* "keep": leave the kernel setting alone. */
 #define TD_KEEP (-1)
 
@@ -54,6 +62,7 @@ struct td_daemon_config {
 	bool fast_nodes_auto, slow_nodes_auto;
 	uint64_t fast_nodes, slow_nodes;	/* node masks when not auto */
 	uint32_t sources;			/* enum td_source_mask */
+	enum td_hint_hook hint_hook;
 	uint64_t sample_period;
 	int numa_balancing;			/* 0..3 or TD_KEEP */
 	int64_t kernel_promote_rate_limit_mbps;	/* or TD_KEEP */

@@ -137,7 +137,7 @@ static void assert_field(const void *base, const struct field *f, int64_t want, 
 /* Every numeric [Daemon] field (metrics_file is compared on its own). */
 static const struct field daemon_fields[] = {
 	DFIELD(fast_nodes_auto), DFIELD(slow_nodes_auto), DFIELD(fast_nodes), DFIELD(slow_nodes),
-	DFIELD(sources), DFIELD(sample_period), DFIELD(numa_balancing),
+	DFIELD(sources), DFIELD(hint_hook), DFIELD(sample_period), DFIELD(numa_balancing),
 	DFIELD(kernel_promote_rate_limit_mbps), DFIELD(tick_ms), DFIELD(batch_size),
 	DFIELD(rate_limit_mbps), DFIELD(fast_watermark_bytes), DFIELD(hotness_capacity),
 	DFIELD(hotness_half_life_ms), DFIELD(hot_threshold), DFIELD(ring_buffer_bytes),
@@ -187,7 +187,7 @@ static void assert_policy_defaults(const struct td_cgroup_policy *p, enum td_mod
 }
 
 static const char *const daemon_keys[] = {
-	"FastNodes", "SlowNodes", "Sources", "SamplePeriod", "NumaBalancing",
+	"FastNodes", "SlowNodes", "Sources", "HintFaultHook", "SamplePeriod", "NumaBalancing",
 	"KernelPromoteRateLimitMBps", "TickInterval", "BatchSize", "RateLimitMBps",
 	"FastWatermark", "HotnessCapacity", "HotnessHalfLife", "HotThreshold",
 	"RingBufferSize", "DefaultMode", "Demotion", "DemoteRateLimitMBps",
@@ -335,6 +335,10 @@ static const struct daemon_ok {
 	{ "SlowNodes=2-3", DFIELD(slow_nodes), 0xc, DFIELD(slow_nodes_auto), false },
 	{ "SlowNodes=1\nSlowNodes=auto", DFIELD(slow_nodes_auto), true, DFIELD(fast_nodes_auto), true },
 	{ "Sources=hint-faults", DFIELD(sources), TD_SOURCES_HINT, NOFIELD, 0 },
+	{ "HintFaultHook=numa_migrate_check", DFIELD(hint_hook), TD_HINT_HOOK_MIGRATE_CHECK, NOFIELD, 0 },
+	{ "HintFaultHook=numa_migrate_prep", DFIELD(hint_hook), TD_HINT_HOOK_MIGRATE_PREP, NOFIELD, 0 },
+	{ "HintFaultHook=task_numa_fault", DFIELD(hint_hook), TD_HINT_HOOK_TASK_NUMA_FAULT, NOFIELD, 0 },
+	{ "HintFaultHook=task_numa_fault\nHintFaultHook=auto", DFIELD(hint_hook), TD_HINT_HOOK_AUTO, NOFIELD, 0 },
 	{ "Sources=sampling", DFIELD(sources), TD_SOURCES_SAMPLE, NOFIELD, 0 },
 	{ "Sources=hint-faults,sampling", DFIELD(sources), TD_SOURCES_HINT | TD_SOURCES_SAMPLE, NOFIELD, 0 },
 	{ "Sources=sampling hint-faults", DFIELD(sources), TD_SOURCES_HINT | TD_SOURCES_SAMPLE, NOFIELD, 0 },
@@ -505,6 +509,8 @@ static const struct { const char *key, *value; } daemon_bad[] = {
 	{ "PingPongWindow", "1.5s" }, { "PingPongWindow", "99999999999999h" },
 	{ "PingPongWindow", OVERFLOW },
 	{ "MetricsFile", "relative/metrics" }, { "MetricsFile", "./metrics" },
+	{ "HintFaultHook", "" }, { "HintFaultHook", "Auto" }, { "HintFaultHook", "numa_migrate" },
+	{ "HintFaultHook", "kprobe" },
 	/* comments are whole lines only */
 	{ "BatchSize", "7 # seven" }, { "BatchSize", "7 ; seven" },
 };
