@@ -22,6 +22,7 @@
 #include "cgroupfs.h"
 #include "demoter.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #define MAX_CGROUPS 4096
 #define DEMOTION_ENABLED "kernel/mm/numa/demotion_enabled"
@@ -42,7 +43,7 @@ struct td_demoter {
 	struct cg *cgs;		/* sorted by id */
 	size_t n;
 	int saved_demotion;	/* -1: not changed */
-	uint64_t rate_carry;
+	struct td_ratelimit rate;
 	struct td_demoter_counters cnt;
 };
 
@@ -248,6 +249,7 @@ int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 		return -ENOMEM;
 	d->c = *c;
 	d->saved_demotion = -1;
+	td_ratelimit_init(&d->rate, c->rate_limit_mbps);
 	r = sys_read_int(d, DEMOTION_ENABLED);
 	if (r < 0) {
 		td_warn("cannot read %s/%s (%s): demotion unavailable, ignoring",
@@ -315,23 +317,11 @@ static int cmp_victim(const void *a, const void *b)
 	return x->fast_anon > y->fast_anon ? -1 : x->fast_anon < y->fast_anon;
 }
 
-static uint64_t rate_budget(struct td_demoter *d, uint64_t tick_ns)
-{
-	uint64_t per_s, bytes;
-
-	if (!d->c.rate_limit_mbps)
-		return UINT64_MAX;
-	per_s = d->c.rate_limit_mbps << 20;
-	bytes = d->rate_carry + per_s * tick_ns / 1000000000ULL;
-	d->rate_carry = bytes > per_s ? per_s : bytes;
-	return d->rate_carry;
-}
-
 int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 		    uint64_t need_bytes, bool rescan_tree)
 {
 	struct cg **victims;
-	uint64_t budget = rate_budget(d, tick_ns), before, done = 0;
+	uint64_t budget = td_ratelimit_refill(&d->rate, tick_ns), before, done = 0;
 	size_t nv = 0;
 	int r;
 
@@ -386,7 +376,7 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 			victims[i]->path, ask >> 10, done);
 	}
 	free(victims);
-	d->rate_carry -= done * 4096 < d->rate_carry ? done * 4096 : d->rate_carry;
+	td_ratelimit_spend(&d->rate, done * 4096);
 	d->cnt.pages_demoted += done;
 	return (int)done;
 }

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "promoter.h"
+#include "ratelimit.h"
 
 struct td_promoter {
 	struct td_promoter_config c;
@@ -18,7 +19,7 @@ struct td_promoter {
 	struct td_hotness_info *infos;
 	struct td_candidate *cands;
 	uint64_t now_ns;
-	uint64_t rate_carry;	/* rate budget in bytes carried to the next tick */
+	struct td_ratelimit rate;
 	uint32_t full_ticks;	/* ticks to wait after the kernel said -ENOMEM */
 	struct td_promoter_counters cnt;
 };
@@ -82,6 +83,7 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 		return -ENOMEM;
 	p->c = *c;
 	p->ops = ops;
+	td_ratelimit_init(&p->rate, c->rate_limit_mbps);
 	p->h = h;
 	p->infos = calloc(c->max_candidates, sizeof(*p->infos));
 	p->cands = calloc(c->max_candidates, sizeof(*p->cands));
@@ -252,22 +254,6 @@ static uint64_t fast_room(const struct td_promoter *p, int64_t room[64])
 	return total;
 }
 
-/* The rate limit as a page budget for this tick; unused budget does not
- * accumulate beyond one second's worth. */
-static uint64_t rate_budget(struct td_promoter *p, uint64_t tick_ns)
-{
-	uint64_t per_s, bytes;
-
-	if (!p->c.rate_limit_mbps)
-		return UINT64_MAX;
-	per_s = p->c.rate_limit_mbps << 20;
-	bytes = p->rate_carry + per_s * tick_ns / 1000000000ULL;
-	if (bytes > per_s)
-		bytes = per_s;
-	p->rate_carry = bytes;
-	return bytes / 4096;
-}
-
 static int cmp_tgid(const void *a, const void *b)
 {
 	const struct td_hotness_info *x = a, *y = b;
@@ -337,7 +323,8 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 	p->cnt.pingpong_held = 0;
 	if (p->c.resolve_nodes)
 		resolve_unknown_nodes(p, now_ns);
-	budget = rate_budget(p, tick_ns);
+	budget = td_ratelimit_refill(&p->rate, tick_ns);
+	budget = budget == UINT64_MAX ? UINT64_MAX : budget / 4096;
 	r = td_hotness_hottest(p->h, now_ns, p->c.hot_threshold, candidate_filter, p,
 			       p->c.max_candidates, p->infos);
 	if (r <= 0)
@@ -374,7 +361,7 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 	r = td_promote(&pp, p->cands, n, &t);
 	if (r)
 		return r;
-	p->rate_carry -= t.tried * 4096 <= p->rate_carry ? t.tried * 4096 : p->rate_carry;
+	td_ratelimit_spend(&p->rate, t.tried * 4096);
 	if (t.errors[TD_ERR_ENOMEM])
 		p->full_ticks = 2;
 	p->cnt.pages_promoted += t.moved;

@@ -1,12 +1,13 @@
 #!/bin/sh
-# vm: mode=initramfs mem0=1024 mem1=1024 timeout=400 kernels=6.12
+# vm: mode=initramfs mem0=1024 mem1=1024 timeout=500 kernels=6.12
 #
 # Faults tieringd must survive and count:
 #  1. a process killed while its pages are being promoted (rate-limited so
 #     candidates are still waiting when it dies): move_pages says ESRCH;
 #  2. a full fast node with demotion off (free memory below tieringd's
 #     watermark): no page-after-page failures, the ticks without room counted;
-#  3. a ring buffer far too small for the event rate: drops are counted.
+#  3. a ring buffer far too small for the event rate: drops are counted;
+#  4. (and the global rate limit holds).
 . /tvm/lib.sh
 
 t_require_bin tieringd hotset coldfill
@@ -83,3 +84,21 @@ stop_td ring
 dropped=$(val events_dropped "$td_log")
 received=$(val events_received "$td_log")
 t_check "ring: drops counted ($dropped dropped, $received received)" t_range "${dropped:-0}" 1 100000000
+
+# 4. the global rate limit holds: RateLimitMBps=4 over the daemon's whole
+#    life; at most one second's budget may come on top (the bucket's size)
+start_td rate "[Daemon]
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+FastWatermark=32M
+RateLimitMBps=4"
+t0=$(cut -d. -f1 /proc/uptime)
+hotset --total 256 --hot 200 --node 1 --fast 0 --seconds 20 > "$(t_result_file rate-hotset.out)" 2>&1
+t1=$(cut -d. -f1 /proc/uptime)
+stop_td rate
+promoted=$(val pages_promoted "$td_log")
+secs=$((t1 - t0 + 1))
+max=$(( (4 * 256 * secs) * 11 / 10 + 1024 ))
+t_log "rate: $promoted pages in about $secs s (limit 4 MB/s = 1024 pages/s)"
+t_check "rate: at most the limit + 10 % ($promoted <= $max pages)" t_range "${promoted:-0}" 1 "$max"
+t_check "rate: the limit was the bottleneck (>= half of it used)" t_range "${promoted:-0}" "$((max / 2 - 512))" "$max"
