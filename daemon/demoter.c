@@ -36,6 +36,7 @@ struct cg {
 	uint64_t last_demote_ns;
 	uint64_t fast_anon;	/* bytes, from memory.numa_stat */
 	bool leaf;		/* no child cgroup with memory.reclaim; not the root */
+	bool promoted_lately;	/* pages promoted within the ping-pong window */
 };
 
 struct td_demoter {
@@ -307,11 +308,14 @@ bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, 
 	return g && g->last_demote_ns && now_ns - g->last_demote_ns < d->c.pingpong_window_ns;
 }
 
-/* Coldest first: never an event, then oldest last event; more fast memory first. */
+/* Coldest first: not promoted lately, never an event, then the oldest last
+ * event; more fast memory first. */
 static int cmp_victim(const void *a, const void *b)
 {
 	const struct cg *x = *(const struct cg *const *)a, *y = *(const struct cg *const *)b;
 
+	if (x->promoted_lately != y->promoted_lately)
+		return x->promoted_lately ? 1 : -1;
 	if (x->last_event_ns != y->last_event_ns)
 		return x->last_event_ns < y->last_event_ns ? -1 : 1;
 	return x->fast_anon > y->fast_anon ? -1 : x->fast_anon < y->fast_anon;
@@ -341,8 +345,14 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 
 		if (!g->leaf)
 			continue;
-		if (g->last_promote_ns && now_ns - g->last_promote_ns < d->c.pingpong_window_ns)
-			continue;
+		/*
+		 * A cgroup we promoted pages of lately is asked last, not never: a
+		 * few of its pages moving up must not shield all its cold ones,
+		 * and reclaim's LRU will not take the pages just promoted (they
+		 * were referenced, that is why they faulted).
+		 */
+		g->promoted_lately = g->last_promote_ns &&
+				     now_ns - g->last_promote_ns < d->c.pingpong_window_ns;
 		g->fast_anon = fast_anon(d, g);
 		if (g->fast_anon >= (1 << 20))
 			victims[nv++] = g;

@@ -8,7 +8,7 @@
  *
  * Victims are cgroups with anonymous memory on fast nodes, coldest first by
  * our evidence: no access events at all, then the oldest last event. A
- * cgroup that had pages promoted within the ping-pong window is not a victim
+ * cgroup that had pages promoted within the ping-pong window comes last
  * (and the promoter asks more of a cgroup demoted within it).
  */
 #ifndef TIERINGD_DEMOTER_H
