@@ -364,6 +364,8 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	kernel_knobs_set(d);
 	check_tiers(d);
 	d->start_ns = now_ns();
+	/* the last start-up line: tests and operators wait for it */
+	td_info("ready");
 	*ret = d;
 	return 0;
 fail:

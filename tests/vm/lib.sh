@@ -130,6 +130,28 @@ t_sysctl() {
 	fi
 }
 
+# t_tieringd_start CONF [LOGNAME]: starts tieringd --config CONF in the
+# background, its output in the result file LOGNAME (default tieringd.log),
+# and waits (up to 30 s) until it says "ready" (sources attached, kernel
+# settings taken over) or exits. Sets td (pid) and td_log (path).
+t_tieringd_start() {
+	td_log=$(t_result_file "${2:-tieringd.log}")
+	tieringd --config "$1" > "$td_log" 2>&1 &
+	td=$!
+	_t_i=0
+	while ! grep -q "^tieringd: ready$" "$td_log" && kill -0 $td 2>/dev/null && [ $_t_i -lt 300 ]; do
+		sleep 0.1
+		_t_i=$((_t_i + 1))
+	done
+}
+
+# t_tieringd_stop [LABEL]: SIGTERM, then checks that it exits 0.
+t_tieringd_stop() {
+	kill -TERM $td
+	wait $td
+	t_check "${1:+$1: }tieringd exits 0 on SIGTERM" t_eq 0 $?
+}
+
 t__exit() {
 	_t_rc=$?
 	trap - EXIT

@@ -21,11 +21,7 @@ FastWatermark=32M
 [Cgroup "/b"]
 Mode=off
 CONF
-td_log=$(t_result_file tieringd.log)
-tieringd --config /tmp/td.conf > "$td_log" 2>&1 &
-td=$!
-i=0
-while ! grep -q "cgroup filter:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_tieringd_start /tmp/td.conf
 t_check "tieringd filled the kernel's cgroup map" grep -q "cgroup filter: [1-9]" "$td_log"
 pids=
 for g in a b; do
@@ -34,8 +30,7 @@ for g in a b; do
 	pids="$pids $!"
 done
 wait $pids
-kill -TERM $td
-wait $td
+t_tieringd_stop
 sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
 pa=$(awk '$1 == "FINAL" { print $4 }' "$(t_result_file hotset-a.out)")
 pb=$(awk '$1 == "FINAL" { print $4 }' "$(t_result_file hotset-b.out)")

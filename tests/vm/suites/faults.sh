@@ -16,21 +16,15 @@ echo 100 > $dbg/scan_delay_ms
 echo 100 > $dbg/scan_period_min_ms
 val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
-# start_td NAME CONF: tieringd with that config; waits until its sources are up
+# start_td NAME CONF: tieringd with that config, until it is ready
 start_td() {
-	td_log=$(t_result_file "$1-tieringd.log")
 	printf '%s\n' "$2" > /tmp/$1.conf
-	tieringd --config /tmp/$1.conf > "$td_log" 2>&1 &
-	td=$!
-	i=0
-	while ! grep -q "source hint-faults:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	t_tieringd_start /tmp/$1.conf "$1-tieringd.log"
 }
 
 stop_td() {
 	t_check "$1: tieringd still running" kill -0 $td
-	kill -TERM $td
-	wait $td
-	t_check "$1: tieringd exits 0 on SIGTERM" t_eq 0 $?
+	t_tieringd_stop "$1"
 	sed -n '/^limitation /,$p' "$td_log" | sed "s/^/  $1| /"
 }
 

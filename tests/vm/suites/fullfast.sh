@@ -72,15 +72,9 @@ KernelPromoteRateLimitMBps=0
 FastWatermark=64M
 Demotion=yes
 CONF
-td_log=$(t_result_file tieringd.log)
-tieringd --config /tmp/td.conf > "$td_log" 2>&1 &
-td=$!
-i=0
-while ! grep -q "source hint-faults:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_tieringd_start /tmp/td.conf
 run tieringd
-kill -TERM $td
-wait $td
-t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
+t_tieringd_stop
 grep -v "^tieringd: \(promote\|demote\):" "$td_log" | sed 's/^/  td| /'
 
 hs=$(t_result_file tieringd-hotset.out)

@@ -11,7 +11,6 @@
 t_require_bin tieringd hotset
 echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
 echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
-td_log=$(t_result_file tieringd.log)
 cat > /tmp/td.conf <<CONF
 [Daemon]
 HintFaultHook=task_numa_fault
@@ -19,17 +18,12 @@ NumaBalancing=2
 KernelPromoteRateLimitMBps=0
 FastWatermark=32M
 CONF
-tieringd --config /tmp/td.conf > "$td_log" 2>&1 &
-td=$!
-i=0
-while ! grep -q "source hint-faults:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_tieringd_start /tmp/td.conf
 t_check "hint faults through fentry/task_numa_fault + page_fault_user" \
 	grep -q "source hint-faults: attached, fentry/task_numa_fault+tp/page_fault_user" "$td_log"
 hs=$(t_result_file hotset.out)
 hotset --total 256 --hot 100 --node 1 --fast 0 --seconds 25 > "$hs" 2>&1
-kill -TERM $td
-wait $td
-t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
+t_tieringd_stop
 sed -n '/^limitation /,$p' "$td_log" | sed 's/^/  td| /'
 pct=$(awk '$1 == "FINAL" { print $4 }' "$hs")
 if [ "$(t_kernel)" = 6.1 ]; then

@@ -18,17 +18,13 @@ vm() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 promo0=$(vm pgpromote_success)
 nb0=$(cat /proc/sys/kernel/numa_balancing)
 
-td_log=$(t_result_file tieringd.log)
 cat > /tmp/td.conf <<CONF
 [Daemon]
 NumaBalancing=2
 KernelPromoteRateLimitMBps=0
 FastWatermark=32M
 CONF
-tieringd --config /tmp/td.conf > "$td_log" 2>&1 &
-td=$!
-i=0
-while ! grep -q "source hint-faults:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_tieringd_start /tmp/td.conf
 sed 's/^/  td| /' "$td_log"
 t_check "topology: node0 fast, node1 slow" grep -q "topology: fast nodes 0, slow nodes 1" "$td_log"
 t_check "tieringd attached its hint-fault source" grep -q "source hint-faults: attached" "$td_log"
@@ -45,9 +41,7 @@ if [ "$(t_kernel)" = 6.1 ]; then
 	t_log "6.1 memory tiers (nodelists): $tiers"
 	t_check "6.1: one memory tier holds both nodes" t_eq "0-1 " "$tiers"
 	hotset --total 128 --hot 64 --node 1 --fast 0 --seconds 10 > "$(t_result_file hotset.out)" 2>&1
-	kill -TERM $td
-	wait $td
-	t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
+	t_tieringd_stop
 	sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
 	t_check "6.1: no hint fault reached tieringd, as stated" \
 		grep -q "^events_hint_faults 0$" "$td_log"
@@ -83,9 +77,7 @@ t_check "numastat: the hot set's 200 MiB on node0 ($n0 MiB)" t_range "$n0" 180 2
 t_check "numastat: the cold 312 MiB still on node1 ($n1 MiB)" t_range "$n1" 280 330
 kill $hpid; wait $hpid 2>/dev/null
 
-kill -TERM $td
-wait $td
-t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
+t_tieringd_stop
 sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
 promoted=$(awk '$1 == "pages_promoted" { print $2 }' "$td_log")
 promo=$(( $(vm pgpromote_success) - promo0 ))

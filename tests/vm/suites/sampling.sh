@@ -19,7 +19,6 @@ hp=$!
 i=0
 while ! grep -q READY "$hs" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 t_check "hotset placed its memory" grep -q READY "$hs"
-td_log=$(t_result_file tieringd.log)
 cat > /tmp/td.conf <<CONF
 [Daemon]
 Sources=sampling
@@ -28,17 +27,12 @@ NumaBalancing=2
 KernelPromoteRateLimitMBps=0
 FastWatermark=32M
 CONF
-tieringd --config /tmp/td.conf > "$td_log" 2>&1 &
-td=$!
-i=0
-while ! grep -q "source sampling:" "$td_log" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+t_tieringd_start /tmp/td.conf
 t_check "sampling source attached (software page faults)" \
 	grep -q "source sampling: attached, perf_event/sw-page-faults" "$td_log"
 t_check "hint-fault source off" grep -q "source hint-faults: not attached, off" "$td_log"
 wait $hp
-kill -TERM $td
-wait $td
-t_check "tieringd exits 0 on SIGTERM" t_eq 0 $?
+t_tieringd_stop
 sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
 val() { awk -v k="$1" '$1 == k { print $2 }' "$td_log"; }
 t_check "samples arrived ($(val events_samples))" t_range "$(val events_samples)" 1 1000000000
