@@ -89,8 +89,8 @@ cold_maxm=$(final "$(t_result_file tieringd-coldfill.out)" max_moves)
 
 sum=$(t_result_file summary.txt)
 printf '%-24s %12s %10s %10s %10s %16s\n' run hot_fast_end_% t90_s pgpromote pgdemote tieringd_moves > "$sum"
-printf '%-24s %12s %10s %10s %10s %16s\n' "kernel (demotion off)" "$k_pct" \
-	"$(awk '$1 == "T" && $4 >= 90 { print $2; exit }' "$(t_result_file kernel-hotset.out)")" \
+k90=$(awk '$1 == "T" && $4 >= 90 { print $2; exit }' "$(t_result_file kernel-hotset.out)")
+printf '%-24s %12s %10s %10s %10s %16s\n' "kernel (demotion off)" "$k_pct" "${k90:--}" \
 	"$kernel_promo" "$kernel_demoted" - >> "$sum"
 printf '%-24s %12s %10s %10s %10s %16s\n' "kernel (demotion on)" "$kd_pct" "${kd90:--}" \
 	"$kdemote_promo" "$kdemote_demoted" - >> "$sum"
@@ -101,7 +101,8 @@ for r in kernel kdemote tieringd; do
 	awk '$1 == "T" { printf "%d %s %s\n", $2 + 0.5, $4, $6 }' "$(t_result_file $r-hotset.out)" > /tmp/$r.ser
 done
 awk 'FNR == 1 { f++ } { v[f, $1] = $2 " " $3; if ($1 > m) m = $1 }
-     END { for (t = 0; t <= m; t++) print t, v[1, t], v[2, t], v[3, t] }' \
+     function at(f, t) { return ((f SUBSEP t) in v) ? v[f, t] : "NaN NaN" }
+     END { for (t = 0; t <= m; t++) print t, at(1, t), at(2, t), at(3, t) }' \
 	/tmp/kernel.ser /tmp/kdemote.ser /tmp/tieringd.ser > "$(t_result_file series.txt)"
 sed 's/^/  /' "$(t_result_file summary.txt)"
 
