@@ -86,12 +86,12 @@ static bool hook_recently_demoted(void *ctx, uint64_t memcg_id, uint64_t now)
 	return d->demoter && td_demoter_recently_demoted(d->demoter, memcg_id, now);
 }
 
-static void hook_promoted(void *ctx, uint64_t memcg_id, uint64_t now)
+static void hook_promoted(void *ctx, uint64_t memcg_id, uint64_t pages, uint64_t now)
 {
 	struct td_daemon *d = ctx;
 
 	if (d->demoter)
-		td_demoter_note_promote(d->demoter, memcg_id, now);
+		td_demoter_note_promote(d->demoter, memcg_id, pages, now);
 }
 
 /* Reads an integer sysctl; -errno on failure. */

@@ -30,13 +30,16 @@
 struct cg {
 	uint64_t id;		/* cgroup directory inode */
 	char path[256];		/* relative to the cgroup root, "/a/b" */
-	uint64_t events;
+	uint64_t events;	/* access events, all time */
+	uint64_t events_seen;	/* events at the last tick */
+	uint64_t event_rate;	/* events per tick, halved every tick */
 	uint64_t last_event_ns;
 	uint64_t last_promote_ns;
+	uint64_t promoted_recent; /* pages promoted within the ping-pong window */
 	uint64_t last_demote_ns;
 	uint64_t fast_anon;	/* bytes, from memory.numa_stat */
+	uint64_t density;	/* event_rate per MiB of fast memory, x1024 */
 	bool leaf;		/* no child cgroup with memory.reclaim; not the root */
-	bool promoted_lately;	/* pages promoted within the ping-pong window */
 };
 
 struct td_demoter {
@@ -127,10 +130,12 @@ static int rescan(struct td_demoter *d)
 		struct cg *old = find(d, fresh[i].id);
 
 		if (old) {
-			fresh[i].events = old->events;
-			fresh[i].last_event_ns = old->last_event_ns;
-			fresh[i].last_promote_ns = old->last_promote_ns;
-			fresh[i].last_demote_ns = old->last_demote_ns;
+			struct cg keep = *old;
+
+			/* what we learnt about it stays; path and leaf are fresh */
+			memcpy(keep.path, fresh[i].path, sizeof(keep.path));
+			keep.leaf = fresh[i].leaf;
+			fresh[i] = keep;
 		}
 	}
 	free(d->cgs);
@@ -293,12 +298,17 @@ void td_demoter_note_event(struct td_demoter *d, uint64_t memcg_id, uint64_t ts_
 	}
 }
 
-void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t now_ns)
+void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t pages,
+			     uint64_t now_ns)
 {
 	struct cg *g = find(d, memcg_id);
 
-	if (g)
-		g->last_promote_ns = now_ns;
+	if (!g)
+		return;
+	if (now_ns - g->last_promote_ns >= d->c.pingpong_window_ns)
+		g->promoted_recent = 0;
+	g->promoted_recent += pages;
+	g->last_promote_ns = now_ns;
 }
 
 bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, uint64_t now_ns)
@@ -308,17 +318,39 @@ bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, 
 	return g && g->last_demote_ns && now_ns - g->last_demote_ns < d->c.pingpong_window_ns;
 }
 
-/* Coldest first: not promoted lately, never an event, then the oldest last
- * event; more fast memory first. */
+/* Coldest first: the fewest access events per MiB of fast memory (recent
+ * ticks weigh most); then the most fast memory. */
 static int cmp_victim(const void *a, const void *b)
 {
 	const struct cg *x = *(const struct cg *const *)a, *y = *(const struct cg *const *)b;
 
-	if (x->promoted_lately != y->promoted_lately)
-		return x->promoted_lately ? 1 : -1;
-	if (x->last_event_ns != y->last_event_ns)
-		return x->last_event_ns < y->last_event_ns ? -1 : 1;
+	if (x->density != y->density)
+		return x->density < y->density ? -1 : 1;
 	return x->fast_anon > y->fast_anon ? -1 : x->fast_anon < y->fast_anon;
+}
+
+/* Per tick: each cgroup's event rate, halved every tick plus the new ones. */
+static void age_event_rates(struct td_demoter *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct cg *g = &d->cgs[i];
+
+		g->event_rate = g->event_rate / 2 + (g->events - g->events_seen);
+		g->events_seen = g->events;
+	}
+}
+
+/*
+ * The reverse ping-pong guard: a cgroup whose fast memory is to a good part
+ * (over a tenth) pages we promoted within the window is not asked for room.
+ * Its pages came up because they were used; reclaim's LRU may not have seen
+ * them referenced yet. A few promoted pages do not shield a cold cgroup.
+ */
+static bool shielded(const struct td_demoter *d, const struct cg *g, uint64_t now_ns)
+{
+	if (!g->last_promote_ns || now_ns - g->last_promote_ns >= d->c.pingpong_window_ns)
+		return false;
+	return g->promoted_recent * 4096 * 10 > g->fast_anon;
 }
 
 int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
@@ -331,6 +363,7 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 
 	if (rescan_tree && (r = rescan(d)) < 0)
 		return r;
+	age_event_rates(d);
 	if (!need_bytes)
 		return 0;
 	if (need_bytes > budget)
@@ -345,17 +378,11 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 
 		if (!g->leaf)
 			continue;
-		/*
-		 * A cgroup we promoted pages of lately is asked last, not never: a
-		 * few of its pages moving up must not shield all its cold ones,
-		 * and reclaim's LRU will not take the pages just promoted (they
-		 * were referenced, that is why they faulted).
-		 */
-		g->promoted_lately = g->last_promote_ns &&
-				     now_ns - g->last_promote_ns < d->c.pingpong_window_ns;
 		g->fast_anon = fast_anon(d, g);
-		if (g->fast_anon >= (1 << 20))
-			victims[nv++] = g;
+		if (g->fast_anon < (1 << 20) || shielded(d, g, now_ns))
+			continue;
+		g->density = g->event_rate * 1024 / ((g->fast_anon >> 20) + 1);
+		victims[nv++] = g;
 	}
 	if (!nv) {
 		d->cnt.no_victim_ticks++;

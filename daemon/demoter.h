@@ -6,10 +6,11 @@
  * (memory.reclaim) with /sys/kernel/mm/numa/demotion_enabled, which picks
  * victim pages by the kernel's own LRU (referenced bits), never at random.
  *
- * Victims are cgroups with anonymous memory on fast nodes, coldest first by
- * our evidence: no access events at all, then the oldest last event. A
- * cgroup that had pages promoted within the ping-pong window comes last
- * (and the promoter asks more of a cgroup demoted within it).
+ * Victims are leaf cgroups with anonymous memory on fast nodes, coldest
+ * first by our evidence: the fewest access events per MiB of fast memory. A
+ * cgroup whose fast memory is more than a tenth pages promoted within the
+ * ping-pong window is not asked (and the promoter asks more of a cgroup
+ * demoted within it).
  */
 #ifndef TIERINGD_DEMOTER_H
 #define TIERINGD_DEMOTER_H
@@ -47,7 +48,8 @@ void td_demoter_free(struct td_demoter *d);
 void td_demoter_note_event(struct td_demoter *d, uint64_t memcg_id, uint64_t ts_ns);
 
 /* The promoter promoted pages of cgroup id at now_ns. */
-void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t now_ns);
+void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t pages,
+			     uint64_t now_ns);
 
 /* True if the cgroup had pages demoted within the ping-pong window. */
 bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, uint64_t now_ns);

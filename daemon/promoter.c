@@ -187,7 +187,7 @@ static void on_batch(const struct td_batch_result *b, void *ud)
 
 	p->cnt.batches++;
 	if (b->moved && p->c.promoted)
-		p->c.promoted(p->c.hook_ctx, b->memcg_id, p->now_ns);
+		p->c.promoted(p->c.hook_ctx, b->memcg_id, b->moved, p->now_ns);
 	td_log(LOG_INFO, "promote: pid %u memcg %" PRIu64 " node %d -> %d: %u promoted, %u failed",
 	       b->tgid, b->memcg_id, b->src_nid, b->dst_nid, b->moved, b->failed);
 }

@@ -27,7 +27,7 @@ struct td_promoter_config {
 	/* ping-pong guard: pages of a cgroup demoted within the window need
 	 * twice the threshold ("clearly hot") to be promoted again */
 	bool (*recently_demoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
-	void (*promoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
+	void (*promoted)(void *ctx, uint64_t memcg_id, uint64_t pages, uint64_t now_ns);
 	void *hook_ctx;
 };
 
