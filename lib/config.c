@@ -84,6 +84,16 @@ static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (parse_uint(s, min, max, &v))
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
 static int scale(uint64_t v, uint64_t mul, uint64_t *ret)
 {
 	if (mul && v > UINT64_MAX / mul)
@@ -284,34 +294,22 @@ static int daemon_key(struct td_daemon_config *d, const char *k, const char *v)
 		d->tick_ms = u;
 		return 0;
 	}
-	if (!strcmp(k, "BatchSize")) {
-		if (parse_uint(v, 1, 65536, &u))
-			return -EINVAL;
-		d->batch_size = (uint32_t)u;
-		return 0;
-	}
+	if (!strcmp(k, "BatchSize"))
+		return parse_u32(v, 1, 65536, &d->batch_size);
 	if (!strcmp(k, "RateLimitMBps"))
 		return parse_uint(v, 0, 1 << 20, &d->rate_limit_mbps);
 	if (!strcmp(k, "FastWatermark"))
 		return td_parse_bytes(v, &d->fast_watermark_bytes);
-	if (!strcmp(k, "HotnessCapacity")) {
-		if (parse_uint(v, 1024, 1 << 28, &u))
-			return -EINVAL;
-		d->hotness_capacity = (uint32_t)u;
-		return 0;
-	}
+	if (!strcmp(k, "HotnessCapacity"))
+		return parse_u32(v, 1024, 1 << 28, &d->hotness_capacity);
 	if (!strcmp(k, "HotnessHalfLife")) {
 		if (td_parse_duration_ms(v, &u) || u < 1 || u > 86400000)
 			return -EINVAL;
 		d->hotness_half_life_ms = u;
 		return 0;
 	}
-	if (!strcmp(k, "HotThreshold")) {
-		if (parse_uint(v, 1, 1000000, &u))
-			return -EINVAL;
-		d->hot_threshold = (uint32_t)u;
-		return 0;
-	}
+	if (!strcmp(k, "HotThreshold"))
+		return parse_u32(v, 1, 1000000, &d->hot_threshold);
 	if (!strcmp(k, "RingBufferSize")) {
 		if (td_parse_bytes(v, &u) || u < 4096 || u > (1ULL << 30) || (u & (u - 1)))
 			return -EINVAL;
@@ -352,9 +350,8 @@ static int cgroup_key(struct td_cgroup_policy *p, const char *k, const char *v)
 		return r;
 	}
 	if (!strcmp(k, "HotThreshold")) {
-		if (parse_uint(v, 1, 1000000, &u))
+		if (parse_u32(v, 1, 1000000, &p->hot_threshold))
 			return -EINVAL;
-		p->hot_threshold = (uint32_t)u;
 		p->set_mask |= CG_THRESHOLD;
 		return 0;
 	}
@@ -387,9 +384,8 @@ static int cgroup_key(struct td_cgroup_policy *p, const char *k, const char *v)
 		return 0;
 	}
 	if (!strcmp(k, "Weight")) {
-		if (parse_uint(v, 1, 10000, &u))
+		if (parse_u32(v, 1, 10000, &p->weight))
 			return -EINVAL;
-		p->weight = (uint32_t)u;
 		p->set_mask |= CG_WEIGHT;
 		return 0;
 	}
