@@ -57,9 +57,23 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* Where the page will be: the kernel's target when it migrates the page
+ * itself (our entry would be stale otherwise), else where it is. */
+static int event_node(const struct td_event *e)
+{
+	if (e->flags & TD_EVF_KERNEL_MIGRATES)
+		return e->target_nid;
+	if (e->flags & TD_EVF_NID_UNKNOWN)
+		return TD_HOTNESS_NODE_UNKNOWN;
+	return e->page_nid;
+}
+
 static void on_event(const struct td_event *e, void *userdata)
 {
 	struct td_daemon *d = userdata;
+	struct td_hotness_access a = {
+		.addr = e->addr, .memcg_id = e->memcg_id, .tgid = e->tgid, .node = event_node(e),
+	};
 
 	d->events_received++;
 	if (e->source < TD_SRC__MAX)
@@ -67,12 +81,6 @@ static void on_event(const struct td_event *e, void *userdata)
 	if (e->page_nid >= 0 && e->page_nid < TD_MAX_NODES &&
 	    (d->slow_mask & (1ULL << e->page_nid)))
 		d->events_on_slow++;
-	/* the kernel is moving this page itself: our entry would be stale */
-	struct td_hotness_access a = {
-		.addr = e->addr, .memcg_id = e->memcg_id, .tgid = e->tgid,
-		.node = (e->flags & TD_EVF_KERNEL_MIGRATES) ? e->target_nid :
-			(e->flags & TD_EVF_NID_UNKNOWN) ? TD_HOTNESS_NODE_UNKNOWN : e->page_nid,
-	};
 	if (td_hotness_record(d->hot, &a, e->ts_ns) < 0)
 		d->record_errors++;
 	if (d->demoter)
