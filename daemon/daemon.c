@@ -17,6 +17,7 @@
 #include <sys/timerfd.h>
 
 #include "cgroupfs.h"
+#include "conffile.h"
 #include "config.h"
 #include "daemon.h"
 #include "demoter.h"
@@ -30,7 +31,9 @@ enum { EP_RING = 1, EP_SIGNAL, EP_TIMER };
 
 struct td_daemon {
 	struct td_daemon_options opt;
-	const struct td_daemon_config *cfg;
+	struct td_config *conf;			/* ours: replaced on reload */
+	const struct td_daemon_config *cfg;	/* &conf->daemon */
+	uint64_t reloads, reload_failures;
 	struct td_sources *sources;
 	struct td_hotness *hot;
 	struct td_promoter *promoter;
@@ -229,21 +232,10 @@ static bool mode_managed(enum td_mode m)
 	return m != TD_MODE_OFF;
 }
 
-/* Whether the kernel must filter cgroups: some policy turns one off. */
-static bool needs_cgroup_filter(const struct td_config *c)
-{
-	if (!mode_managed(c->daemon.default_mode))
-		return true;
-	for (size_t i = 0; i < c->n_cgroups; i++)
-		if (!mode_managed(c->cgroups[i].mode))
-			return true;
-	return false;
-}
-
 static int mark_cgroup(const char *path, uint64_t id, const char *abspath, void *userdata)
 {
 	struct td_daemon *d = userdata;
-	const struct td_cgroup_policy *pol = td_config_policy_for(d->opt.config, path);
+	const struct td_cgroup_policy *pol = td_config_policy_for(d->conf, path);
 	bool managed = mode_managed(pol ? pol->mode : d->cfg->default_mode);
 
 	if (td_sources_set_cgroup(d->sources, id, managed) < 0) {
@@ -259,8 +251,6 @@ static void sync_cgroup_map(struct td_daemon *d)
 {
 	int r;
 
-	if (!needs_cgroup_filter(d->opt.config))
-		return;
 	d->cgroups_marked = 0;
 	r = td_cgroupfs_walk(TD_CGROUP_ROOT, mark_cgroup, d);
 	if (r < 0)
@@ -282,6 +272,23 @@ static void report_sources(const struct td_daemon *d)
 	}
 }
 
+/* The promoter's knobs from the configuration in force. */
+static void promoter_config(struct td_daemon *d, struct td_promoter_config *ret)
+{
+	*ret = (struct td_promoter_config){
+		.fast_mask = d->fast_mask, .slow_mask = d->slow_mask,
+		.batch_pages = d->cfg->batch_size,
+		/* N accesses within one half-life decay to between N/2 and N */
+		.hot_threshold = d->cfg->hot_threshold * TD_HOTNESS_ONE / 2,
+		.rate_limit_mbps = d->cfg->rate_limit_mbps,
+		.watermark_bytes = d->cfg->fast_watermark_bytes,
+		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL,
+		.dry_run = d->opt.dry_run,
+		.resolve_nodes = d->cfg->sources & TD_SOURCES_SAMPLE,
+		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted, .hook_ctx = d,
+	};
+}
+
 int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 {
 	struct td_sources_params sp = { 0 };
@@ -292,7 +299,13 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	if (!d)
 		return -ENOMEM;
 	d->opt = *o;
-	d->cfg = &o->config->daemon;
+	d->conf = malloc(sizeof(*d->conf));
+	if (!d->conf) {
+		free(d);
+		return -ENOMEM;
+	}
+	*d->conf = *o->config;
+	d->cfg = &d->conf->daemon;
 	d->epfd = d->sigfd = d->timerfd = -1;
 
 	r = td_topology_detect(&d->fast_mask, &d->slow_mask);
@@ -313,17 +326,9 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 		td_err(r, "hotness table");
 		goto fail;
 	}
-	struct td_promoter_config pc = {
-		.fast_mask = d->fast_mask, .slow_mask = d->slow_mask,
-		.batch_pages = d->cfg->batch_size,
-		/* N accesses within one half-life decay to between N/2 and N */
-		.hot_threshold = d->cfg->hot_threshold * TD_HOTNESS_ONE / 2,
-		.rate_limit_mbps = d->cfg->rate_limit_mbps,
-		.watermark_bytes = d->cfg->fast_watermark_bytes,
-		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL, .dry_run = o->dry_run,
-		.resolve_nodes = d->cfg->sources & TD_SOURCES_SAMPLE,
-		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted, .hook_ctx = d,
-	};
+	struct td_promoter_config pc;
+
+	promoter_config(d, &pc);
 	r = td_promoter_new(&pc, td_move_ops_syscall(), d->hot, &d->promoter);
 	if (r)
 		goto fail;
@@ -349,7 +354,8 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	sp.ringbuf_bytes = d->cfg->ring_buffer_bytes;
 	sp.fast_node_mask = d->fast_mask;
 	sp.self_tgid = getpid();
-	sp.filter_cgroups = needs_cgroup_filter(o->config);
+	/* always on: a reload may turn a cgroup off; unknown ones get the default */
+	sp.filter_cgroups = true;
 	sp.default_managed = mode_managed(d->cfg->default_mode);
 	sp.on_event = on_event;
 	sp.userdata = d;
@@ -363,8 +369,7 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 		goto fail;
 	report_sources(d);
 	sync_cgroup_map(d);
-	if (sp.filter_cgroups)
-		td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
+	td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
 
 	r = setup_loop(d);
 	if (r)
@@ -381,13 +386,58 @@ fail:
 	return r;
 }
 
+/*
+ * SIGHUP: parse the configuration into a new struct and swap only when it
+ * parses. On failure the running policy stays in force and every error is
+ * logged. Sources, hooks, ring buffer, table capacity, tick and node masks
+ * are fixed at start; the policy knobs and cgroup modes change now.
+ */
+static void reload(struct td_daemon *d)
+{
+	struct td_config *n = malloc(sizeof(*n));
+	struct td_promoter_config pc;
+	int r;
+
+	if (!n) {
+		td_err(ENOMEM, "reload");
+		return;
+	}
+	r = td_conffile_load(d->opt.config_path, d->opt.config_missing_ok, n);
+	if (r) {
+		size_t shown = n->n_errors < TD_CONFIG_MAX_ERRORS ? n->n_errors : TD_CONFIG_MAX_ERRORS;
+
+		d->reload_failures++;
+		td_log(LOG_ERR, "reload of %s failed, keeping the running configuration",
+		       d->opt.config_path);
+		for (size_t i = 0; i < shown; i++)
+			td_log(LOG_ERR, "%s", n->errors[i]);
+		free(n);
+		return;
+	}
+	free(d->conf);
+	d->conf = n;
+	d->cfg = &n->daemon;
+	promoter_config(d, &pc);
+	td_promoter_reconfigure(d->promoter, &pc);
+	if (d->demoter)
+		td_demoter_reconfigure(d->demoter, d->cfg->demote_rate_limit_mbps,
+				       d->cfg->pingpong_window_ms * 1000000ULL);
+	if (td_sources_set_runtime(d->sources, true, d->fast_mask,
+				   d->cfg->default_mode != TD_MODE_OFF) < 0)
+		td_warn("updating the default cgroup mode failed, ignoring");
+	sync_cgroup_map(d);
+	d->reloads++;
+	td_info("reloaded %s: %zu cgroup policies, %" PRIu64 " cgroups in the kernel's map",
+		d->opt.config_path, n->n_cgroups, d->cgroups_marked);
+}
+
 static void handle_signal(struct td_daemon *d)
 {
 	struct signalfd_siginfo si;
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			td_info("SIGHUP: nothing to reload yet, ignoring");
+			reload(d);
 			continue;
 		}
 		td_info("signal %s, stopping", strsignal(si.ssi_signo));
@@ -472,6 +522,8 @@ void td_daemon_print_summary(const struct td_daemon *d)
 		       s->enabled, s->attached, s->hook);
 	}
 	printf("limitation %s\n", d->limitation[0] ? d->limitation : "none");
+	printf("reloads %" PRIu64 "\n", d->reloads);
+	printf("reload_failures %" PRIu64 "\n", d->reload_failures);
 	printf("events_received %" PRIu64 "\n", d->events_received);
 	printf("events_hint_faults %" PRIu64 "\n", d->events_by_source[TD_SRC_HINT_FAULT]);
 	printf("events_samples %" PRIu64 "\n", d->events_by_source[TD_SRC_SAMPLE]);
@@ -521,6 +573,7 @@ void td_daemon_free(struct td_daemon *d)
 	td_sources_free(d->sources);
 	td_promoter_free(d->promoter);
 	td_demoter_free(d->demoter);
+	free(d->conf);
 	td_hotness_free(d->hot);
 	if (d->epfd >= 0)
 		close(d->epfd);

@@ -16,7 +16,9 @@ struct td_daemon;
 struct td_config;
 
 struct td_daemon_options {
-	const struct td_config *config;	/* borrowed; outlives the daemon */
+	const struct td_config *config;	/* copied at start; replaced on reload */
+	const char *config_path;	/* re-read on SIGHUP */
+	bool config_missing_ok;
 	const char *socket_path;
 	bool dry_run;
 	uint32_t run_for_s;	/* 0: until SIGTERM/SIGINT */

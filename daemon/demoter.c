@@ -277,6 +277,16 @@ int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 	return 0;
 }
 
+void td_demoter_reconfigure(struct td_demoter *d, uint64_t rate_limit_mbps,
+			    uint64_t pingpong_window_ns)
+{
+	d->c.pingpong_window_ns = pingpong_window_ns;
+	if (rate_limit_mbps != d->c.rate_limit_mbps) {
+		d->c.rate_limit_mbps = rate_limit_mbps;
+		td_ratelimit_init(&d->rate, rate_limit_mbps);
+	}
+}
+
 void td_demoter_free(struct td_demoter *d)
 {
 	if (!d)

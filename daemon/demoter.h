@@ -44,6 +44,10 @@ struct td_demoter_counters {
 int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret);
 void td_demoter_free(struct td_demoter *d);
 
+/* New rate limit and ping-pong window, on reload. */
+void td_demoter_reconfigure(struct td_demoter *d, uint64_t rate_limit_mbps,
+			    uint64_t pingpong_window_ns);
+
 /* The daemon saw an access event of cgroup id at ts_ns. */
 void td_demoter_note_event(struct td_demoter *d, uint64_t memcg_id, uint64_t ts_ns);
 

@@ -122,6 +122,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	o.config = cfg;
+	o.config_path = config_path;
+	o.config_missing_ok = !config_given;
 	r = td_daemon_new(&o, &d);
 	if (!r) {
 		r = td_daemon_run(d);

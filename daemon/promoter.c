@@ -95,6 +95,17 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 	return 0;
 }
 
+void td_promoter_reconfigure(struct td_promoter *p, const struct td_promoter_config *c)
+{
+	p->c.batch_pages = c->batch_pages;
+	p->c.hot_threshold = c->hot_threshold;
+	p->c.watermark_bytes = c->watermark_bytes;
+	if (c->rate_limit_mbps != p->c.rate_limit_mbps) {
+		p->c.rate_limit_mbps = c->rate_limit_mbps;
+		td_ratelimit_init(&p->rate, c->rate_limit_mbps);
+	}
+}
+
 void td_promoter_free(struct td_promoter *p)
 {
 	if (!p)

@@ -52,6 +52,10 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 		    struct td_hotness *h, struct td_promoter **ret);
 void td_promoter_free(struct td_promoter *p);
 
+/* Takes the policy knobs of c (batch, threshold, rate limit, watermark) on
+ * reload; the topology and hooks stay. */
+void td_promoter_reconfigure(struct td_promoter *p, const struct td_promoter_config *c);
+
 /* One tick at now_ns over tick_ns of wall time. Returns pages promoted or a
  * negative errno (-ENOMEM). */
 int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns);
