@@ -41,7 +41,9 @@ struct td_daemon {
 	int saved_numa_balancing, saved_kernel_rate;
 	uint64_t record_errors;
 	char limitation[256];
-	uint64_t cgroups_marked, cgroup_map_full;	/* why this kernel cannot support tiering, or "" */
+	uint64_t cgroups_marked, cgroup_map_full;
+	uint64_t *movable, *unmovable;	/* sorted cgroup ids, from the last walk */
+	size_t n_movable, cap_movable, n_unmovable, cap_unmovable;	/* why this kernel cannot support tiering, or "" */
 	uint64_t fast_mask, slow_mask;
 	int epfd, sigfd, timerfd;
 	uint64_t start_ns;
@@ -232,13 +234,57 @@ static bool mode_managed(enum td_mode m)
 	return m != TD_MODE_OFF;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Cgroups whose pages tieringd must not move (Mode=observe or off). */
+static bool unmovable(const struct td_daemon *d, uint64_t memcg_id)
+{
+	enum td_mode def = d->cfg->default_mode;
+
+	if (bsearch(&memcg_id, d->unmovable, d->n_unmovable, sizeof(memcg_id), cmp_u64))
+		return true;
+	/* a cgroup born since the last walk: the default policy */
+	return def != TD_MODE_PROMOTE && !bsearch(&memcg_id, d->movable, d->n_movable,
+						   sizeof(memcg_id), cmp_u64);
+}
+
+static bool hook_unmovable(void *ctx, uint64_t memcg_id)
+{
+	return unmovable(ctx, memcg_id);
+}
+
+static int push_id(uint64_t **ids, size_t *n, size_t *cap, uint64_t id)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		uint64_t *p = realloc(*ids, ncap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		*ids = p;
+		*cap = ncap;
+	}
+	(*ids)[(*n)++] = id;
+	return 0;
+}
+
 static int mark_cgroup(const char *path, uint64_t id, const char *abspath, void *userdata)
 {
 	struct td_daemon *d = userdata;
 	const struct td_cgroup_policy *pol = td_config_policy_for(d->conf, path);
-	bool managed = mode_managed(pol ? pol->mode : d->cfg->default_mode);
+	enum td_mode mode = pol ? pol->mode : d->cfg->default_mode;
+	int r;
 
-	if (td_sources_set_cgroup(d->sources, id, managed) < 0) {
+	r = mode == TD_MODE_PROMOTE ? push_id(&d->movable, &d->n_movable, &d->cap_movable, id) :
+				      push_id(&d->unmovable, &d->n_unmovable, &d->cap_unmovable, id);
+	if (r)
+		return r;
+	if (td_sources_set_cgroup(d->sources, id, mode_managed(mode)) < 0) {
 		d->cgroup_map_full++;
 		return 0;
 	}
@@ -246,15 +292,22 @@ static int mark_cgroup(const char *path, uint64_t id, const char *abspath, void 
 	return 0;
 }
 
-/* Fills the in-kernel managed-cgroup map from the policy (Mode=off: filtered). */
+/*
+ * Walks the cgroup tree: fills the in-kernel map (Mode=off: filtered there)
+ * and the sorted lists of cgroups whose pages may and may not be moved
+ * (observe and off: neither promoted nor asked for room).
+ */
 static void sync_cgroup_map(struct td_daemon *d)
 {
 	int r;
 
 	d->cgroups_marked = 0;
+	d->n_movable = d->n_unmovable = 0;
 	r = td_cgroupfs_walk(TD_CGROUP_ROOT, mark_cgroup, d);
 	if (r < 0)
 		td_warn("walking %s failed (%s), ignoring", TD_CGROUP_ROOT, strerror(-r));
+	qsort(d->movable, d->n_movable, sizeof(*d->movable), cmp_u64);
+	qsort(d->unmovable, d->n_unmovable, sizeof(*d->unmovable), cmp_u64);
 }
 
 static void report_sources(const struct td_daemon *d)
@@ -285,7 +338,8 @@ static void promoter_config(struct td_daemon *d, struct td_promoter_config *ret)
 		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL,
 		.dry_run = d->opt.dry_run,
 		.resolve_nodes = d->cfg->sources & TD_SOURCES_SAMPLE,
-		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted, .hook_ctx = d,
+		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted,
+		.unmovable = hook_unmovable, .hook_ctx = d,
 	};
 }
 
@@ -339,6 +393,7 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 			.chunk_bytes = 64ULL << 20,
 			.pingpong_window_ns = d->cfg->pingpong_window_ms * 1000000ULL,
 			.dry_run = o->dry_run,
+			.unmovable = hook_unmovable, .hook_ctx = d,
 		};
 		r = td_demoter_new(&dc, &d->demoter);
 		if (r == -ENOMEM)

@@ -386,7 +386,7 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 	for (size_t i = 0; i < d->n; i++) {
 		struct cg *g = &d->cgs[i];
 
-		if (!g->leaf)
+		if (!g->leaf || (d->c.unmovable && d->c.unmovable(d->c.hook_ctx, g->id)))
 			continue;
 		g->fast_anon = fast_anon(d, g);
 		if (g->fast_anon < (1 << 20) || shielded(d, g, now_ns))

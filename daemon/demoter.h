@@ -29,6 +29,9 @@ struct td_demoter_config {
 	uint64_t chunk_bytes;		/* at most this much per memory.reclaim write */
 	uint64_t pingpong_window_ns;
 	bool dry_run;
+	/* policy: never ask this cgroup for room (Mode=observe/off) */
+	bool (*unmovable)(void *ctx, uint64_t memcg_id);
+	void *hook_ctx;
 };
 
 struct td_demoter_counters {

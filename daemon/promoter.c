@@ -128,6 +128,8 @@ static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 
 	if (i->node < 0 || i->node >= 64 || !(p->c.slow_mask & (1ULL << i->node)))
 		return false;
+	if (p->c.unmovable && p->c.unmovable(p->c.hook_ctx, i->memcg_id))
+		return false;
 	if (p->c.recently_demoted && i->hotness < 2 * p->c.hot_threshold &&
 	    p->c.recently_demoted(p->c.hook_ctx, i->memcg_id, p->now_ns)) {
 		p->cnt.pingpong_held++;

@@ -28,6 +28,8 @@ struct td_promoter_config {
 	 * twice the threshold ("clearly hot") to be promoted again */
 	bool (*recently_demoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
 	void (*promoted)(void *ctx, uint64_t memcg_id, uint64_t pages, uint64_t now_ns);
+	/* policy: pages of this cgroup are never moved (Mode=observe/off) */
+	bool (*unmovable)(void *ctx, uint64_t memcg_id);
 	void *hook_ctx;
 };
 
