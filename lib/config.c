@@ -102,37 +102,42 @@ static int scale(uint64_t v, uint64_t mul, uint64_t *ret)
 	return 0;
 }
 
-int td_parse_bytes(const char *s, uint64_t *ret)
+struct unit {
+	const char *sfx;
+	uint64_t mul;
+};
+
+/* A number followed by exactly one of the units' suffixes, scaled by it. */
+static int parse_with_units(const char *s, const struct unit *units, size_t n, uint64_t *ret)
 {
-	static const struct { const char *sfx; uint64_t mul; } units[] = {
-		{ "", 1 }, { "B", 1 }, { "K", 1ULL << 10 }, { "M", 1ULL << 20 },
-		{ "G", 1ULL << 30 }, { "T", 1ULL << 40 },
-	};
 	const char *end;
 	uint64_t v;
 
 	if (parse_num(s, &v, &end))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	for (size_t i = 0; i < n; i++)
 		if (!strcmp(end, units[i].sfx))
 			return scale(v, units[i].mul, ret);
 	return -EINVAL;
 }
 
+int td_parse_bytes(const char *s, uint64_t *ret)
+{
+	static const struct unit units[] = {
+		{ "", 1 }, { "B", 1 }, { "K", 1ULL << 10 }, { "M", 1ULL << 20 },
+		{ "G", 1ULL << 30 }, { "T", 1ULL << 40 },
+	};
+
+	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]), ret);
+}
+
 int td_parse_duration_ms(const char *s, uint64_t *ret)
 {
-	static const struct { const char *sfx; uint64_t mul; } units[] = {
+	static const struct unit units[] = {
 		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "min", 60000 }, { "h", 3600000 },
 	};
-	const char *end;
-	uint64_t v;
 
-	if (parse_num(s, &v, &end))
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (!strcmp(end, units[i].sfx))
-			return scale(v, units[i].mul, ret);
-	return -EINVAL;
+	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]), ret);
 }
 
 int td_parse_nodemask(const char *s, uint64_t *ret)
