@@ -1,19 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * tieringctl - talks to tieringd over its Unix socket: one request line,
- * one reply. Links lib/ only. Exit codes: 0 ok, 1 error, 2 usage.
+ * one JSON reply (lib/proto.h). Links lib/ only.
+ * Exit codes: 0 ok, 1 error (connection, I/O, malformed or failed reply),
+ * 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "proto.h"
 
 #define DEFAULT_SOCKET "/run/tieringd/tieringd.sock"
+#define MAX_REPLY (16u << 20)
+#define TIMEOUT_S 10
+#define TEXT_MAX 4096		/* one value as printed */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static void usage(FILE *f)
 {
@@ -23,70 +34,590 @@ static void usage(FILE *f)
 		"  status                  daemon state, sources, counters\n"
 		"  stats                   counters\n"
 		"  cgroups                 per-cgroup policy and counters\n"
-		"  top [-n N] [--pid PID]  hottest pages\n"
+		"  top [-n N] [--pid PID]  hottest pages (N 1..10000, default 20)\n"
 		"  why PID ADDR            explain one page\n"
 		"  reload                  reload the configuration\n"
 		"  pause [CGROUP]          stop moving pages (all, or one cgroup)\n"
-		"  resume [CGROUP]\n");
+		"  resume [CGROUP]         start again\n"
+		"options:\n"
+		"  --socket PATH           default " DEFAULT_SOCKET "\n"
+		"  -j, --json              print the reply as one JSON document\n");
 }
 
-struct verb {
-	const char *name;
-	int min_args, max_args;
-};
+/* ---------------------------------------------------------------- socket */
 
-static const struct verb verbs[] = {
-	{ "status", 0, 0 }, { "stats", 0, 0 }, { "cgroups", 0, 0 },
-	{ "top", 0, 4 }, { "why", 2, 2 }, { "reload", 0, 0 },
-	{ "pause", 0, 1 }, { "resume", 0, 1 },
-};
-
-static const struct verb *find_verb(const char *name)
-{
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(verbs[i].name, name))
-			return &verbs[i];
-	return NULL;
-}
-
-/* Sends "VERB ARGS...\n" and copies the reply to stdout. */
-static int request(const char *path, bool json, int argc, char **argv)
+static int connect_to(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char line[4096], buf[65536];
-	size_t off = 0;
-	ssize_t n;
+	struct timeval tv = { .tv_sec = TIMEOUT_S };
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "tieringctl: socket path too long\n");
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* the send timeout also bounds connect() on a full backlog */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = errno == EAGAIN ? -ETIMEDOUT : -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int grow(char **buf, size_t *cap)
+{
+	size_t n = *cap ? *cap * 2 : 65536;
+	char *p;
+
+	if (n > MAX_REPLY)
+		n = MAX_REPLY;
+	p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/* Reads up to the first '\n' (not included in *@ret_len) or EOF.
+ * -EMSGSIZE beyond MAX_REPLY bytes, -ETIMEDOUT after TIMEOUT_S of silence. */
+static int read_reply(int fd, char **ret, size_t *ret_len)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nl = NULL;
+	int r = 0;
+
+	while (!nl) {
+		ssize_t n;
+
+		if (len == cap) {
+			r = cap == MAX_REPLY ? -EMSGSIZE : grow(&buf, &cap);
+			if (r < 0)
+				break;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = errno == EAGAIN ? -ETIMEDOUT : -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		nl = memchr(buf + len, '\n', n);
+		len += n;
+	}
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret_len = nl ? (size_t)(nl - buf) : len;
+	*ret = buf;
+	return 0;
+}
+
+/* Sends @line, reads the reply; prints what failed and returns exit code 1. */
+static int exchange(const char *path, const char *line, size_t len, char **ret, size_t *ret_len)
+{
+	int fd = connect_to(path), r;
+
+	if (fd < 0) {
+		fprintf(stderr, "tieringctl: cannot connect to %s: %s\n", path, strerror(-fd));
 		return 1;
 	}
-	strcpy(sa.sun_path, path);
-	off += snprintf(line + off, sizeof(line) - off, "%s", json ? "json" : "text");
-	for (int i = 0; i < argc && off < sizeof(line); i++)
-		off += snprintf(line + off, sizeof(line) - off, " %s", argv[i]);
-	if (off >= sizeof(line) - 1) {
-		fprintf(stderr, "tieringctl: request too long\n");
+	r = send_all(fd, line, len);
+	if (r < 0)
+		fprintf(stderr, "tieringctl: sending to %s: %s\n", path, strerror(-r));
+	else if ((r = read_reply(fd, ret, ret_len)) == -ETIMEDOUT)
+		fprintf(stderr, "tieringctl: no reply from %s within %d s\n", path, TIMEOUT_S);
+	else if (r == -EMSGSIZE)
+		fprintf(stderr, "tieringctl: reply from %s longer than %u bytes\n", path, MAX_REPLY);
+	else if (r < 0)
+		fprintf(stderr, "tieringctl: reading from %s: %s\n", path, strerror(-r));
+	close(fd);
+	return r < 0 ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- values */
+
+/* Copies @n bytes, control characters shown as '?', cut to fit. */
+static char *sanitize(const char *s, size_t n, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < size; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static char *list_text(const struct td_json_node *n, char *buf, size_t size);
+
+/* A value for humans: strings bare, yes/no, numbers as sent, "-" if missing. */
+static char *text(const struct td_json_node *n, char *buf, size_t size)
+{
+	const char *s;
+	size_t len;
+	bool b;
+
+	switch (td_json_type(n)) {
+	case TD_JSON_STRING:
+		s = td_json_as_str(n, &len);
+		return sanitize(s, len, buf, size);
+	case TD_JSON_BOOL:
+		td_json_as_bool(n, &b);
+		return sanitize(b ? "yes" : "no", b ? 3 : 2, buf, size);
+	case TD_JSON_ARRAY:
+		return list_text(n, buf, size);
+	case TD_JSON_NUMBER:
+	case TD_JSON_OBJECT:
+		s = td_json_span(n, &len);
+		return sanitize(s, len, buf, size);
+	default:
+		return sanitize("-", 1, buf, size);
+	}
+}
+
+/* "0,1"; an empty list is "-". */
+static char *list_text(const struct td_json_node *n, char *buf, size_t size)
+{
+	char item[TEXT_MAX];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (n = td_json_first(n); n && off < size; n = td_json_next(n))
+		off += snprintf(buf + off, size - off, "%s%s", off ? "," : "",
+				text(n, item, sizeof(item)));
+	return off ? buf : sanitize("-", 1, buf, size);
+}
+
+static char *human_bytes(const struct td_json_node *n, char *buf, size_t size)
+{
+	static const char units[] = "KMGTPE";
+	uint64_t v;
+	double d;
+	int u;
+
+	if (td_json_as_u64(n, &v) < 0)
+		return text(n, buf, size);
+	if (v < 1024) {
+		snprintf(buf, size, "%" PRIu64 "B", v);
+		return buf;
+	}
+	for (d = v / 1024.0, u = 0; d >= 1024 && u < 5; u++)
+		d /= 1024;
+	snprintf(buf, size, "%.1f%c", d, units[u]);
+	return buf;
+}
+
+static char *duration(const struct td_json_node *n, char *buf, size_t size)
+{
+	uint64_t s;
+
+	if (td_json_as_u64(n, &s) < 0)
+		return text(n, buf, size);
+	if (s >= 86400)
+		snprintf(buf, size, "%" PRIu64 "d %" PRIu64 "h %" PRIu64 "m", s / 86400,
+			 s / 3600 % 24, s / 60 % 60);
+	else if (s >= 3600)
+		snprintf(buf, size, "%" PRIu64 "h %" PRIu64 "m %" PRIu64 "s", s / 3600,
+			 s / 60 % 60, s % 60);
+	else if (s >= 60)
+		snprintf(buf, size, "%" PRIu64 "m %" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, size, "%" PRIu64 "s", s);
+	return buf;
+}
+
+static char *fixed2(const struct td_json_node *n, char *buf, size_t size)
+{
+	double d;
+
+	if (td_json_as_double(n, &d) < 0)
+		return text(n, buf, size);
+	snprintf(buf, size, "%.2f", d);
+	return buf;
+}
+
+typedef char *(*format_fn)(const struct td_json_node *n, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- key: value */
+
+struct field {
+	const char *key, *label;
+	format_fn format;	/* NULL: text() */
+};
+
+static void print_sources(const struct td_json_node *sources, int width)
+{
+	char name[TEXT_MAX], hook[TEXT_MAX];
+	const struct td_json_node *s = td_json_first(sources);
+	bool attached;
+
+	if (!s)
+		printf("%-*s -\n", width, "Sources:");
+	for (const char *label = "Sources:"; s; s = td_json_next(s), label = "") {
+		bool known = td_json_as_bool(td_json_get(s, "attached"), &attached) == 0;
+
+		printf("%-*s %s (%s, %s)\n", width, label,
+		       text(td_json_get(s, "name"), name, sizeof(name)),
+		       text(td_json_get(s, "hook"), hook, sizeof(hook)),
+		       !known ? "-" : attached ? "attached" : "not attached");
+	}
+}
+
+/* Aligned "Label: value" lines; the "sources" key prints a list. */
+static void print_fields(const struct td_json_node *root, const struct field *f, size_t n)
+{
+	char value[TEXT_MAX];
+	int width = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(f[i].label) + 1 > width)
+			width = strlen(f[i].label) + 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct td_json_node *v = td_json_get(root, f[i].key);
+		char label[64];
+
+		if (!strcmp(f[i].key, "sources")) {
+			print_sources(v, width);
+			continue;
+		}
+		snprintf(label, sizeof(label), "%s:", f[i].label);
+		printf("%-*s %s\n", width, label,
+		       (f[i].format ? f[i].format : text)(v, value, sizeof(value)));
+	}
+}
+
+static int print_status(const struct td_json_node *root, const struct td_request *req)
+{
+	static const struct field fields[] = {
+		{ .key = "uptime_s", .label = "Uptime", .format = duration },
+		{ .key = "paused", .label = "Paused" },
+		{ .key = "fast_nodes", .label = "Fast nodes" },
+		{ .key = "slow_nodes", .label = "Slow nodes" },
+		{ .key = "sources", .label = "Sources" },
+		{ .key = "events_received", .label = "Events received" },
+		{ .key = "events_dropped", .label = "Events dropped" },
+		{ .key = "hot_entries", .label = "Hot entries" },
+		{ .key = "pages_promoted", .label = "Pages promoted" },
+		{ .key = "pages_failed", .label = "Pages failed" },
+		{ .key = "pages_demoted", .label = "Pages demoted" },
+		{ .key = "kernel_numa_balancing", .label = "Kernel NUMA balancing" },
+		{ .key = "limitation", .label = "Limitation" },
+		{ .key = "reloads", .label = "Reloads" },
+		{ .key = "reload_failures", .label = "Reload failures" },
+		{ .key = "config", .label = "Config" },
+	};
+
+	print_fields(root, fields, ARRAY_SIZE(fields));
+	return 0;
+}
+
+static int print_why(const struct td_json_node *root, const struct td_request *req)
+{
+	static const struct field fields[] = {
+		{ .key = "pid", .label = "PID" },
+		{ .key = "addr", .label = "Address" },
+		{ .key = "tracked", .label = "Tracked" },
+		{ .key = "hotness", .label = "Hotness", .format = fixed2 },
+		{ .key = "threshold", .label = "Threshold", .format = fixed2 },
+		{ .key = "node", .label = "Node" },
+		{ .key = "tier", .label = "Tier" },
+		{ .key = "cgroup", .label = "Cgroup" },
+		{ .key = "mode", .label = "Mode" },
+		{ .key = "decision", .label = "Decision" },
+		{ .key = "reason", .label = "Reason" },
+	};
+
+	print_fields(root, fields, ARRAY_SIZE(fields));
+	return 0;
+}
+
+static int print_stats(const struct td_json_node *root, const struct td_request *req)
+{
+	const struct td_json_node *counters = td_json_get(root, "counters"), *k;
+	char name[TEXT_MAX], value[TEXT_MAX];
+	int width = 0;
+
+	for (k = td_json_first(counters); k; k = td_json_next(td_json_next(k)))
+		if ((int)strlen(text(k, name, sizeof(name))) > width)
+			width = strlen(name);
+	for (k = td_json_first(counters); k; k = td_json_next(td_json_next(k)))
+		printf("%-*s %s\n", width, text(k, name, sizeof(name)),
+		       text(td_json_next(k), value, sizeof(value)));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+struct column {
+	const char *header;
+	const char *key;	/* NULL: format() gets the whole row */
+	format_fn format;	/* NULL: text() */
+	bool right;		/* right-aligned (numbers) */
+};
+
+static char *cell(const struct td_json_node *row, const struct column *c, char *buf, size_t size)
+{
+	const struct td_json_node *n = c->key ? td_json_get(row, c->key) : row;
+
+	return (c->format ? c->format : text)(n, buf, size);
+}
+
+static void free_cells(char **cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+static int table_cells(const struct td_json_node *rows, const struct column *c, size_t ncols,
+		       char ***ret)
+{
+	size_t nrows = td_json_count(rows) + 1, i = 0;
+	char **cells = calloc(nrows * ncols, sizeof(*cells)), buf[TEXT_MAX];
+
+	if (!cells)
+		return -ENOMEM;
+	for (size_t k = 0; k < ncols; k++)
+		cells[i++] = strdup(c[k].header);
+	for (const struct td_json_node *r = td_json_first(rows); r; r = td_json_next(r))
+		for (size_t k = 0; k < ncols; k++)
+			cells[i++] = strdup(cell(r, &c[k], buf, sizeof(buf)));
+	for (i = 0; i < nrows * ncols; i++)
+		if (!cells[i]) {
+			free_cells(cells, nrows * ncols);
+			return -ENOMEM;
+		}
+	*ret = cells;
+	return nrows;
+}
+
+/* A header line and one line per element of @rows, columns padded to fit. */
+static int print_table(const struct td_json_node *rows, const struct column *c, size_t ncols)
+{
+	int width[8] = {}, nrows;
+	char **cells;
+
+	if (ncols > ARRAY_SIZE(width))
+		return -EINVAL;
+	nrows = table_cells(rows, c, ncols, &cells);
+	if (nrows < 0)
+		return nrows;
+	for (int i = 0; i < nrows; i++)
+		for (size_t k = 0; k < ncols; k++)
+			if ((int)strlen(cells[i * ncols + k]) > width[k])
+				width[k] = strlen(cells[i * ncols + k]);
+	for (int i = 0; i < nrows; i++)
+		for (size_t k = 0; k < ncols; k++) {
+			const char *s = cells[i * ncols + k];
+			bool last = k + 1 == ncols;
+
+			printf("%*s%s", c[k].right ? width[k] : last ? 0 : -width[k], s, last ? "\n" : "  ");
+		}
+	free_cells(cells, nrows * ncols);
+	return 0;
+}
+
+/* "promote", or "promote (paused)" */
+static char *mode_text(const struct td_json_node *row, char *buf, size_t size)
+{
+	size_t len = strlen(text(td_json_get(row, "mode"), buf, size));
+	bool paused = false;
+
+	td_json_as_bool(td_json_get(row, "paused"), &paused);
+	if (paused && len < size)
+		snprintf(buf + len, size - len, " (paused)");
+	return buf;
+}
+
+static int print_cgroups(const struct td_json_node *root, const struct td_request *req)
+{
+	static const struct column cols[] = {
+		{ .header = "PATH", .key = "path" },
+		{ .header = "MODE", .format = mode_text },
+		{ .header = "WEIGHT", .key = "weight", .right = true },
+		{ .header = "PROMOTED", .key = "pages_promoted", .right = true },
+		{ .header = "FAILED", .key = "pages_failed", .right = true },
+		{ .header = "FAST", .key = "fast_bytes", .format = human_bytes, .right = true },
+		{ .header = "SLOW", .key = "slow_bytes", .format = human_bytes, .right = true },
+	};
+
+	return print_table(td_json_get(root, "cgroups"), cols, ARRAY_SIZE(cols));
+}
+
+static int print_top(const struct td_json_node *root, const struct td_request *req)
+{
+	static const struct column cols[] = {
+		{ .header = "PID", .key = "pid", .right = true },
+		{ .header = "ADDR", .key = "addr" },
+		{ .header = "HOTNESS", .key = "hotness", .format = fixed2, .right = true },
+		{ .header = "NODE", .key = "node", .right = true },
+		{ .header = "CGROUP", .key = "cgroup" },
+	};
+
+	return print_table(td_json_get(root, "pages"), cols, ARRAY_SIZE(cols));
+}
+
+/* ---------------------------------------------------------------- actions */
+
+static int print_reload(const struct td_json_node *root, const struct td_request *req)
+{
+	bool reloaded = true;
+
+	td_json_as_bool(td_json_get(root, "reloaded"), &reloaded);
+	printf("%s\n", reloaded ? "Configuration reloaded." : "Configuration unchanged.");
+	return 0;
+}
+
+static int print_pause(const struct td_json_node *root, const struct td_request *req)
+{
+	const struct td_json_node *cgroup = td_json_get(root, "cgroup");
+	bool paused = req->verb == TD_VERB_PAUSE;
+	char path[TEXT_MAX];
+
+	td_json_as_bool(td_json_get(root, "paused"), &paused);
+	if (td_json_type(cgroup) == TD_JSON_STRING)
+		printf("%s page moves for %s.\n", paused ? "Paused" : "Resumed",
+		       text(cgroup, path, sizeof(path)));
+	else
+		printf("%s page moves for all cgroups.\n", paused ? "Paused" : "Resumed");
+	return 0;
+}
+
+typedef int (*print_fn)(const struct td_json_node *root, const struct td_request *req);
+
+static const print_fn printers[_TD_VERB_MAX] = {
+	[TD_VERB_STATUS] = print_status,
+	[TD_VERB_STATS] = print_stats,
+	[TD_VERB_CGROUPS] = print_cgroups,
+	[TD_VERB_TOP] = print_top,
+	[TD_VERB_WHY] = print_why,
+	[TD_VERB_RELOAD] = print_reload,
+	[TD_VERB_PAUSE] = print_pause,
+	[TD_VERB_RESUME] = print_pause,
+};
+
+/* ---------------------------------------------------------------- main */
+
+/* -j: the list for cgroups and top, the whole reply otherwise, as sent. */
+static int print_json(const struct td_json_node *root, const struct td_request *req)
+{
+	const struct td_json_node *n = root;
+	const char *s;
+	size_t len;
+
+	if (req->verb == TD_VERB_CGROUPS || req->verb == TD_VERB_TOP) {
+		const char *key = req->verb == TD_VERB_TOP ? "pages" : "cgroups";
+
+		n = td_json_get(root, key);
+		if (td_json_type(n) != TD_JSON_ARRAY) {
+			fprintf(stderr, "tieringctl: malformed reply: no \"%s\" list\n", key);
+			return 1;
+		}
+	}
+	s = td_json_span(n, &len);
+	fwrite(s, 1, len, stdout);
+	putchar('\n');
+	return 0;
+}
+
+/* The daemon's message, one "tieringctl: " line per line of it. */
+static void print_error(const struct td_json_node *root)
+{
+	size_t len = 0, n;
+	const char *s = td_json_as_str(td_json_get(root, "error"), &len);
+	char line[TEXT_MAX];
+
+	if (!s || len == 0) {
+		fprintf(stderr, "tieringctl: request failed\n");
+		return;
+	}
+	do {
+		const char *nl = memchr(s, '\n', len);
+
+		n = nl ? (size_t)(nl - s) : len;
+		fprintf(stderr, "tieringctl: %s\n", sanitize(s, n, line, sizeof(line)));
+		s += n + !!nl;
+		len -= n + !!nl;
+	} while (len > 0);
+}
+
+static int handle_reply(const char *buf, size_t len, const struct td_request *req, bool json)
+{
+	struct td_json_doc *doc;
+	char err[128];
+	bool ok;
+	int r;
+
+	r = td_proto_parse_reply(buf, len, &doc, &ok, err, sizeof(err));
+	if (r == -EPROTONOSUPPORT)
+		fprintf(stderr, "tieringctl: %s (this tieringctl speaks %d)\n", err, TD_PROTO_VERSION);
+	else if (r < 0)
+		fprintf(stderr, "tieringctl: malformed reply: %s\n", r == -ENOMEM ? strerror(ENOMEM) : err);
+	if (r < 0)
+		return 1;
+	if (!ok) {
+		print_error(td_json_root(doc));
+		r = 1;
+	} else if (json) {
+		r = print_json(td_json_root(doc), req);
+	} else if (printers[req->verb](td_json_root(doc), req) < 0) {
+		fprintf(stderr, "tieringctl: %s\n", strerror(ENOMEM));
+		r = 1;
+	}
+	td_json_doc_free(doc);
+	return r;
+}
+
+static int run(const char *path, bool json, int argc, char **argv)
+{
+	char line[TD_PROTO_MAX_REQUEST + 1], err[128], *reply = NULL;
+	struct td_request req;
+	size_t len;
+	int n, r;
+
+	n = td_proto_format_request(argc, argv, line, sizeof(line), err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "tieringctl: %s\n", n == -EINVAL ? err : strerror(-n));
+		if (n == -EINVAL)
+			fprintf(stderr, "Try 'tieringctl --help'.\n");
 		return 2;
 	}
-	line[off++] = '\n';
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "tieringctl: cannot connect to %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 1;
+	/* the same validation again, for the verb and arguments as fields */
+	if (td_proto_parse_request(line, n, &req, err, sizeof(err)) < 0)
+		return 2;
+	r = exchange(path, line, n, &reply, &len);
+	if (r == 0 && len == 0) {
+		fprintf(stderr, "tieringctl: %s closed the connection without a reply\n", path);
+		r = 1;
+	} else if (r == 0) {
+		r = handle_reply(reply, len, &req, json);
 	}
-	if (write(fd, line, off) != (ssize_t)off) {
-		fprintf(stderr, "tieringctl: write: %s\n", strerror(errno));
-		close(fd);
-		return 1;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, n, stdout);
-	close(fd);
-	return n < 0 ? 1 : 0;
+	free(reply);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -98,9 +629,8 @@ int main(int argc, char **argv)
 		{}
 	};
 	const char *path = DEFAULT_SOCKET;
-	const struct verb *v;
 	bool json = false;
-	int c, nargs;
+	int c;
 
 	/* "+": stop at the verb, so "top -n 5" keeps its own options */
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
@@ -123,16 +653,5 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	v = find_verb(argv[optind]);
-	nargs = argc - optind - 1;
-	if (!v) {
-		fprintf(stderr, "tieringctl: unknown verb '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (nargs < v->min_args || nargs > v->max_args) {
-		fprintf(stderr, "tieringctl: wrong number of arguments for '%s'\n", v->name);
-		return 2;
-	}
-	return request(path, json, argc - optind, argv + optind);
+	return run(path, json, argc - optind, argv + optind);
 }
