@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * server.c - the control socket. A fixed table of clients, each one request
+ * line in and one reply out. Nothing here waits for a client: reads and
+ * writes are non-blocking, a client that stops making progress is closed by
+ * the idle timer, and a full table makes room by evicting the client that
+ * was active least recently, so idle connections cannot lock out the
+ * operator's `tieringctl status`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "server.h"
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59	/* Linux 4.13 */
+#endif
+
+#define LISTEN_BACKLOG		64
+#define MAX_EVENTS		64	/* per dispatch */
+#define MAX_CLIENTS_LIMIT	65536
+#define MAX_REQUEST_LIMIT	(1 << 20)
+#define IDLE_TIMEOUT_MS_LIMIT	(24 * 3600 * 1000ULL)
+#define ACCEPT_RETRY_NS		(100 * NSEC_PER_MSEC)
+#define NSEC_PER_MSEC		((uint64_t)1000000)
+
+/* epoll tags: clients carry their slot + TAG_CLIENT0 in the low half and
+ * their accept sequence number in the high half, so an event for a client
+ * closed earlier in the same batch is not delivered to the slot's next
+ * occupant. */
+enum { TAG_LISTEN = 0, TAG_TIMER = 1, TAG_CLIENT0 = 2 };
+
+static const char reply_denied[] = "{\"version\":1,\"ok\":false,\"error\":\"permission denied\"}\n";
+static const char reply_too_long[] = "{\"version\":1,\"ok\":false,\"error\":\"request too long\"}\n";
+static const char reply_nomem[] = "{\"version\":1,\"ok\":false,\"error\":\"out of memory\"}\n";
+
+struct client {
+	int fd;			/* -1: slot free */
+	uint64_t seq;		/* accept order: breaks ties in eviction */
+	struct td_peer peer;
+	bool allowed;		/* root, our uid, or in the group */
+	uint64_t last_ns;	/* accept, or the last byte read or written */
+	char *buf;		/* max_request + 1 bytes, owned by the table */
+	size_t len;
+	const char *out;	/* NULL while reading the request */
+	char *out_owned;	/* the handler's reply, freed at close */
+	size_t out_len, out_off;
+	bool want_out;		/* registered for EPOLLOUT */
+};
+
+struct td_server {
+	td_server_handler handle;
+	void *ctx;
+	unsigned max_clients;
+	size_t max_request;
+	uint64_t idle_ns;
+	char *path;		/* NULL for a passed socket without a path */
+	char *group;
+	gid_t gid;
+	bool have_gid;
+	bool activated;
+	bool bound;		/* we created the socket file: unlink at free */
+	dev_t bound_dev;
+	ino_t bound_ino;
+	int epfd, listen_fd, timer_fd;
+	uint64_t accept_resume_ns;	/* accepts paused until then; 0: not */
+	uint64_t seq;
+	unsigned n_clients;
+	struct client *clients;
+	char *bufs;
+	struct td_server_counters counters;
+	/* log once per condition; the counters carry the rest */
+	bool warned_evict, warned_timeout, warned_too_long, warned_denied;
+	bool warned_nomem, warned_accept, warned_peergroups;
+};
+
+static int epoll_set(struct td_server *s, int op, int fd, uint32_t events, uint64_t tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	return epoll_ctl(s->epfd, op, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+static int fill_addr(const char *path, struct sockaddr_un *sa)
+{
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, n + 1);
+	return 0;
+}
+
+/* mkdir -p of path's parent; directories we create get 0755 whatever the
+ * umask, so group members can reach the socket. */
+static int mkdir_parents(const char *path)
+{
+	char *p = strdup(path), *slash;
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(p, 0755) == 0) {
+			if (chmod(p, 0755) < 0)
+				r = td_err(errno, "chmod %s", p);
+		} else if (errno != EEXIST) {
+			r = td_err(errno, "creating %s", p);
+		}
+		*slash = '/';
+		if (r)
+			break;
+	}
+	free(p);
+	return r;
+}
+
+/* A socket file is stale when nobody accepts on it any more. Anything
+ * else at the path is not ours to remove. */
+static int remove_stale(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : td_err(errno, "stat %s", path);
+	if (!S_ISSOCK(st.st_mode))
+		return td_err(EEXIST, "%s exists and is not a socket, refusing to replace it", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return td_err(errno, "socket");
+	/* non-blocking: a listener with a full backlog answers EAGAIN */
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
+	close(fd);
+	if (r == 0 || r == -EAGAIN || r == -EINPROGRESS)
+		return td_err(EADDRINUSE, "%s: another process is listening on it", path);
+	if (r != -ECONNREFUSED && r != -ENOENT)
+		return td_err(r, "probing %s", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return td_err(errno, "removing stale socket %s", path);
+	td_debug("removed stale socket %s", path);
+	return 0;
+}
+
+static int bind_path(struct td_server *s)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	mode_t old_mask;
+	int r;
+
+	r = fill_addr(s->path, &sa);
+	if (r)
+		return td_err(r, "socket path %s", s->path);
+	r = mkdir_parents(s->path);
+	if (!r)
+		r = remove_stale(s->path, &sa);
+	if (r)
+		return r;
+	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0)
+		return td_err(errno, "socket");
+	/* created 0600: never accessible beyond root before the chown */
+	old_mask = umask(0177);
+	r = bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(old_mask);
+	if (r)
+		return td_err(r, "bind %s", s->path);
+	s->bound = true;
+	if (lstat(s->path, &st) < 0)
+		return td_err(errno, "stat %s", s->path);
+	s->bound_dev = st.st_dev;
+	s->bound_ino = st.st_ino;
+	/* the owner stays our euid, which is root in production */
+	if (s->have_gid && chown(s->path, (uid_t)-1, s->gid) < 0)
+		td_warn("chgrp %s %s: %s, ignoring", s->group, s->path, strerror(errno));
+	if (chmod(s->path, 0660) < 0)
+		return td_err(errno, "chmod %s", s->path);
+	if (listen(s->listen_fd, LISTEN_BACKLOG) < 0)
+		return td_err(errno, "listen %s", s->path);
+	td_debug("listening on %s", s->path);
+	return 0;
+}
+
+/* Returns 1 when systemd passed our socket, 0 when there is none. */
+static int take_passed(struct td_server *s)
+{
+	struct sockaddr_un sa = { 0 };
+	socklen_t len = sizeof(sa);
+	int n, r;
+
+	n = sd_listen_fds(/* unset_environment= */ 1);
+	if (n < 0)
+		return td_err(n, "sd_listen_fds");
+	if (n == 0)
+		return 0;
+	if (n > 1)
+		return td_err(EINVAL, "%d sockets passed, expected one", n);
+	r = sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, /* listening= */ 1, NULL, 0);
+	if (r < 0)
+		return td_err(r, "checking the passed socket");
+	if (r == 0)
+		return td_err(EINVAL, "passed fd is not a listening AF_UNIX stream socket");
+	s->listen_fd = SD_LISTEN_FDS_START;
+	r = set_nonblock(s->listen_fd);
+	if (r)
+		return td_err(r, "passed socket: O_NONBLOCK");
+	s->activated = true;
+	free(s->path);
+	s->path = NULL;
+	if (getsockname(s->listen_fd, (struct sockaddr *)&sa, &len) == 0 &&
+	    len > offsetof(struct sockaddr_un, sun_path) && sa.sun_path[0]) {
+		s->path = strndup(sa.sun_path, sizeof(sa.sun_path));
+		if (!s->path)
+			return -ENOMEM;
+	}
+	td_debug("listening on %s (socket-activated)", s->path ?: "passed socket");
+	return 1;
+}
+
+static int resolve_group(struct td_server *s)
+{
+	struct group *gr;
+
+	if (!s->group)
+		return 0;
+	errno = 0;
+	gr = getgrnam(s->group);
+	if (gr) {
+		s->gid = gr->gr_gid;
+		s->have_gid = true;
+		return 0;
+	}
+	if (errno == ENOMEM)
+		return -ENOMEM;
+	td_warn("group %s not found: control socket is accessible to root only", s->group);
+	return 0;
+}
+
+static int alloc_table(struct td_server *s)
+{
+	s->clients = calloc(s->max_clients, sizeof(*s->clients));
+	s->bufs = calloc(s->max_clients, s->max_request + 1);
+	if (!s->clients || !s->bufs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->max_clients; i++) {
+		s->clients[i].fd = -1;
+		s->clients[i].buf = s->bufs + i * (s->max_request + 1);
+	}
+	return 0;
+}
+
+static int copy_params(struct td_server *s, const struct td_server_params *p)
+{
+	s->handle = p->handle;
+	s->ctx = p->ctx;
+	s->max_clients = p->max_clients ?: TD_SERVER_MAX_CLIENTS;
+	s->max_request = p->max_request ?: TD_SERVER_MAX_REQUEST;
+	s->idle_ns = (p->idle_timeout_ms ?: TD_SERVER_IDLE_TIMEOUT_MS) * NSEC_PER_MSEC;
+	if (!s->handle || s->max_clients > MAX_CLIENTS_LIMIT || s->max_request < 2 ||
+	    s->max_request > MAX_REQUEST_LIMIT || p->idle_timeout_ms > IDLE_TIMEOUT_MS_LIMIT)
+		return -EINVAL;
+	if (p->path) {
+		s->path = strdup(p->path);
+		if (!s->path)
+			return -ENOMEM;
+	}
+	if (p->group) {
+		s->group = strdup(p->group);
+		if (!s->group)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int td_server_new(const struct td_server_params *p, struct td_server **ret)
+{
+	struct td_server *s;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->epfd = s->listen_fd = s->timer_fd = -1;
+	r = copy_params(s, p);
+	if (r == -EINVAL)
+		td_err(r, "control socket parameters");
+	if (!r)
+		r = alloc_table(s);
+	if (!r)
+		r = resolve_group(s);
+	if (r)
+		goto fail;
+	r = take_passed(s);
+	if (r == 0 && !s->path)
+		r = td_err(EINVAL, "no control socket path and no socket passed");
+	else if (r == 0)
+		r = bind_path(s);
+	if (r < 0)
+		goto fail;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->epfd < 0 || s->timer_fd < 0) {
+		r = td_err(errno, "control socket: creating epoll and timer fds");
+		goto fail;
+	}
+	r = epoll_set(s, EPOLL_CTL_ADD, s->listen_fd, EPOLLIN, TAG_LISTEN);
+	if (!r)
+		r = epoll_set(s, EPOLL_CTL_ADD, s->timer_fd, EPOLLIN, TAG_TIMER);
+	if (r) {
+		td_err(r, "control socket: epoll_ctl");
+		goto fail;
+	}
+	*ret = s;
+	return 0;
+fail:
+	td_server_free(s);
+	return r;
+}
+
+static uint64_t client_tag(const struct td_server *s, const struct client *c)
+{
+	return c->seq << 32 | (uint64_t)(c - s->clients + TAG_CLIENT0);
+}
+
+static void client_close(struct td_server *s, struct client *c)
+{
+	/* closing drops it from the epoll set: the fd is never dup'ed */
+	close(c->fd);
+	c->fd = -1;
+	free(c->out_owned);
+	c->out_owned = NULL;
+	c->out = NULL;
+	c->len = c->out_len = c->out_off = 0;
+	c->want_out = false;
+	s->n_clients--;
+	/* an fd is free again: accepts paused for EMFILE may work now */
+	if (s->accept_resume_ns && epoll_set(s, EPOLL_CTL_MOD, s->listen_fd, EPOLLIN, TAG_LISTEN) == 0)
+		s->accept_resume_ns = 0;
+}
+
+void td_server_free(struct td_server *s)
+{
+	struct stat st;
+
+	if (!s)
+		return;
+	for (unsigned i = 0; s->clients && i < s->max_clients; i++)
+		if (s->clients[i].fd >= 0)
+			client_close(s, &s->clients[i]);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	/* only the file we created: someone may have replaced it since */
+	if (s->bound && lstat(s->path, &st) == 0 && st.st_dev == s->bound_dev &&
+	    st.st_ino == s->bound_ino && unlink(s->path) < 0)
+		td_warn("removing %s: %s, ignoring", s->path, strerror(errno));
+	free(s->clients);
+	free(s->bufs);
+	free(s->path);
+	free(s->group);
+	free(s);
+}
+
+int td_server_fd(const struct td_server *s)
+{
+	return s->epfd;
+}
+
+bool td_server_activated(const struct td_server *s)
+{
+	return s->activated;
+}
+
+const char *td_server_path(const struct td_server *s)
+{
+	return s->path;
+}
+
+const struct td_server_counters *td_server_counters(const struct td_server *s)
+{
+	return &s->counters;
+}
+
+/* Sends what the socket takes now; closes the client once all is sent. */
+static void client_write(struct td_server *s, struct client *c, uint64_t now_ns)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t k = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* watch EPOLLOUT only: one request per connection */
+			if (!c->want_out) {
+				if (epoll_set(s, EPOLL_CTL_MOD, c->fd, EPOLLOUT,
+					      client_tag(s, c)) < 0)
+					break;
+				c->want_out = true;
+			}
+			return;
+		}
+		if (k < 0)
+			break;		/* the peer went away: nothing to tell it */
+		c->out_off += k;
+		c->last_ns = now_ns;
+	}
+	if (c->out_off == c->out_len)
+		shutdown(c->fd, SHUT_WR);
+	client_close(s, c);
+}
+
+static void client_reply(struct td_server *s, struct client *c, const char *out, size_t len,
+			 char *owned, uint64_t now_ns)
+{
+	c->out = out;
+	c->out_owned = owned;
+	c->out_len = len;
+	c->out_off = 0;
+	client_write(s, c, now_ns);
+}
+
+static void client_request(struct td_server *s, struct client *c, size_t len, uint64_t now_ns)
+{
+	size_t out_len = 0;
+	char *out;
+
+	c->buf[len] = '\0';
+	out = s->handle(s->ctx, c->buf, len, &c->peer, &out_len);
+	if (!out) {
+		if (!s->warned_nomem)
+			td_warn("control socket: out of memory answering a request, sending an error");
+		s->warned_nomem = true;
+		client_reply(s, c, reply_nomem, sizeof(reply_nomem) - 1, NULL, now_ns);
+		return;
+	}
+	client_reply(s, c, out, out_len, out, now_ns);
+}
+
+static void client_refuse(struct td_server *s, struct client *c, uint64_t now_ns)
+{
+	if (!c->allowed) {
+		s->counters.denied++;
+		if (!s->warned_denied)
+			td_warn("control socket: denied uid %u pid %d (not root, not in group %s); "
+				"further denials are counted", (unsigned)c->peer.uid,
+				(int)c->peer.pid, s->group ?: "(none)");
+		s->warned_denied = true;
+		client_reply(s, c, reply_denied, sizeof(reply_denied) - 1, NULL, now_ns);
+		return;
+	}
+	s->counters.too_long++;
+	if (!s->warned_too_long)
+		td_debug("control socket: request from pid %d longer than %zu bytes, refused; "
+			 "further ones are counted", (int)c->peer.pid, s->max_request);
+	s->warned_too_long = true;
+	client_reply(s, c, reply_too_long, sizeof(reply_too_long) - 1, NULL, now_ns);
+}
+
+/*
+ * Reads what is there, up to the first '\n' or max_request bytes. A peer we
+ * refuse is still read up to its '\n' first: answered before it has written
+ * its request, it would see EPIPE instead of the reason.
+ */
+static void client_read(struct td_server *s, struct client *c, uint64_t now_ns)
+{
+	for (;;) {
+		ssize_t k = recv(c->fd, c->buf + c->len, s->max_request - c->len, MSG_DONTWAIT);
+		char *nl;
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (k <= 0) {
+			client_close(s, c);	/* EOF or error before a full line */
+			return;
+		}
+		c->last_ns = now_ns;
+		nl = memchr(c->buf + c->len, '\n', k);
+		c->len += k;
+		if (!nl && c->len < s->max_request)
+			continue;
+		if (nl && c->allowed)
+			client_request(s, c, nl - c->buf, now_ns);
+		else
+			client_refuse(s, c, now_ns);
+		return;
+	}
+}
+
+static bool in_groups(int fd, gid_t gid, bool *warned)
+{
+	gid_t stack[64], *groups = stack;
+	socklen_t len = sizeof(stack);
+	bool found = false;
+	int r;
+
+	r = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	if (r < 0 && errno == ERANGE) {
+		/* len now says how much the peer's group list needs */
+		groups = malloc(len);
+		if (!groups)
+			return false;
+		r = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	}
+	if (r < 0 && !*warned) {
+		td_debug("SO_PEERGROUPS: %s, checking primary groups only", strerror(errno));
+		*warned = true;
+	}
+	for (size_t i = 0; r == 0 && i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			found = true;
+	if (groups != stack)
+		free(groups);
+	return found;
+}
+
+/* Fills the peer's credentials. Returns true when it may talk to us. */
+static bool peer_allowed(struct td_server *s, int fd, struct td_peer *peer)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	/* nobody, should the kernel not say */
+	*peer = (struct td_peer){ .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	peer->uid = cred.uid;
+	peer->gid = cred.gid;
+	peer->pid = cred.pid;
+	peer->in_group = s->have_gid &&
+		(cred.gid == s->gid || in_groups(fd, s->gid, &s->warned_peergroups));
+	return cred.uid == 0 || cred.uid == geteuid() || peer->in_group;
+}
+
+/* A free slot, evicting the least recently active client when all are taken. */
+static struct client *client_slot(struct td_server *s)
+{
+	struct client *oldest = NULL;
+
+	for (unsigned i = 0; i < s->max_clients; i++) {
+		struct client *c = &s->clients[i];
+
+		if (c->fd < 0)
+			return c;
+		if (!oldest || c->last_ns < oldest->last_ns ||
+		    (c->last_ns == oldest->last_ns && c->seq < oldest->seq))
+			oldest = c;
+	}
+	s->counters.evicted++;
+	if (!s->warned_evict)
+		td_warn("control socket: %u clients connected, closing the least recently active one; "
+			"further evictions are counted", s->max_clients);
+	s->warned_evict = true;
+	client_close(s, oldest);
+	return oldest;
+}
+
+static void client_start(struct td_server *s, int fd, uint64_t now_ns)
+{
+	struct client *c = client_slot(s);
+
+	c->fd = fd;
+	c->seq = ++s->seq;
+	c->last_ns = now_ns;
+	c->len = 0;
+	c->allowed = peer_allowed(s, fd, &c->peer);
+	s->n_clients++;
+	s->counters.accepted++;
+	if (epoll_set(s, EPOLL_CTL_ADD, fd, EPOLLIN,
+		      client_tag(s, c)) < 0)
+		client_close(s, c);
+}
+
+/* Out of fds or memory: the listening socket would stay readable and spin
+ * the loop, so stop watching it for a moment. */
+static void pause_accept(struct td_server *s, int err, uint64_t now_ns)
+{
+	if (!s->warned_accept)
+		td_warn("control socket: accept: %s, pausing accepts", strerror(err));
+	s->warned_accept = true;
+	if (epoll_set(s, EPOLL_CTL_MOD, s->listen_fd, 0, TAG_LISTEN) == 0)
+		s->accept_resume_ns = now_ns + ACCEPT_RETRY_NS;
+}
+
+static void accept_clients(struct td_server *s, uint64_t now_ns)
+{
+	for (int i = 0; i < MAX_EVENTS; i++) {
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			client_start(s, fd, now_ns);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+			return;
+		case EINTR:
+		case ECONNABORTED:
+		case EPERM:		/* refused by an LSM */
+		case EPROTO:
+			continue;
+		default:
+			pause_accept(s, errno, now_ns);
+			return;
+		}
+	}
+}
+
+static struct client *client_of(struct td_server *s, uint64_t tag)
+{
+	uint32_t slot = (uint32_t)tag - TAG_CLIENT0;	/* the listener and timer wrap */
+	struct client *c;
+
+	if (slot >= s->max_clients)
+		return NULL;
+	c = &s->clients[slot];
+	return c->fd >= 0 && client_tag(s, c) == tag ? c : NULL;
+}
+
+static void client_event(struct td_server *s, uint64_t tag, uint32_t events, uint64_t now_ns)
+{
+	struct client *c = client_of(s, tag);
+
+	if (!c)
+		return;		/* closed earlier in this batch */
+	if (events & (EPOLLERR | EPOLLHUP))
+		client_close(s, c);
+	else if (!c->out && (events & EPOLLIN))
+		client_read(s, c, now_ns);
+	else if (c->out && (events & EPOLLOUT))
+		client_write(s, c, now_ns);
+}
+
+static void expire(struct td_server *s, uint64_t now_ns)
+{
+	for (unsigned i = 0; i < s->max_clients; i++) {
+		struct client *c = &s->clients[i];
+
+		if (c->fd < 0 || now_ns < c->last_ns || now_ns - c->last_ns < s->idle_ns)
+			continue;
+		s->counters.timed_out++;
+		if (!s->warned_timeout)
+			td_debug("control socket: closing pid %d after %" PRIu64 " ms without progress",
+				 (int)c->peer.pid, s->idle_ns / NSEC_PER_MSEC);
+		s->warned_timeout = true;
+		client_close(s, c);
+	}
+	if (s->accept_resume_ns && now_ns >= s->accept_resume_ns &&
+	    epoll_set(s, EPOLL_CTL_MOD, s->listen_fd, EPOLLIN, TAG_LISTEN) == 0)
+		s->accept_resume_ns = 0;
+}
+
+/* Arms the timer for the earliest deadline, relative to now_ns, so it works
+ * whatever clock the caller's now_ns comes from. */
+static int arm_timer(struct td_server *s, uint64_t now_ns)
+{
+	struct itimerspec its = { 0 };
+	uint64_t deadline = s->accept_resume_ns, rel;
+
+	for (unsigned i = 0; i < s->max_clients; i++) {
+		const struct client *c = &s->clients[i];
+
+		if (c->fd >= 0 && (!deadline || c->last_ns + s->idle_ns < deadline))
+			deadline = c->last_ns + s->idle_ns;
+	}
+	if (deadline) {
+		rel = deadline > now_ns ? deadline - now_ns : NSEC_PER_MSEC;
+		its.it_value.tv_sec = rel / 1000000000ULL;
+		its.it_value.tv_nsec = rel % 1000000000ULL;
+	}
+	if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0)
+		return td_err(errno, "control socket: timerfd_settime");
+	return 0;
+}
+
+int td_server_dispatch(struct td_server *s, uint64_t now_ns)
+{
+	struct epoll_event evs[MAX_EVENTS];
+	uint64_t ticks;
+	int n;
+
+	n = epoll_wait(s->epfd, evs, MAX_EVENTS, 0);
+	if (n < 0 && errno != EINTR)
+		return td_err(errno, "control socket: epoll_wait");
+	for (int i = 0; i < n; i++) {
+		uint64_t tag = evs[i].data.u64;
+
+		if (tag == TAG_LISTEN)
+			accept_clients(s, now_ns);
+		else if (tag == TAG_TIMER)
+			(void)!read(s->timer_fd, &ticks, sizeof(ticks));	/* re-armed below */
+		else
+			client_event(s, tag, evs[i].events, now_ns);
+	}
+	expire(s, now_ns);
+	return arm_timer(s, now_ns);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * server.h - the control socket that answers tieringctl. One request line
+ * per connection, one reply, then the server closes. Everything runs on one
+ * epoll fd of its own (listening socket, clients, an idle timerfd), which the
+ * daemon adds to its loop as a single EPOLLIN entry; td_server_dispatch()
+ * then does a bounded amount of work and never blocks.
+ *
+ * Who may talk: root, the server's own effective uid, and members of the
+ * configured group (primary or supplementary). Anyone else gets
+ * {"version":1,"ok":false,"error":"permission denied"} for its request
+ * line, without the handler seeing it, and is closed; the socket file's
+ * mode normally stops them first. Which verbs a peer may use is the
+ * handler's decision: it gets the peer's credentials.
+ */
+#ifndef TIERINGD_SERVER_H
+#define TIERINGD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TD_SERVER_MAX_CLIENTS		16
+#define TD_SERVER_MAX_REQUEST		4096
+#define TD_SERVER_IDLE_TIMEOUT_MS	5000
+
+/* The peer's credentials as the kernel saw them at connect(). */
+struct td_peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	bool in_group;		/* member of the group, primary or supplementary */
+};
+
+/*
+ * Handles one request. line is the request without its '\n' (len bytes, and
+ * NUL-terminated at line[len] for convenience; it may contain other NULs).
+ * Returns a malloc'd reply of *ret_len bytes (one JSON line ending in '\n'),
+ * which the server sends and frees, or NULL on -ENOMEM, in which case the
+ * server sends a fixed "out of memory" error reply. Must not block.
+ */
+typedef char *(*td_server_handler)(void *ctx, const char *line, size_t len,
+				   const struct td_peer *peer, size_t *ret_len);
+
+struct td_server_params {
+	const char *path;		/* bind here when not socket-activated */
+	const char *group;		/* socket file's group when it exists; NULL: none */
+	unsigned max_clients;		/* <= 65536; 0: TD_SERVER_MAX_CLIENTS */
+	size_t max_request;		/* 2..1 MiB, including '\n'; 0: TD_SERVER_MAX_REQUEST */
+	uint64_t idle_timeout_ms;	/* since a client's last progress, <= 1 day; 0: default */
+	td_server_handler handle;
+	void *ctx;			/* passed to handle */
+};
+
+struct td_server_counters {
+	uint64_t accepted;	/* connections accepted */
+	uint64_t evicted;	/* closed to make room for a new connection */
+	uint64_t timed_out;	/* closed after idle_timeout_ms without progress */
+	uint64_t too_long;	/* max_request bytes without '\n' */
+	uint64_t denied;	/* neither root, nor our uid, nor in the group */
+};
+
+struct td_server;
+
+/*
+ * Takes the socket systemd passed (exactly one listening AF_UNIX stream
+ * socket) or, without socket activation, binds p->path itself: creates the
+ * missing parent directories (0755), replaces a stale socket (never a file
+ * of another type, never a socket someone still listens on), and creates the
+ * socket 0660 with group p->group (root-only when that group does not
+ * exist). Returns 0, -EINVAL for bad parameters or unusable passed fds,
+ * -EEXIST when p->path is not a socket, -EADDRINUSE when another process
+ * listens on it, -ENOMEM, or another negative errno from the socket calls.
+ * Logs its errors.
+ */
+int td_server_new(const struct td_server_params *p, struct td_server **ret);
+
+/* Closes all clients and the socket; unlinks the socket file only if
+ * td_server_new() bound it. NULL-safe. */
+void td_server_free(struct td_server *s);
+
+/* The fd to watch for EPOLLIN in the daemon's loop. */
+int td_server_fd(const struct td_server *s);
+
+/*
+ * Call when td_server_fd() is readable, with the current CLOCK_MONOTONIC
+ * time. Accepts, reads, answers, writes and expires clients: at most 64
+ * events per call, never blocking; call again while the fd stays readable.
+ * Client failures are handled (and counted) here. Returns 0, or a negative
+ * errno when the server's own epoll or timer fd fails.
+ */
+int td_server_dispatch(struct td_server *s, uint64_t now_ns);
+
+/* True when the listening socket came from systemd. */
+bool td_server_activated(const struct td_server *s);
+
+/* The socket's path in the filesystem; NULL only for a passed socket
+ * without one. */
+const char *td_server_path(const struct td_server *s);
+
+const struct td_server_counters *td_server_counters(const struct td_server *s);
+
+#endif
