@@ -20,41 +20,23 @@
 #include "conffile.h"
 #include "config.h"
 #include "daemon.h"
+#include "daemon-internal.h"
 #include "demoter.h"
+#include "groups.h"
 #include "hotness.h"
 #include "log.h"
+#include "metrics.h"
+#include "metricsfile.h"
+#include "notify.h"
 #include "promoter.h"
+#include "server.h"
 #include "sources.h"
 #include "topology.h"
 
-enum { EP_RING = 1, EP_SIGNAL, EP_TIMER };
+static void notify_ready(const struct td_daemon *d);
+static void write_metrics(struct td_daemon *d);
 
-struct td_daemon {
-	struct td_daemon_options opt;
-	struct td_config *conf;			/* ours: replaced on reload */
-	const struct td_daemon_config *cfg;	/* &conf->daemon */
-	uint64_t reloads, reload_failures;
-	struct td_sources *sources;
-	struct td_hotness *hot;
-	struct td_promoter *promoter;
-	struct td_demoter *demoter;	/* NULL when Demotion=no */
-	int saved_numa_balancing, saved_kernel_rate;
-	uint64_t record_errors;
-	char limitation[256];
-	uint64_t cgroups_marked, cgroup_map_full;
-	uint64_t *movable, *unmovable;	/* sorted cgroup ids, from the last walk */
-	size_t n_movable, cap_movable, n_unmovable, cap_unmovable;	/* why this kernel cannot support tiering, or "" */
-	uint64_t fast_mask, slow_mask;
-	int epfd, sigfd, timerfd;
-	uint64_t start_ns;
-	uint64_t events_received;
-	uint64_t events_by_source[TD_SRC__MAX];
-	uint64_t events_on_slow;
-	uint64_t ticks;
-	bool stop;
-};
-
-static uint64_t now_ns(void)
+uint64_t td_now_ns(void)
 {
 	struct timespec ts;
 
@@ -156,6 +138,11 @@ static void kernel_knobs_set(struct td_daemon *d)
 		sysctl_read(SYSCTL_NB_RATE), d->saved_kernel_rate);
 }
 
+int td_daemon_kernel_numa_balancing(void)
+{
+	return sysctl_read(SYSCTL_NB);
+}
+
 static void kernel_knobs_restore(struct td_daemon *d)
 {
 	if (d->saved_numa_balancing >= 0)
@@ -234,80 +221,73 @@ static bool mode_managed(enum td_mode m)
 	return m != TD_MODE_OFF;
 }
 
-static int cmp_u64(const void *a, const void *b)
+static int hook_group_of(void *ctx, uint64_t memcg_id)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	struct td_daemon *d = ctx;
 
-	return x < y ? -1 : x > y;
+	return td_groups_of(d->groups, memcg_id, td_now_ns());
 }
 
-/* Cgroups whose pages tieringd must not move (Mode=observe or off). */
-static bool unmovable(const struct td_daemon *d, uint64_t memcg_id)
-{
-	enum td_mode def = d->cfg->default_mode;
-
-	if (bsearch(&memcg_id, d->unmovable, d->n_unmovable, sizeof(memcg_id), cmp_u64))
-		return true;
-	/* a cgroup born since the last walk: the default policy */
-	return def != TD_MODE_PROMOTE && !bsearch(&memcg_id, d->movable, d->n_movable,
-						   sizeof(memcg_id), cmp_u64);
-}
-
+/* Pages tieringd must not move: Mode=observe or off, paused, or a cgroup it
+ * cannot place in a group now. */
 static bool hook_unmovable(void *ctx, uint64_t memcg_id)
 {
-	return unmovable(ctx, memcg_id);
+	struct td_daemon *d = ctx;
+	int g = hook_group_of(ctx, memcg_id);
+	const struct td_policy_group *pg = td_groups_policy(d->groups);
+
+	return d->paused || g < 0 || pg[g].mode != TD_MODE_PROMOTE || pg[g].paused;
 }
 
-static int push_id(uint64_t **ids, size_t *n, size_t *cap, uint64_t id)
+static uint32_t hook_weight(void *ctx, uint64_t memcg_id)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		uint64_t *p = realloc(*ids, ncap * sizeof(*p));
+	struct td_daemon *d = ctx;
+	int g = hook_group_of(ctx, memcg_id);
 
-		if (!p)
-			return -ENOMEM;
-		*ids = p;
-		*cap = ncap;
-	}
-	(*ids)[(*n)++] = id;
-	return 0;
+	return g < 0 ? 100 : td_groups_policy(d->groups)[g].weight;
 }
 
-static int mark_cgroup(const char *path, uint64_t id, const char *abspath, void *userdata)
+static void hook_page_done(void *ctx, int group, enum td_move_outcome o, int status)
+{
+	struct td_daemon *d = ctx;
+
+	td_groups_account(d->groups, group, o, status);
+	/* the cap counts what we just put on the fast node, until the next refresh */
+	if (o == TD_MOVE_DONE)
+		td_groups_policy(d->groups)[group].fast_pages++;
+}
+
+static void hook_batch_done(void *ctx, const struct td_batch_result *b)
+{
+	struct td_daemon *d = ctx;
+	const char *path = td_groups_path_of(d->groups, b->memcg_id, td_now_ns());
+
+	td_log_promote_batch(path, b->tgid, b->src_nid, b->dst_nid, b->moved, b->failed, td_now_ns());
+}
+
+/* Per cgroup of a walk: the in-kernel map (Mode=off is filtered there). */
+static void mark_cgroup(uint64_t id, const char *path, const struct td_group *g,
+			enum td_mode mode, void *userdata)
 {
 	struct td_daemon *d = userdata;
-	const struct td_cgroup_policy *pol = td_config_policy_for(d->conf, path);
-	enum td_mode mode = pol ? pol->mode : d->cfg->default_mode;
-	int r;
 
-	r = mode == TD_MODE_PROMOTE ? push_id(&d->movable, &d->n_movable, &d->cap_movable, id) :
-				      push_id(&d->unmovable, &d->n_unmovable, &d->cap_unmovable, id);
-	if (r)
-		return r;
 	if (td_sources_set_cgroup(d->sources, id, mode_managed(mode)) < 0) {
 		d->cgroup_map_full++;
-		return 0;
+		return;
 	}
 	d->cgroups_marked++;
-	return 0;
 }
 
-/*
- * Walks the cgroup tree: fills the in-kernel map (Mode=off: filtered there)
- * and the sorted lists of cgroups whose pages may and may not be moved
- * (observe and off: neither promoted nor asked for room).
- */
-static void sync_cgroup_map(struct td_daemon *d)
+/* Walks the cgroup tree: the id cache and the kernel's map. */
+static void sync_cgroup_map(struct td_daemon *d, bool new_config)
 {
 	int r;
 
 	d->cgroups_marked = 0;
-	d->n_movable = d->n_unmovable = 0;
-	r = td_cgroupfs_walk(TD_CGROUP_ROOT, mark_cgroup, d);
+	r = new_config ? td_groups_apply(d->groups, d->conf, mark_cgroup, d)
+		       : td_groups_rescan(d->groups, mark_cgroup, d);
 	if (r < 0)
-		td_warn("walking %s failed (%s), ignoring", TD_CGROUP_ROOT, strerror(-r));
-	qsort(d->movable, d->n_movable, sizeof(*d->movable), cmp_u64);
-	qsort(d->unmovable, d->n_unmovable, sizeof(*d->unmovable), cmp_u64);
+		td_warn("walking the cgroup tree failed (%s), ignoring", strerror(-r));
 }
 
 static void report_sources(const struct td_daemon *d)
@@ -331,16 +311,55 @@ static void promoter_config(struct td_daemon *d, struct td_promoter_config *ret)
 	*ret = (struct td_promoter_config){
 		.fast_mask = d->fast_mask, .slow_mask = d->slow_mask,
 		.batch_pages = d->cfg->batch_size,
-		/* N accesses within one half-life decay to between N/2 and N */
-		.hot_threshold = d->cfg->hot_threshold * TD_HOTNESS_ONE / 2,
 		.rate_limit_mbps = d->cfg->rate_limit_mbps,
 		.watermark_bytes = d->cfg->fast_watermark_bytes,
 		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL,
 		.dry_run = d->opt.dry_run,
 		.resolve_nodes = d->cfg->sources & TD_SOURCES_SAMPLE,
 		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted,
-		.unmovable = hook_unmovable, .hook_ctx = d,
+		.group_of = hook_group_of, .page_done = hook_page_done,
+		.batch_done = hook_batch_done, .hook_ctx = d,
 	};
+}
+
+/* The cgroup v2 hierarchy with the memory controller, found through
+ * libcgroup (or /proc/self/mountinfo when libcgroup cannot start). */
+static void find_cgroup_root(struct td_daemon *d)
+{
+	struct td_cgroupfs_root cr;
+	int r = td_cgroupfs_find_root(&cr);
+
+	if (cr.libcgroup_error[0])
+		td_warn("libcgroup: %s; using /proc/self/mountinfo", cr.libcgroup_error);
+	if (r < 0) {
+		td_warn("no cgroup v2 memory hierarchy found (%s), assuming %s",
+			strerror(-r), TD_CGROUP_ROOT);
+		snprintf(d->cgroup_root, sizeof(d->cgroup_root), "%s", TD_CGROUP_ROOT);
+		return;
+	}
+	snprintf(d->cgroup_root, sizeof(d->cgroup_root), "%s", cr.path);
+	td_debug("cgroup v2 memory hierarchy at %s", d->cgroup_root);
+}
+
+/* The control socket: socket-activated, or bound here. */
+static int listen_socket(struct td_daemon *d)
+{
+	struct td_server_params sp = {
+		.path = d->opt.socket_path ? d->opt.socket_path : TD_DEFAULT_SOCKET,
+		.group = "tieringd", .handle = td_control_handle, .ctx = d,
+	};
+	int r;
+
+	r = td_server_new(&sp, &d->server);
+	if (r)
+		return td_err(r, "control socket %s", sp.path);
+	r = epoll_add(d->epfd, td_server_fd(d->server), EP_SERVER);
+	if (r)
+		return td_err(r, "epoll_ctl");
+	td_info("control socket %s%s",
+		td_server_path(d->server) ? td_server_path(d->server) : "(passed by systemd)",
+		td_server_activated(d->server) ? " (socket-activated)" : "");
+	return 0;
 }
 
 int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
@@ -382,18 +401,22 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	}
 	struct td_promoter_config pc;
 
+	find_cgroup_root(d);
+	r = td_groups_new(d->cgroup_root, d->fast_mask, d->slow_mask, &d->groups);
+	if (r)
+		goto fail;
 	promoter_config(d, &pc);
 	r = td_promoter_new(&pc, td_move_ops_syscall(), d->hot, &d->promoter);
 	if (r)
 		goto fail;
 	if (d->cfg->demotion) {
 		struct td_demoter_config dc = {
-			.cgroup_root = "/sys/fs/cgroup", .proc_root = "/proc", .sys_root = "/sys",
+			.cgroup_root = d->cgroup_root, .proc_root = "/proc", .sys_root = "/sys",
 			.fast_mask = d->fast_mask, .rate_limit_mbps = d->cfg->demote_rate_limit_mbps,
 			.chunk_bytes = 64ULL << 20,
 			.pingpong_window_ns = d->cfg->pingpong_window_ms * 1000000ULL,
 			.dry_run = o->dry_run,
-			.unmovable = hook_unmovable, .hook_ctx = d,
+			.unmovable = hook_unmovable, .weight = hook_weight, .hook_ctx = d,
 		};
 		r = td_demoter_new(&dc, &d->demoter);
 		if (r == -ENOMEM)
@@ -423,17 +446,23 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	if (r)
 		goto fail;
 	report_sources(d);
-	sync_cgroup_map(d);
+	sync_cgroup_map(d, /* new_config= */ true);
 	td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
 
 	r = setup_loop(d);
 	if (r)
 		goto fail;
+	r = listen_socket(d);
+	if (r)
+		goto fail;
 	kernel_knobs_set(d);
 	check_tiers(d);
-	d->start_ns = now_ns();
+	d->start_ns = d->last_metrics_ns = td_now_ns();
+	d->watchdog_usec = td_notify_watchdog_usec();
+	write_metrics(d);
 	/* the last start-up line: tests and operators wait for it */
-	td_info("ready");
+	td_log_id(LOG_INFO, TD_MESSAGE_ID_START, "ready");
+	notify_ready(d);
 	*ret = d;
 	return 0;
 fail:
@@ -441,33 +470,63 @@ fail:
 	return r;
 }
 
+/* The one-line STATUS= summary. */
+static void status_line(const struct td_daemon *d, char *buf, size_t len)
+{
+	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
+	struct td_hotness_stats hs;
+
+	td_hotness_get_stats(d->hot, &hs);
+	snprintf(buf, len, "%s%" PRIu64 " pages promoted, %" PRIu64 " failed, %" PRIu64
+		 " hot pages tracked, %" PRIu64 " events",
+		 d->paused ? "paused; " : "", c->pages_promoted, c->pages_failed, hs.live,
+		 d->events_received);
+}
+
+static void notify_ready(const struct td_daemon *d)
+{
+	char st[256];
+
+	status_line(d, st, sizeof(st));
+	td_notify_ready_status(st);
+}
+
 /*
- * SIGHUP: parse the configuration into a new struct and swap only when it
- * parses. On failure the running policy stays in force and every error is
- * logged. Sources, hooks, ring buffer, table capacity, tick and node masks
- * are fixed at start; the policy knobs and cgroup modes change now.
+ * SIGHUP and tieringctl reload: parse the configuration into a new struct
+ * and swap only when it parses. On failure the running policy stays in
+ * force and every error is logged. Sources, hooks, ring buffer, table
+ * capacity, tick and node masks are fixed at start; the policy knobs and
+ * cgroup modes change now.
  */
-static void reload(struct td_daemon *d)
+int td_daemon_reload(struct td_daemon *d, char *errbuf, size_t errlen)
 {
 	struct td_config *n = malloc(sizeof(*n));
 	struct td_promoter_config pc;
 	int r;
 
-	if (!n) {
-		td_err(ENOMEM, "reload");
-		return;
-	}
+	if (errlen)
+		errbuf[0] = '\0';
+	if (!n)
+		return td_err(ENOMEM, "reload");
+	td_notify_reloading();
 	r = td_conffile_load(d->opt.config_path, d->opt.config_missing_ok, n);
 	if (r) {
 		size_t shown = n->n_errors < TD_CONFIG_MAX_ERRORS ? n->n_errors : TD_CONFIG_MAX_ERRORS;
+		size_t off = 0;
 
 		d->reload_failures++;
-		td_log(LOG_ERR, "reload of %s failed, keeping the running configuration",
-		       d->opt.config_path);
-		for (size_t i = 0; i < shown; i++)
+		td_log_id(LOG_ERR, TD_MESSAGE_ID_RELOAD_FAILED,
+			  "reload of %s failed, keeping the running configuration",
+			  d->opt.config_path);
+		for (size_t i = 0; i < shown; i++) {
 			td_log(LOG_ERR, "%s", n->errors[i]);
+			if (off < errlen)
+				off += snprintf(errbuf + off, errlen - off, "%s%s", i ? "\n" : "",
+						n->errors[i]);
+		}
 		free(n);
-		return;
+		notify_ready(d);
+		return -EINVAL;
 	}
 	free(d->conf);
 	d->conf = n;
@@ -480,10 +539,12 @@ static void reload(struct td_daemon *d)
 	if (td_sources_set_runtime(d->sources, true, d->fast_mask,
 				   d->cfg->default_mode != TD_MODE_OFF) < 0)
 		td_warn("updating the default cgroup mode failed, ignoring");
-	sync_cgroup_map(d);
+	sync_cgroup_map(d, /* new_config= */ true);
 	d->reloads++;
 	td_info("reloaded %s: %zu cgroup policies, %" PRIu64 " cgroups in the kernel's map",
 		d->opt.config_path, n->n_cgroups, d->cgroups_marked);
+	notify_ready(d);
+	return 0;
 }
 
 static void handle_signal(struct td_daemon *d)
@@ -492,11 +553,77 @@ static void handle_signal(struct td_daemon *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			reload(d);
+			td_daemon_reload(d, NULL, 0);
 			continue;
 		}
 		td_info("signal %s, stopping", strsignal(si.ssi_signo));
 		d->stop = true;
+	}
+}
+
+/* Prometheus textfile (MetricsFile=), written by atomic rename. */
+static void write_metrics(struct td_daemon *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!d->cfg->metrics_file[0])
+		return;
+	r = td_daemon_metrics(d, &buf, &len);
+	if (!r)
+		r = td_metricsfile_write(d->cfg->metrics_file, buf, len);
+	free(buf);
+	if (r && !d->metrics_warned) {
+		td_warn("writing metrics to %s failed (%s), ignoring", d->cfg->metrics_file,
+			strerror(-r));
+		d->metrics_warned = true;
+	} else if (!r) {
+		d->metrics_warned = false;
+	}
+}
+
+/* Per tick: the watchdog, STATUS= every 5 s, metrics every 10 s. */
+static void housekeeping(struct td_daemon *d)
+{
+	uint64_t now = td_now_ns();
+
+	if (d->watchdog_usec && now - d->last_watchdog_ns >= d->watchdog_usec * 1000 / 4) {
+		td_notify_watchdog();
+		d->last_watchdog_ns = now;
+	}
+	if (now - d->last_status_ns >= 5000000000ULL) {
+		char st[256];
+
+		status_line(d, st, sizeof(st));
+		td_notify_status(st);
+		d->last_status_ns = now;
+	}
+	if (now - d->last_metrics_ns >= 10000000000ULL) {
+		write_metrics(d);
+		d->last_metrics_ns = now;
+	}
+}
+
+/* MaxFastMemory: a promote-mode group over its cap gives up the excess. */
+static void enforce_fast_caps(struct td_daemon *d)
+{
+	struct td_policy_group *pg = td_groups_policy(d->groups);
+
+	if (!d->demoter || d->paused)
+		return;
+	for (size_t i = 0; i < td_groups_count(d->groups); i++) {
+		const struct td_group *g = td_groups_get(d->groups, i);
+		int r;
+
+		if (pg[i].mode != TD_MODE_PROMOTE || pg[i].paused ||
+		    pg[i].fast_cap_pages == TD_POLICY_NO_LIMIT || !g->usage_known ||
+		    pg[i].fast_pages <= pg[i].fast_cap_pages)
+			continue;
+		r = td_demoter_shrink(d->demoter, g->path,
+				      (pg[i].fast_pages - pg[i].fast_cap_pages) * 4096, td_now_ns());
+		if (r < 0 && r != -EAGAIN)
+			td_debug("MaxFastMemory of %s: demotion failed (%s)", g->path, strerror(-r));
 	}
 }
 
@@ -507,29 +634,37 @@ static void tick(struct td_daemon *d)
 	if (read(d->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	d->ticks++;
-	if (td_promoter_tick(d->promoter, now_ns(), d->cfg->tick_ms * 1000000ULL) == -ENOMEM)
+	if (d->ticks % 5 == 0) {
+		td_groups_refresh_usage(d->groups);
+		enforce_fast_caps(d);
+	}
+	if (!d->paused && td_promoter_tick(d->promoter, td_now_ns(), d->cfg->tick_ms * 1000000ULL,
+					   td_groups_policy(d->groups),
+					   td_groups_count(d->groups)) == -ENOMEM)
 		td_warn("promotion tick out of memory, ignoring");
-	if (d->demoter) {
+	if (d->demoter && !d->paused) {
 		uint64_t need = td_promoter_counters(d->promoter)->waiting * 4096;
 
-		int r = td_demoter_tick(d->demoter, now_ns(), d->cfg->tick_ms * 1000000ULL, need,
+		int r = td_demoter_tick(d->demoter, td_now_ns(), d->cfg->tick_ms * 1000000ULL, need,
 					/* rescan= */ d->ticks % 10 == 0);
 
 		if (r == -ENOMEM)
 			td_warn("demotion tick out of memory, ignoring");
 		/* room was made: the waiting pages need not wait for the next tick */
-		if (r > 0 && td_promoter_tick(d->promoter, now_ns(), 0) == -ENOMEM)
+		if (r > 0 && td_promoter_tick(d->promoter, td_now_ns(), 0, td_groups_policy(d->groups),
+					      td_groups_count(d->groups)) == -ENOMEM)
 			td_warn("promotion tick out of memory, ignoring");
 	}
-	td_hotness_sweep(d->hot, now_ns(), 1 << 16);
+	td_hotness_sweep(d->hot, td_now_ns(), 1 << 16);
 	if (d->ticks % 10 == 0)
-		sync_cgroup_map(d);
+		sync_cgroup_map(d, /* new_config= */ false);
 	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(d->sources, st) == 0)
 		td_debug("tick %" PRIu64 ": received %" PRIu64 " submitted %" PRIu64
 			 " dropped %" PRIu64, d->ticks, d->events_received,
 			 st[TD_STAT_SUBMITTED], st[TD_STAT_DROPPED]);
+	housekeeping(d);
 	if (d->opt.run_for_s &&
-	    now_ns() - d->start_ns >= (uint64_t)d->opt.run_for_s * 1000000000ULL)
+	    td_now_ns() - d->start_ns >= (uint64_t)d->opt.run_for_s * 1000000000ULL)
 		d->stop = true;
 }
 
@@ -557,19 +692,99 @@ int td_daemon_run(struct td_daemon *d)
 			case EP_TIMER:
 				tick(d);
 				break;
+			case EP_SERVER:
+				/* it logs its own failures; clients are never fatal */
+				td_server_dispatch(d->server, td_now_ns());
+				break;
 			}
 		}
 	}
+	td_notify_stopping();
 	/* what is already in the ring buffer is counted, not lost */
 	td_sources_consume(d->sources);
+	write_metrics(d);
 	return 0;
 }
 
-void td_daemon_print_summary(const struct td_daemon *d)
+void td_daemon_foreach_counter(const struct td_daemon *d,
+			       void (*fn)(const char *name, uint64_t v, void *ud), void *ud)
 {
 	uint64_t st[TD_STAT__MAX] = { 0 };
 
 	td_sources_stats(d->sources, st);
+	fn("reloads", d->reloads, ud);
+	fn("reload_failures", d->reload_failures, ud);
+	fn("events_received", d->events_received, ud);
+	fn("events_hint_faults", d->events_by_source[TD_SRC_HINT_FAULT], ud);
+	fn("events_samples", d->events_by_source[TD_SRC_SAMPLE], ud);
+	fn("events_on_slow_nodes", d->events_on_slow, ud);
+	fn("events_submitted", st[TD_STAT_SUBMITTED], ud);
+	fn("events_dropped", st[TD_STAT_DROPPED], ud);
+	fn("events_bad", td_sources_bad_events(d->sources), ud);
+	fn("filtered_fast", st[TD_STAT_FILTERED_FAST], ud);
+	fn("filtered_self", st[TD_STAT_FILTERED_SELF], ud);
+	fn("filtered_cgroup", st[TD_STAT_FILTERED_CGROUP], ud);
+	fn("hook_hits", st[TD_STAT_HOOK_HITS], ud);
+	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
+	struct td_hotness_stats hs;
+
+	td_hotness_get_stats(d->hot, &hs);
+	fn("hot_entries", hs.live, ud);
+	fn("hotness_evictions", hs.evictions, ud);
+	fn("record_errors", d->record_errors, ud);
+	fn("pages_promoted", c->pages_promoted, ud);
+	fn("pages_failed", c->pages_failed, ud);
+	fn("pages_skipped", c->pages_skipped, ud);
+	fn("promote_batches", c->batches, ud);
+	fn("move_pages_calls", c->calls, ud);
+	fn("dry_run_pages", c->dry_run_pages, ud);
+	fn("promote_ticks_no_room", c->ticks_no_room, ud);
+	fn("node_queries", c->node_queries, ud);
+	fn("promote_held_rate", c->held_rate, ud);
+	fn("promote_held_cap", c->held_cap, ud);
+	fn("promote_waiting", c->waiting, ud);
+	struct td_groups_stats gst;
+
+	td_groups_get_stats(d->groups, &gst);
+	fn("cgroup_cache_hits", gst.cache_hits, ud);
+	fn("cgroup_cache_misses", gst.cache_misses, ud);
+	fn("cgroup_ids_resolved", gst.resolved, ud);
+	fn("cgroup_ids_unresolved", gst.unresolved, ud);
+	fn("cgroups_walked", gst.cached, ud);
+	if (d->server) {
+		const struct td_server_counters *sc = td_server_counters(d->server);
+
+		fn("control_accepted", sc->accepted, ud);
+		fn("control_evicted", sc->evicted, ud);
+		fn("control_timed_out", sc->timed_out, ud);
+		fn("control_too_long", sc->too_long, ud);
+		fn("control_denied", sc->denied, ud);
+	}
+	if (d->demoter) {
+		const struct td_demoter_counters *dc = td_demoter_counters(d->demoter);
+
+		fn("pages_demoted", dc->pages_demoted, ud);
+		fn("demote_bytes_requested", dc->bytes_requested, ud);
+		fn("demote_calls", dc->reclaim_calls, ud);
+		fn("demote_no_victim_ticks", dc->no_victim_ticks, ud);
+		fn("pages_demoted_max_fast", dc->pages_demoted_cap, ud);
+	}
+	for (int i = 0; i < TD_ERR__MAX; i++)
+		if (c->errors[i]) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "pages_failed_%s", td_errno_slot_name(i));
+			fn(name, c->errors[i], ud);
+		}
+}
+
+static void print_counter(const char *name, uint64_t v, void *ud)
+{
+	printf("%s %" PRIu64 "\n", name, v);
+}
+
+void td_daemon_print_summary(const struct td_daemon *d)
+{
 	for (int i = 0; i < TD_SOURCE__MAX; i++) {
 		const struct td_source_status *s = td_sources_status(d->sources, i);
 
@@ -577,45 +792,7 @@ void td_daemon_print_summary(const struct td_daemon *d)
 		       s->enabled, s->attached, s->hook);
 	}
 	printf("limitation %s\n", d->limitation[0] ? d->limitation : "none");
-	printf("reloads %" PRIu64 "\n", d->reloads);
-	printf("reload_failures %" PRIu64 "\n", d->reload_failures);
-	printf("events_received %" PRIu64 "\n", d->events_received);
-	printf("events_hint_faults %" PRIu64 "\n", d->events_by_source[TD_SRC_HINT_FAULT]);
-	printf("events_samples %" PRIu64 "\n", d->events_by_source[TD_SRC_SAMPLE]);
-	printf("events_on_slow_nodes %" PRIu64 "\n", d->events_on_slow);
-	printf("events_submitted %" PRIu64 "\n", st[TD_STAT_SUBMITTED]);
-	printf("events_dropped %" PRIu64 "\n", st[TD_STAT_DROPPED]);
-	printf("events_bad %" PRIu64 "\n", td_sources_bad_events(d->sources));
-	printf("filtered_fast %" PRIu64 "\n", st[TD_STAT_FILTERED_FAST]);
-	printf("filtered_self %" PRIu64 "\n", st[TD_STAT_FILTERED_SELF]);
-	printf("filtered_cgroup %" PRIu64 "\n", st[TD_STAT_FILTERED_CGROUP]);
-	printf("hook_hits %" PRIu64 "\n", st[TD_STAT_HOOK_HITS]);
-	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
-	struct td_hotness_stats hs;
-
-	td_hotness_get_stats(d->hot, &hs);
-	printf("hot_entries %" PRIu64 "\n", hs.live);
-	printf("hotness_evictions %" PRIu64 "\n", hs.evictions);
-	printf("record_errors %" PRIu64 "\n", d->record_errors);
-	printf("pages_promoted %" PRIu64 "\n", c->pages_promoted);
-	printf("pages_failed %" PRIu64 "\n", c->pages_failed);
-	printf("pages_skipped %" PRIu64 "\n", c->pages_skipped);
-	printf("promote_batches %" PRIu64 "\n", c->batches);
-	printf("move_pages_calls %" PRIu64 "\n", c->calls);
-	printf("dry_run_pages %" PRIu64 "\n", c->dry_run_pages);
-	printf("promote_ticks_no_room %" PRIu64 "\n", c->ticks_no_room);
-	printf("node_queries %" PRIu64 "\n", c->node_queries);
-	if (d->demoter) {
-		const struct td_demoter_counters *dc = td_demoter_counters(d->demoter);
-
-		printf("pages_demoted %" PRIu64 "\n", dc->pages_demoted);
-		printf("demote_bytes_requested %" PRIu64 "\n", dc->bytes_requested);
-		printf("demote_calls %" PRIu64 "\n", dc->reclaim_calls);
-		printf("demote_no_victim_ticks %" PRIu64 "\n", dc->no_victim_ticks);
-	}
-	for (int i = 0; i < TD_ERR__MAX; i++)
-		if (c->errors[i])
-			printf("pages_failed_%s %" PRIu64 "\n", td_errno_slot_name(i), c->errors[i]);
+	td_daemon_foreach_counter(d, print_counter, NULL);
 	fflush(stdout);
 }
 
@@ -625,11 +802,13 @@ void td_daemon_free(struct td_daemon *d)
 		return;
 	if (d->start_ns)
 		kernel_knobs_restore(d);
+	td_server_free(d->server);
 	td_sources_free(d->sources);
 	td_promoter_free(d->promoter);
 	td_demoter_free(d->demoter);
 	free(d->conf);
 	td_hotness_free(d->hot);
+	td_groups_free(d->groups);
 	if (d->epfd >= 0)
 		close(d->epfd);
 	if (d->sigfd >= 0)

@@ -39,6 +39,7 @@ struct cg {
 	uint64_t last_demote_ns;
 	uint64_t fast_anon;	/* bytes, from memory.numa_stat */
 	uint64_t density;	/* event_rate per MiB of fast memory, x1024 */
+	uint32_t weight;	/* policy Weight, this tick */
 	bool leaf;		/* no child cgroup with memory.reclaim; not the root */
 };
 
@@ -198,12 +199,12 @@ static uint64_t vmstat_demoted(const struct td_demoter *d)
 }
 
 /* Writes memory.reclaim: 0, -EAGAIN (less than asked), or negative errno. */
-static int reclaim(const struct td_demoter *d, const struct cg *g, uint64_t bytes)
+static int reclaim_path(const struct td_demoter *d, const char *path, uint64_t bytes)
 {
 	char f[PATH_MAX], buf[32];
 	int fd, n, r = 0;
 
-	snprintf(f, sizeof(f), "%s%s/memory.reclaim", d->c.cgroup_root, g->path);
+	snprintf(f, sizeof(f), "%s%s/memory.reclaim", d->c.cgroup_root, path);
 	fd = open(f, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -212,6 +213,11 @@ static int reclaim(const struct td_demoter *d, const struct cg *g, uint64_t byte
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+static int reclaim(const struct td_demoter *d, const struct cg *g, uint64_t bytes)
+{
+	return reclaim_path(d, g->path, bytes);
 }
 
 static int sys_read_int(const struct td_demoter *d, const char *rel)
@@ -328,12 +334,14 @@ bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, 
 	return g && g->last_demote_ns && now_ns - g->last_demote_ns < d->c.pingpong_window_ns;
 }
 
-/* Coldest first: the fewest access events per MiB of fast memory (recent
- * ticks weigh most); then the most fast memory. */
+/* The lowest Weight first; then coldest first: the fewest access events per
+ * MiB of fast memory (recent ticks weigh most); then the most fast memory. */
 static int cmp_victim(const void *a, const void *b)
 {
 	const struct cg *x = *(const struct cg *const *)a, *y = *(const struct cg *const *)b;
 
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? -1 : 1;
 	if (x->density != y->density)
 		return x->density < y->density ? -1 : 1;
 	return x->fast_anon > y->fast_anon ? -1 : x->fast_anon < y->fast_anon;
@@ -392,6 +400,7 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 		if (g->fast_anon < (1 << 20) || shielded(d, g, now_ns))
 			continue;
 		g->density = g->event_rate * 1024 / ((g->fast_anon >> 20) + 1);
+		g->weight = d->c.weight ? d->c.weight(d->c.hook_ctx, g->id) : 100;
 		victims[nv++] = g;
 	}
 	if (!nv) {
@@ -425,6 +434,45 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 	free(victims);
 	td_ratelimit_spend(&d->rate, done * 4096);
 	d->cnt.pages_demoted += done;
+	return (int)done;
+}
+
+int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_bytes,
+		      uint64_t now_ns)
+{
+	uint64_t budget = td_ratelimit_refill(&d->rate, 0), before, done;
+	int r;
+
+	if (!strcmp(path, "/"))
+		return -EINVAL;
+	if (excess_bytes > budget)
+		excess_bytes = budget;
+	if (excess_bytes > d->c.chunk_bytes)
+		excess_bytes = d->c.chunk_bytes;
+	if (!excess_bytes)
+		return 0;
+	if (d->c.dry_run) {
+		td_info("dry-run: would ask %s for %" PRIu64 " bytes (MaxFastMemory)", path, excess_bytes);
+		return 0;
+	}
+	before = vmstat_demoted(d);
+	r = reclaim_path(d, path, excess_bytes);
+	d->cnt.reclaim_calls++;
+	d->cnt.bytes_requested += excess_bytes;
+	if (r == -EAGAIN)
+		d->cnt.reclaim_short++;
+	else if (r < 0)
+		return r;
+	done = vmstat_demoted(d) - before;
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->cgs[i].path, path) ||
+		    (!strncmp(d->cgs[i].path, path, strlen(path)) && d->cgs[i].path[strlen(path)] == '/'))
+			d->cgs[i].last_demote_ns = now_ns;
+	td_ratelimit_spend(&d->rate, done * 4096);
+	d->cnt.pages_demoted += done;
+	d->cnt.pages_demoted_cap += done;
+	td_info("demote: cgroup %s over MaxFastMemory, asked for %" PRIu64 " KiB, %" PRIu64
+		" pages demoted", path, excess_bytes >> 10, done);
 	return (int)done;
 }
 

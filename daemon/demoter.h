@@ -6,8 +6,9 @@
  * (memory.reclaim) with /sys/kernel/mm/numa/demotion_enabled, which picks
  * victim pages by the kernel's own LRU (referenced bits), never at random.
  *
- * Victims are leaf cgroups with anonymous memory on fast nodes, coldest
- * first by our evidence: the fewest access events per MiB of fast memory. A
+ * Victims are leaf cgroups with anonymous memory on fast nodes, the lowest
+ * policy Weight first, then coldest first by our evidence: the fewest
+ * access events per MiB of fast memory. A
  * cgroup whose fast memory is more than a tenth pages promoted within the
  * ping-pong window is not asked (and the promoter asks more of a cgroup
  * demoted within it).
@@ -31,6 +32,8 @@ struct td_demoter_config {
 	bool dry_run;
 	/* policy: never ask this cgroup for room (Mode=observe/off) */
 	bool (*unmovable)(void *ctx, uint64_t memcg_id);
+	/* policy: the cgroup's Weight; lower weights are asked first */
+	uint32_t (*weight)(void *ctx, uint64_t memcg_id);
 	void *hook_ctx;
 };
 
@@ -41,6 +44,7 @@ struct td_demoter_counters {
 	uint64_t reclaim_short;		/* the kernel reclaimed less than asked */
 	uint64_t no_victim_ticks;	/* room needed but no eligible cgroup */
 	uint64_t cgroups;		/* cgroups with memory.reclaim, last scan */
+	uint64_t pages_demoted_cap;	/* of those, by MaxFastMemory */
 };
 
 /* 0 or negative errno. Turns demotion_enabled on (restored by _free). */
@@ -68,6 +72,15 @@ bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, 
  */
 int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 		    uint64_t need_bytes, bool rescan);
+
+/*
+ * MaxFastMemory: asks the cgroup at path (relative to the root; its subtree
+ * with it) to give up excess_bytes of fast memory, bounded by the rate
+ * limit and the chunk size. Returns pages demoted or a negative errno
+ * (-EINVAL for the root, which has no memory.reclaim).
+ */
+int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_bytes,
+		      uint64_t now_ns);
 
 const struct td_demoter_counters *td_demoter_counters(const struct td_demoter *d);
 

@@ -22,6 +22,13 @@ struct td_promoter {
 	struct td_ratelimit rate;
 	uint32_t full_ticks;	/* ticks to wait after the kernel said -ENOMEM */
 	struct td_promoter_counters cnt;
+	/* this tick's policy groups */
+	struct td_policy_group *pg;
+	size_t ng;
+	uint32_t min_threshold;
+	struct td_policy_cand *pcands;
+	uint8_t *take;
+	uint64_t *tried;	/* per group, this tick */
 };
 
 static uint64_t monotonic_ns(void)
@@ -87,7 +94,9 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 	p->h = h;
 	p->infos = calloc(c->max_candidates, sizeof(*p->infos));
 	p->cands = calloc(c->max_candidates, sizeof(*p->cands));
-	if (!p->infos || !p->cands) {
+	p->pcands = calloc(c->max_candidates, sizeof(*p->pcands));
+	p->take = calloc(c->max_candidates, sizeof(*p->take));
+	if (!p->infos || !p->cands || !p->pcands || !p->take) {
 		td_promoter_free(p);
 		return -ENOMEM;
 	}
@@ -98,7 +107,6 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 void td_promoter_reconfigure(struct td_promoter *p, const struct td_promoter_config *c)
 {
 	p->c.batch_pages = c->batch_pages;
-	p->c.hot_threshold = c->hot_threshold;
 	p->c.watermark_bytes = c->watermark_bytes;
 	if (c->rate_limit_mbps != p->c.rate_limit_mbps) {
 		p->c.rate_limit_mbps = c->rate_limit_mbps;
@@ -112,6 +120,9 @@ void td_promoter_free(struct td_promoter *p)
 		return;
 	free(p->infos);
 	free(p->cands);
+	free(p->pcands);
+	free(p->take);
+	free(p->tried);
 	free(p);
 }
 
@@ -125,12 +136,15 @@ static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 {
 	struct td_promoter *p = userdata;
 	uint64_t backoff;
+	int g;
 
 	if (i->node < 0 || i->node >= 64 || !(p->c.slow_mask & (1ULL << i->node)))
 		return false;
-	if (p->c.unmovable && p->c.unmovable(p->c.hook_ctx, i->memcg_id))
+	g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, i->memcg_id) : -1;
+	if (g < 0 || (size_t)g >= p->ng || p->pg[g].mode != TD_MODE_PROMOTE || p->pg[g].paused ||
+	    i->hotness < p->pg[g].hot_threshold)
 		return false;
-	if (p->c.recently_demoted && i->hotness < 2 * p->c.hot_threshold &&
+	if (p->c.recently_demoted && i->hotness < 2 * p->pg[g].hot_threshold &&
 	    p->c.recently_demoted(p->c.hook_ctx, i->memcg_id, p->now_ns)) {
 		p->cnt.pingpong_held++;
 		return false;
@@ -166,6 +180,13 @@ static int pick_target(const struct td_promoter *p, int src, const int64_t *room
 static void on_page(const struct td_candidate *c, enum td_move_outcome o, int status, void *ud)
 {
 	struct td_promoter *p = ud;
+	int g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, c->memcg_id) : -1;
+
+	if (o != TD_MOVE_SKIPPED && g >= 0 && (size_t)g < p->ng) {
+		p->tried[g]++;
+		if (p->c.page_done)
+			p->c.page_done(p->c.hook_ctx, g, o, status);
+	}
 
 	switch (o) {
 	case TD_MOVE_DONE:
@@ -201,8 +222,8 @@ static void on_batch(const struct td_batch_result *b, void *ud)
 	p->cnt.batches++;
 	if (b->moved && p->c.promoted)
 		p->c.promoted(p->c.hook_ctx, b->memcg_id, b->moved, p->now_ns);
-	td_log(LOG_INFO, "promote: pid %u memcg %" PRIu64 " node %d -> %d: %u promoted, %u failed",
-	       b->tgid, b->memcg_id, b->src_nid, b->dst_nid, b->moved, b->failed);
+	if (p->c.batch_done)
+		p->c.batch_done(p->c.hook_ctx, b);
 }
 
 /*
@@ -290,7 +311,7 @@ static void resolve_unknown_nodes(struct td_promoter *p, uint64_t now_ns)
 	int status[512];
 	int r, i = 0;
 
-	r = td_hotness_hottest(p->h, now_ns, p->c.hot_threshold, unknown_node_filter, p,
+	r = td_hotness_hottest(p->h, now_ns, p->min_threshold, unknown_node_filter, p,
 			       p->c.max_candidates, p->infos);
 	if (r > 0)
 		qsort(p->infos, r, sizeof(*p->infos), cmp_tgid);
@@ -319,26 +340,78 @@ static void resolve_unknown_nodes(struct td_promoter *p, uint64_t now_ns)
 	}
 }
 
-int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
+/* The lowest threshold of the groups that may promote; UINT32_MAX if none. */
+static uint32_t min_threshold(const struct td_policy_group *pg, size_t ng)
+{
+	uint32_t m = UINT32_MAX;
+
+	for (size_t i = 0; i < ng; i++)
+		if (pg[i].mode == TD_MODE_PROMOTE && !pg[i].paused && pg[i].hot_threshold < m)
+			m = pg[i].hot_threshold;
+	return m;
+}
+
+static int begin_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns,
+		      struct td_policy_group *pg, size_t ng)
+{
+	if (ng > p->ng || !p->tried) {
+		uint64_t *t = realloc(p->tried, (ng ? ng : 1) * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		p->tried = t;
+	}
+	memset(p->tried, 0, (ng ? ng : 1) * sizeof(*p->tried));
+	p->pg = pg;
+	p->ng = ng;
+	p->now_ns = now_ns;
+	p->cnt.waiting = p->cnt.pingpong_held = 0;
+	p->min_threshold = min_threshold(pg, ng);
+	td_policy_refill(pg, ng, tick_ns, 4096);
+	return 0;
+}
+
+/* Policy: which of the r hottest candidates go, within limit pages. */
+static int select_candidates(struct td_promoter *p, int r, uint64_t limit,
+			     struct td_policy_result *res)
+{
+	for (int i = 0; i < r; i++)
+		p->pcands[i] = (struct td_policy_cand){
+			.group = p->c.group_of(p->c.hook_ctx, p->infos[i].memcg_id),
+			.hotness = p->infos[i].hotness,
+		};
+	r = td_policy_select(p->pg, p->ng, p->pcands, r, limit, p->take, res);
+	for (size_t g = 0; g < p->ng; g++) {
+		p->cnt.held_rate += p->pg[g].held_rate;
+		p->cnt.held_cap += p->pg[g].held_cap;
+	}
+	return r;
+}
+
+int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns,
+		     struct td_policy_group *pg, size_t ng)
 {
 	struct td_promote_params pp = {
 		.ops = p->ops, .batch_pages = p->c.batch_pages, .flags = MPOL_MF_MOVE,
 		.on_page = on_page, .on_batch = on_batch, .userdata = p,
 	};
 	struct td_promote_totals t;
+	struct td_policy_result res;
 	int64_t room[64];
-	uint64_t budget, total_room;
+	uint64_t budget, total_room, wanted;
 	size_t n = 0;
-	int r;
+	int r, nc;
 
-	p->now_ns = now_ns;
-	p->cnt.waiting = 0;
-	p->cnt.pingpong_held = 0;
+	r = begin_tick(p, now_ns, tick_ns, pg, ng);
+	if (r)
+		return r;
+	if (p->min_threshold == UINT32_MAX)
+		return 0;
 	if (p->c.resolve_nodes)
 		resolve_unknown_nodes(p, now_ns);
 	budget = td_ratelimit_refill(&p->rate, tick_ns);
 	budget = budget == UINT64_MAX ? UINT64_MAX : budget / 4096;
-	r = td_hotness_hottest(p->h, now_ns, p->c.hot_threshold, candidate_filter, p,
+	r = td_hotness_hottest(p->h, now_ns, p->min_threshold, candidate_filter, p,
 			       p->c.max_candidates, p->infos);
 	if (r <= 0)
 		return r;
@@ -351,20 +424,27 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 	}
 	if (total_room == 0)
 		p->cnt.ticks_no_room++;
-	for (int i = 0; i < r; i++) {
-		int dst = pick_target(p, p->infos[i].node, room);
+	nc = r;
+	r = select_candidates(p, nc, budget < total_room ? budget : total_room, &res);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < nc; i++) {
+		int dst;
 
-		if (dst < 0) {
-			/* hotter ones got the room; these wait for the demoter */
-			p->cnt.waiting = r - i;
+		if (!p->take[i])
+			continue;
+		dst = pick_target(p, p->infos[i].node, room);
+		if (dst < 0)
 			break;
-		}
 		room[dst]--;
 		p->cands[n++] = (struct td_candidate){
 			.memcg_id = p->infos[i].memcg_id, .addr = p->infos[i].addr,
 			.tgid = p->infos[i].tgid, .src_nid = p->infos[i].node, .dst_nid = dst,
 		};
 	}
+	/* hot pages the room (not a rate) kept out: these wait for the demoter */
+	wanted = res.demand < budget ? res.demand : budget;
+	p->cnt.waiting = wanted > n ? wanted - n : 0;
 	if (p->c.dry_run) {
 		p->cnt.dry_run_pages += n;
 		td_debug("dry-run: would promote %zu pages", n);
@@ -375,6 +455,8 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns)
 	if (r)
 		return r;
 	td_ratelimit_spend(&p->rate, t.tried * 4096);
+	for (size_t g = 0; g < ng; g++)
+		td_policy_spend(&pg[g], p->tried[g], 4096);
 	if (t.errors[TD_ERR_ENOMEM])
 		p->full_ticks = 2;
 	p->cnt.pages_promoted += t.moved;

@@ -12,12 +12,12 @@
 #include <stdint.h>
 
 #include "hotness.h"
+#include "policy.h"
 #include "promote.h"
 
 struct td_promoter_config {
 	uint64_t fast_mask, slow_mask;
 	uint32_t batch_pages;		/* per move_pages call */
-	uint32_t hot_threshold;		/* TD_HOTNESS_ONE units */
 	uint64_t rate_limit_mbps;	/* 0: unlimited */
 	uint64_t watermark_bytes;	/* keep this much free on a fast node */
 	uint32_t max_candidates;	/* per tick */
@@ -28,8 +28,12 @@ struct td_promoter_config {
 	 * twice the threshold ("clearly hot") to be promoted again */
 	bool (*recently_demoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
 	void (*promoted)(void *ctx, uint64_t memcg_id, uint64_t pages, uint64_t now_ns);
-	/* policy: pages of this cgroup are never moved (Mode=observe/off) */
-	bool (*unmovable)(void *ctx, uint64_t memcg_id);
+	/* policy: the group (index into the tick's groups) of a cgroup, or -1
+	 * when it has none now (its pages are left alone) */
+	int (*group_of)(void *ctx, uint64_t memcg_id);
+	/* after each page (not skipped ones) and each batch */
+	void (*page_done)(void *ctx, int group, enum td_move_outcome o, int status);
+	void (*batch_done)(void *ctx, const struct td_batch_result *b);
 	void *hook_ctx;
 };
 
@@ -41,6 +45,8 @@ struct td_promoter_counters {
 	uint64_t calls;
 	uint64_t ticks_no_room;		/* ticks with candidates but no room */
 	uint64_t waiting;		/* candidates left without room, last tick */
+	uint64_t held_rate;		/* candidates held back by a cgroup's rate limit */
+	uint64_t held_cap;		/* candidates held back by a cgroup's MaxFastMemory */
 	uint64_t pingpong_held;		/* candidates held back by the guard, last tick */
 	uint64_t dry_run_pages;
 	uint64_t node_queries;		/* move_pages queries for sampled pages */
@@ -54,13 +60,17 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 		    struct td_hotness *h, struct td_promoter **ret);
 void td_promoter_free(struct td_promoter *p);
 
-/* Takes the policy knobs of c (batch, threshold, rate limit, watermark) on
+/* Takes the policy knobs of c (batch, global rate limit, watermark) on
  * reload; the topology and hooks stay. */
 void td_promoter_reconfigure(struct td_promoter *p, const struct td_promoter_config *c);
 
-/* One tick at now_ns over tick_ns of wall time. Returns pages promoted or a
- * negative errno (-ENOMEM). */
-int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns);
+/*
+ * One tick at now_ns over tick_ns of wall time, under the policy groups
+ * pg[0..ng) (lib/policy.h; their rate buckets are refilled here and spent by
+ * the pages tried). Returns pages promoted or a negative errno (-ENOMEM).
+ */
+int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns,
+		     struct td_policy_group *pg, size_t ng);
 
 const struct td_promoter_counters *td_promoter_counters(const struct td_promoter *p);
 

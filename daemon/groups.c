@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgcache.h"
+#include "cgroupfs.h"
+#include "groups.h"
+#include "hotness.h"
+#include "log.h"
+#include "numastat.h"
+
+#define MAX_GROUPS (TD_CONFIG_MAX_CGROUPS + 1)
+#define CACHE_CAPACITY 8192
+#define RESOLVE_RETRY_NS (10 * 1000000000ULL)
+#define PAGE_SIZE_B 4096
+
+struct td_groups {
+	char root[256];
+	uint64_t fast_mask, slow_mask;
+	const struct td_config *conf;
+	struct td_group g[MAX_GROUPS];
+	struct td_policy_group pg[MAX_GROUPS];
+	size_t n;
+	int default_idx;
+	struct td_cgcache *cache;
+	struct td_groups_stats st;
+	td_groups_cgroup_fn fn;
+	void *userdata;
+};
+
+int td_groups_new(const char *cgroup_root, uint64_t fast_mask, uint64_t slow_mask,
+		  struct td_groups **ret)
+{
+	struct td_groups *gs = calloc(1, sizeof(*gs));
+	int r;
+
+	if (!gs)
+		return -ENOMEM;
+	snprintf(gs->root, sizeof(gs->root), "%s", cgroup_root);
+	gs->fast_mask = fast_mask;
+	gs->slow_mask = slow_mask;
+	r = td_cgcache_new(CACHE_CAPACITY, RESOLVE_RETRY_NS, &gs->cache);
+	if (r) {
+		free(gs);
+		return r;
+	}
+	*ret = gs;
+	return 0;
+}
+
+void td_groups_free(struct td_groups *gs)
+{
+	if (!gs)
+		return;
+	td_cgcache_free(gs->cache);
+	free(gs);
+}
+
+/* Accesses to hotness units: N accesses within one half-life decay to
+ * between N/2 and N. */
+static uint32_t threshold_units(uint32_t accesses)
+{
+	return accesses * (TD_HOTNESS_ONE / 2);
+}
+
+static void group_init(struct td_groups *gs, size_t i, const struct td_config *c,
+		       const struct td_cgroup_policy *pol)
+{
+	const struct td_daemon_config *dc = &c->daemon;
+	struct td_group *g = &gs->g[i];
+	struct td_policy_group *pg = &gs->pg[i];
+
+	memset(g, 0, sizeof(*g));
+	memset(pg, 0, sizeof(*pg));
+	snprintf(g->path, sizeof(g->path), "%s", pol ? pol->path : "/");
+	g->is_default = !pol;
+	g->pol = pol;
+	g->memory_max = UINT64_MAX;
+	pg->mode = pol ? pol->mode : dc->default_mode;
+	pg->hot_threshold = threshold_units(pol && pol->hot_threshold ? pol->hot_threshold
+								     : dc->hot_threshold);
+	pg->weight = pol && pol->weight ? pol->weight : 100;
+	td_ratelimit_init(&pg->rate, pol ? pol->promote_rate_limit_mbps : 0);
+	pg->fast_cap_pages = TD_POLICY_NO_LIMIT;
+	if (pol && (pol->max_fast_bytes || pol->max_fast_percent))
+		pg->fast_cap_pages = td_policy_fast_cap_pages(pol, UINT64_MAX, PAGE_SIZE_B);
+	pg->budget_pages = TD_POLICY_NO_LIMIT;
+}
+
+/* What a group that remains keeps over a reload: its counters, its pause,
+ * and its rate bucket when the limit is unchanged. */
+static void carry_over(struct td_group *g, struct td_policy_group *pg,
+		       const struct td_group *og, const struct td_policy_group *opg)
+{
+	g->pages_promoted = og->pages_promoted;
+	g->pages_failed = og->pages_failed;
+	memcpy(g->failed_by_reason, og->failed_by_reason, sizeof(g->failed_by_reason));
+	g->fast_bytes = og->fast_bytes;
+	g->slow_bytes = og->slow_bytes;
+	g->usage_known = og->usage_known;
+	pg->paused = opg->paused;
+	pg->fast_pages = opg->fast_pages;
+	if (pg->rate.mbps == opg->rate.mbps)
+		pg->rate = opg->rate;
+}
+
+int td_groups_find(const struct td_groups *gs, const char *path)
+{
+	for (size_t i = 0; i < gs->n; i++)
+		if (!strcmp(gs->g[i].path, path))
+			return (int)i;
+	return -1;
+}
+
+static int group_index_for_path(const struct td_groups *gs, const char *path)
+{
+	const struct td_cgroup_policy *pol = td_config_policy_for(gs->conf, path);
+
+	return pol ? (int)(pol - gs->conf->cgroups) : gs->default_idx;
+}
+
+static int walk_one(const char *path, uint64_t id, const char *abspath, void *userdata)
+{
+	struct td_groups *gs = userdata;
+	int idx = group_index_for_path(gs, path);
+	struct td_cgcache_payload pl = { .policy_index = idx };
+
+	/* a full cache evicts its oldest entry; that id is resolved lazily later */
+	if (td_cgcache_put(gs->cache, id, path, &pl) == -ENOMEM)
+		return -ENOMEM;
+	gs->st.cached++;
+	if (gs->fn)
+		gs->fn(id, path, &gs->g[idx], gs->pg[idx].mode, gs->userdata);
+	return 0;
+}
+
+int td_groups_rescan(struct td_groups *gs, td_groups_cgroup_fn fn, void *userdata)
+{
+	int r;
+
+	if (!gs->conf)
+		return -EINVAL;
+	gs->fn = fn;
+	gs->userdata = userdata;
+	gs->st.cached = 0;
+	td_cgcache_begin_walk(gs->cache);
+	r = td_cgroupfs_walk(gs->root, walk_one, gs);
+	td_cgcache_end_walk(gs->cache);
+	gs->fn = NULL;
+	if (r < 0 && r != -ENOMEM) {
+		td_warn("walking %s failed (%s), ignoring", gs->root, strerror(-r));
+		return 0;
+	}
+	return r;
+}
+
+int td_groups_apply(struct td_groups *gs, const struct td_config *c, td_groups_cgroup_fn fn,
+		    void *userdata)
+{
+	static struct td_group old[MAX_GROUPS];
+	static struct td_policy_group oldpg[MAX_GROUPS];
+	size_t on = gs->n;
+
+	memcpy(old, gs->g, on * sizeof(*old));
+	memcpy(oldpg, gs->pg, on * sizeof(*oldpg));
+	gs->conf = c;
+	gs->n = 0;
+	for (size_t i = 0; i < c->n_cgroups; i++)
+		group_init(gs, gs->n++, c, &c->cgroups[i]);
+	gs->default_idx = td_config_policy_for(c, "/") ?
+		(int)(td_config_policy_for(c, "/") - c->cgroups) : -1;
+	if (gs->default_idx < 0) {
+		gs->default_idx = (int)gs->n;
+		group_init(gs, gs->n++, c, NULL);
+	}
+	for (size_t i = 0; i < gs->n; i++)
+		for (size_t j = 0; j < on; j++)
+			if (!strcmp(gs->g[i].path, old[j].path)) {
+				carry_over(&gs->g[i], &gs->pg[i], &old[j], &oldpg[j]);
+				break;
+			}
+	td_cgcache_clear(gs->cache);
+	td_groups_refresh_usage(gs);
+	return td_groups_rescan(gs, fn, userdata);
+}
+
+static int resolve(struct td_groups *gs, uint64_t id, uint64_t now_ns)
+{
+	char path[TD_CGCACHE_PATH_MAX];
+	struct td_cgcache_payload pl;
+	int r;
+
+	r = td_cgroupfs_resolve_id(gs->root, id, path, sizeof(path));
+	if (r < 0) {
+		gs->st.unresolved++;
+		td_cgcache_put_unknown(gs->cache, id, now_ns);
+		return -1;
+	}
+	gs->st.resolved++;
+	pl = (struct td_cgcache_payload){ .policy_index = group_index_for_path(gs, path) };
+	if (td_cgcache_put(gs->cache, id, path, &pl) < 0)
+		return -1;
+	return pl.policy_index;
+}
+
+int td_groups_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns)
+{
+	const struct td_cgcache_entry *e;
+	int r;
+
+	if (!gs->conf)
+		return -1;
+	r = td_cgcache_get(gs->cache, memcg_id, now_ns, &e);
+	if (r == 0) {
+		gs->st.cache_hits++;
+		return e->payload.policy_index < (int)gs->n ? e->payload.policy_index : -1;
+	}
+	gs->st.cache_misses++;
+	if (r == -ENXIO)
+		return -1;
+	return resolve(gs, memcg_id, now_ns);
+}
+
+const char *td_groups_path_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns)
+{
+	const struct td_cgcache_entry *e;
+
+	if (td_groups_of(gs, memcg_id, now_ns) < 0 ||
+	    td_cgcache_get(gs->cache, memcg_id, now_ns, &e) < 0)
+		return "?";
+	return e->path;
+}
+
+size_t td_groups_count(const struct td_groups *gs)
+{
+	return gs->n;
+}
+
+struct td_group *td_groups_get(struct td_groups *gs, size_t i)
+{
+	return i < gs->n ? &gs->g[i] : NULL;
+}
+
+struct td_policy_group *td_groups_policy(struct td_groups *gs)
+{
+	return gs->pg;
+}
+
+/* The whole machine, for the root: each node's AnonPages + FilePages. */
+static void node_usage(const struct td_groups *gs, uint64_t *fast, uint64_t *slow)
+{
+	*fast = *slow = 0;
+	for (int n = 0; n < 64; n++) {
+		char f[96], line[256];
+		unsigned long long kb, sum = 0;
+		FILE *fp;
+
+		if (!((gs->fast_mask | gs->slow_mask) & (1ULL << n)))
+			continue;
+		snprintf(f, sizeof(f), "/sys/devices/system/node/node%d/meminfo", n);
+		fp = fopen(f, "re");
+		if (!fp)
+			continue;
+		while (fgets(line, sizeof(line), fp)) {
+			int nn;
+
+			if (sscanf(line, "Node %d AnonPages: %llu kB", &nn, &kb) == 2 ||
+			    sscanf(line, "Node %d FilePages: %llu kB", &nn, &kb) == 2)
+				sum += kb << 10;
+		}
+		fclose(fp);
+		*(gs->fast_mask & (1ULL << n) ? fast : slow) += sum;
+	}
+}
+
+static void refresh_one(struct td_groups *gs, size_t i)
+{
+	struct td_group *g = &gs->g[i];
+	struct td_policy_group *pg = &gs->pg[i];
+	struct td_numastat ns;
+
+	if (!strcmp(g->path, "/")) {
+		node_usage(gs, &g->fast_bytes, &g->slow_bytes);
+		g->usage_known = true;
+	} else if (td_cgroupfs_read_numastat(gs->root, g->path, &ns) == 0) {
+		g->fast_bytes = td_numastat_bytes_on(&ns, gs->fast_mask, /* anon_only= */ false);
+		g->slow_bytes = td_numastat_bytes_on(&ns, gs->slow_mask, /* anon_only= */ false);
+		g->usage_known = true;
+	} else {
+		g->fast_bytes = g->slow_bytes = 0;
+		g->usage_known = false;
+	}
+	pg->fast_pages = g->fast_bytes / PAGE_SIZE_B;
+	if (g->pol && g->pol->max_fast_percent) {
+		if (td_cgroupfs_memory_max(gs->root, g->path, &g->memory_max) < 0)
+			g->memory_max = UINT64_MAX;
+		pg->fast_cap_pages = td_policy_fast_cap_pages(g->pol, g->memory_max, PAGE_SIZE_B);
+	}
+}
+
+void td_groups_refresh_usage(struct td_groups *gs)
+{
+	for (size_t i = 0; i < gs->n; i++)
+		refresh_one(gs, i);
+}
+
+void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int status)
+{
+	struct td_group *g;
+
+	if (i < 0 || (size_t)i >= gs->n || o == TD_MOVE_SKIPPED)
+		return;
+	g = &gs->g[i];
+	if (o == TD_MOVE_DONE) {
+		g->pages_promoted++;
+		return;
+	}
+	g->pages_failed++;
+	g->failed_by_reason[td_errno_slot(status < 0 ? -status : 0)]++;
+}
+
+void td_groups_get_stats(const struct td_groups *gs, struct td_groups_stats *ret)
+{
+	*ret = gs->st;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * groups.h - the policy groups in force: one per [Cgroup "/path"] section,
+ * plus the implicit default group "/" for every cgroup no section covers
+ * (unless the configuration has a section for "/" itself). Each group has
+ * its policy (lib/policy.h), its own rate bucket and fast-node cap, and
+ * per-group accounting: pages promoted and failed (by reason), bytes on
+ * fast and slow nodes (memory.numa_stat).
+ *
+ * Cgroup ids (what BPF reports) map to groups through a bounded cache
+ * (lib/cgcache.h) filled by walking the tree at start and on reload;
+ * an id the walk did not see is resolved lazily, once per retry interval.
+ */
+#ifndef TIERINGD_GROUPS_H
+#define TIERINGD_GROUPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "policy.h"
+#include "promote.h"
+
+struct td_group {
+	char path[TD_CONFIG_PATH_MAX];	/* the section's cgroup, "/" for the default */
+	bool is_default;		/* no section: the [Daemon] defaults */
+	const struct td_cgroup_policy *pol;	/* NULL for the implicit default */
+	uint64_t memory_max;		/* bytes, UINT64_MAX = max */
+	uint64_t pages_promoted, pages_failed;
+	uint64_t failed_by_reason[TD_ERR__MAX];
+	uint64_t fast_bytes, slow_bytes;	/* last refresh */
+	bool usage_known;
+};
+
+struct td_groups;
+
+/* cgroup_root: "/sys/fs/cgroup". 0 or negative errno. */
+int td_groups_new(const char *cgroup_root, uint64_t fast_mask, uint64_t slow_mask,
+		  struct td_groups **ret);
+void td_groups_free(struct td_groups *gs);
+
+/*
+ * Rebuilds the groups from c (kept by the caller while in force): counters,
+ * rate buckets and pause flags carry over for paths that remain. Walks the
+ * cgroup tree and calls fn(id, path, group, userdata) for each cgroup.
+ * 0 or -ENOMEM.
+ */
+typedef void (*td_groups_cgroup_fn)(uint64_t id, const char *path, const struct td_group *g,
+				    enum td_mode mode, void *userdata);
+int td_groups_apply(struct td_groups *gs, const struct td_config *c, td_groups_cgroup_fn fn,
+		    void *userdata);
+
+/* Re-walks the tree (new cgroups, removed ones), calling fn as above. */
+int td_groups_rescan(struct td_groups *gs, td_groups_cgroup_fn fn, void *userdata);
+
+/*
+ * The group of cgroup id, resolving an id the walk did not see through the
+ * cgroup filesystem (at most once per retry interval per id). Returns the
+ * group index, or -1 when the id cannot be resolved now (its pages are then
+ * left alone).
+ */
+int td_groups_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns);
+
+/* The cgroup path of id ("?" if unknown), for logs. */
+const char *td_groups_path_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns);
+
+size_t td_groups_count(const struct td_groups *gs);
+struct td_group *td_groups_get(struct td_groups *gs, size_t i);
+struct td_policy_group *td_groups_policy(struct td_groups *gs);	/* array of count */
+
+/* The group with this path, or -1. */
+int td_groups_find(const struct td_groups *gs, const char *path);
+
+/* Re-reads fast/slow bytes of every group (capped groups: also memory.max)
+ * and sets each policy group's fast_pages. */
+void td_groups_refresh_usage(struct td_groups *gs);
+
+/* Counts one page outcome of group i. */
+void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int status);
+
+/* Lookups: hits, misses, lazy resolutions, failures. */
+struct td_groups_stats {
+	uint64_t cache_hits, cache_misses, resolved, unresolved, cached;
+};
+void td_groups_get_stats(const struct td_groups *gs, struct td_groups_stats *ret);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * notify.h - the service manager protocol (sd_notify): READY, STATUS,
+ * WATCHDOG, RELOADING and STOPPING. Without NOTIFY_SOCKET every call is a
+ * no-op, so the daemon runs the same in a terminal.
+ */
+#ifndef TIERINGD_NOTIFY_H
+#define TIERINGD_NOTIFY_H
+
+#include <stdint.h>
+
+/* READY=1 with a STATUS= line. */
+void td_notify_ready_status(const char *status);
+
+/* RELOADING=1 with MONOTONIC_USEC (systemd >= 253 acts on it; older ones
+ * ignore it and rely on ExecReload= returning). */
+void td_notify_reloading(void);
+
+void td_notify_status(const char *status);
+void td_notify_watchdog(void);
+void td_notify_stopping(void);
+
+/* The watchdog interval in microseconds when systemd asked for pings, else 0. */
+uint64_t td_notify_watchdog_usec(void);
+
+#endif
