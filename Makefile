@@ -52,7 +52,8 @@ BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Ilib -I$(BUILD)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SANITIZE),1)
 BASE_CFLAGS += $(SAN_FLAGS)
-LDFLAGS     += $(SAN_FLAGS)
+# not LDFLAGS += : a LDFLAGS given on the command line would drop it
+BASE_LDFLAGS += $(SAN_FLAGS)
 endif
 
 # ---------------------------------------------------------------- sources
@@ -71,6 +72,11 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BPF_SRC      := bpf/tieringd.bpf.c
 BPF_OBJ      := $(BUILD)/bpf/tieringd.bpf.o
 SKEL         := $(BUILD)/tieringd.skel.h
+# libFuzzer targets (see "fuzz" below): tests/fuzz/fuzz_<name>.c
+FUZZ_SRCS     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES    := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_BINS     := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzlib/%.o)
 
 .PHONY: all deps check unit vm demo bench install uninstall clean vmlinux fuzz
 all: $(BUILD)/tieringd $(BUILD)/tieringctl
@@ -114,6 +120,12 @@ $(BUILD)/san/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
+# tieringctl links lib/ only: no BPF skeleton, no daemon libraries.
+$(BUILD)/daemon/tieringctl.o: daemon/tieringctl.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
 $(BUILD)/daemon/%.o: daemon/%.c $(SKEL)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
@@ -125,11 +137,11 @@ $(BUILD)/libtiering.a: $(LIB_OBJS)
 
 $(BUILD)/tieringd: $(DAEMON_OBJS) $(BUILD)/libtiering.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/tieringctl: $(CTL_OBJS) $(BUILD)/libtiering.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
 # Unit tests: one binary per tests/unit/test_<module>.c, always ASan+UBSan.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_SAN_OBJS)
@@ -162,24 +174,113 @@ unit: $(UNIT_BINS)
 vm-payloads: $(PAYLOAD_BINS)
 bench: $(BENCH_BINS)
 
-check: all $(UNIT_BINS) $(PAYLOAD_BINS) $(BENCH_BINS)
+check: all $(UNIT_BINS) $(PAYLOAD_BINS) $(BENCH_BINS) $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) tests/check
 
 demo: all $(PAYLOAD_BINS)
 	$(Q)BUILD=$(BUILD) tests/vm/demo
+
+# ---------------------------------------------------------------- fuzz
+# One libFuzzer binary per tests/fuzz/fuzz_<name>.c, its seeds in
+# tests/fuzz/corpus/<name>/. lib/ is rebuilt with clang and the same
+# sanitizers (plus coverage) into $(BUILD)/fuzzlib/, never the gcc objects.
+#   make fuzz [FUZZ_SECONDS=60]   runs each in turn on a copy of its corpus
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fno-sanitize-recover=all -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Ilib
+
+$(FUZZ_LIB_OBJS) $(FUZZ_BINS): | deps
+
+$(BUILD)/fuzzlib/lib/%.o: lib/%.c
+	$(call msg,CLANG,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzzlib/libtiering.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzzlib/libtiering.a
+	$(call msg,CLANG,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(BUILD)/fuzzlib/libtiering.a -lm
+
+fuzz: $(FUZZ_BINS)
+	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_NAMES)
 
 # ---------------------------------------------------------------- vmlinux.h
 vmlinux:
 	bpf/gen-vmlinux-h 6.12 > bpf/vmlinux.h.new && mv bpf/vmlinux.h.new bpf/vmlinux.h
 
 # ---------------------------------------------------------------- install
+# The binaries, /etc/tieringd.conf (never over a changed one: the shipped file
+# then goes beside it as tieringd.conf.new), the units with @SBINDIR@ and
+# @BINDIR@ replaced, the sysusers.d entry (group tieringd), the journal
+# catalog and the man pages. Without DESTDIR (a live system) it also creates
+# the group and updates the catalog database, as a package would.
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+CATALOGDIR  ?= $(PREFIX)/lib/systemd/catalog
+UNIT_SUBST   = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g'
+CONF_DEST    = $(DESTDIR)$(SYSCONFDIR)/tieringd.conf
+
 install: all
 	install -Dm755 $(BUILD)/tieringd $(DESTDIR)$(SBINDIR)/tieringd
 	install -Dm755 $(BUILD)/tieringctl $(DESTDIR)$(BINDIR)/tieringctl
-	install -Dm644 conf/tieringd.conf $(DESTDIR)$(SYSCONFDIR)/tieringd.conf
+	@if [ -e $(CONF_DEST) ] && ! cmp -s conf/tieringd.conf $(CONF_DEST); then \
+		echo "install -Dm644 conf/tieringd.conf $(CONF_DEST).new"; \
+		install -Dm644 conf/tieringd.conf $(CONF_DEST).new && \
+		echo "install: $(CONF_DEST) has local changes, kept; the shipped one is $(CONF_DEST).new"; \
+	else \
+		echo "install -Dm644 conf/tieringd.conf $(CONF_DEST)"; \
+		install -Dm644 conf/tieringd.conf $(CONF_DEST); \
+	fi
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in tieringd.service tieringd.socket; do \
+		$(UNIT_SUBST) systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -Dm644 systemd/tieringd.sysusers $(DESTDIR)$(SYSUSERSDIR)/tieringd.conf
+	install -Dm644 systemd/tieringd.catalog $(DESTDIR)$(CATALOGDIR)/tieringd.catalog
+	install -Dm644 man/tieringd.8 $(DESTDIR)$(MANDIR)/man8/tieringd.8
+	install -Dm644 man/tieringctl.8 $(DESTDIR)$(MANDIR)/man8/tieringctl.8
+	install -Dm644 man/tieringd.conf.5 $(DESTDIR)$(MANDIR)/man5/tieringd.conf.5
+ifeq ($(DESTDIR),)
+	@if command -v systemd-sysusers >/dev/null; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/tieringd.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/tieringd.conf || \
+			echo "install: systemd-sysusers failed: create group tieringd by hand" >&2; \
+	fi
+	@if command -v journalctl >/dev/null; then \
+		echo "journalctl --update-catalog"; journalctl --update-catalog || :; \
+	fi
+	@echo "install: now systemctl daemon-reload && systemctl enable --now tieringd.socket tieringd.service"
+endif
 
+# Removes what install put there. /etc/tieringd.conf only while it is the
+# shipped one; the group stays (files may still belong to it).
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tieringd $(DESTDIR)$(BINDIR)/tieringctl
+	rm -f $(DESTDIR)$(UNITDIR)/tieringd.service $(DESTDIR)$(UNITDIR)/tieringd.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/tieringd.conf $(DESTDIR)$(CATALOGDIR)/tieringd.catalog
+	rm -f $(DESTDIR)$(MANDIR)/man8/tieringd.8 $(DESTDIR)$(MANDIR)/man8/tieringctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/tieringd.conf.5
+	rm -f $(CONF_DEST).new
+	@if [ -e $(CONF_DEST) ] && ! cmp -s conf/tieringd.conf $(CONF_DEST); then \
+		echo "uninstall: $(CONF_DEST) has local changes, kept"; \
+	else \
+		echo "rm -f $(CONF_DEST)"; rm -f $(CONF_DEST); \
+	fi
+ifeq ($(DESTDIR),)
+	@if command -v journalctl >/dev/null; then \
+		echo "journalctl --update-catalog"; journalctl --update-catalog || :; \
+	fi
+else
+	@# a staging tree: also the directories install made, when now empty
+	@for d in $(SBINDIR) $(BINDIR) $(SYSCONFDIR) $(UNITDIR) $(CATALOGDIR) $(SYSUSERSDIR) \
+		$(MANDIR)/man8 $(MANDIR)/man5 $(MANDIR) $(PREFIX)/share \
+		$(PREFIX)/lib/systemd $(PREFIX)/lib $(PREFIX); do \
+		rmdir $(DESTDIR)$$d 2>/dev/null || :; \
+	done
+endif
 
 clean:
 	rm -rf $(BUILD)
