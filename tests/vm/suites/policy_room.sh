@@ -1,0 +1,81 @@
+#!/bin/sh
+# vm: mode=initramfs mem0=1536 mem1=2048 timeout=420 kernels=6.12
+#
+# Mode and room by policy, under pressure on the fast node:
+#   /b  Mode=off:     256 MiB of cold pages on node0 (coldfill) and a hot set
+#                     of 64 MiB out of 128 MiB on node1 (hotset);
+#   /c  Mode=promote, Weight=10: the rest of node0's free memory but 48 MiB,
+#                     in cold pages (coldfill --leave-free);
+#   /a  Mode=promote (the default policy, Weight 100): a hot set of 128 MiB
+#                     out of 256 MiB on node1.
+# A's hot set must reach the fast node, which it can only do by tieringd
+# demoting C's cold pages. tieringd moves none of B's pages, in either
+# direction: its hot set stays on node1 and its cold pages on node0.
+. /tvm/lib.sh
+
+t_require_bin tieringd tieringctl hotset coldfill
+dbg=/sys/kernel/debug/sched/numa_balancing
+echo 100 > $dbg/scan_delay_ms
+echo 100 > $dbg/scan_period_min_ms
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/a /sys/fs/cgroup/b /sys/fs/cgroup/c
+cat > /tmp/td.conf <<CONF
+[Daemon]
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+FastWatermark=64M
+Demotion=yes
+
+[Cgroup "/b"]
+Mode=off
+
+[Cgroup "/c"]
+Mode=promote
+Weight=10
+CONF
+fill() { # fill GROUP OUT ARGS...: coldfill in GROUP, waits until it is placed
+	_g=$1 _o=$2
+	shift 2
+	sh -c 'echo $$ > /sys/fs/cgroup/'$_g'/cgroup.procs; exec coldfill "$@"' sh "$@" > "$_o" 2>&1 &
+	_i=0
+	while ! grep -q READY "$_o" && [ $_i -lt 600 ]; do sleep 0.2; _i=$((_i + 1)); done
+	t_check "coldfill in /$_g placed its pages" grep -q READY "$_o"
+}
+bcold=$(t_result_file b-coldfill.out)
+ccold=$(t_result_file c-coldfill.out)
+fill b "$bcold" --mib 256 --node 0
+bcp=$!
+fill c "$ccold" --leave-free 48 --node 0
+ccp=$!
+t_log "node0 free after the fills: $(awk '/MemFree/ { print $4, $5 }' /sys/devices/system/node/node0/meminfo)"
+
+t_tieringd_start /tmp/td.conf
+ahs=$(t_result_file a-hotset.out)
+bhs=$(t_result_file b-hotset.out)
+sh -c 'echo $$ > /sys/fs/cgroup/a/cgroup.procs; exec hotset --total 256 --hot 128 --node 1 --fast 0 --seconds 60' > "$ahs" 2>&1 &
+ap=$!
+sh -c 'echo $$ > /sys/fs/cgroup/b/cgroup.procs; exec hotset --total 128 --hot 64 --node 1 --fast 0 --seconds 60' > "$bhs" 2>&1 &
+bp=$!
+wait $ap $bp
+tieringctl -j cgroups > "$(t_result_file cgroups.json)" 2>&1
+t_check "tieringctl -j cgroups answers" test -s "$(t_result_file cgroups.json)"
+sed 's/^/  ctl| /' "$(t_result_file cgroups.json)"
+kill -TERM $bcp $ccp
+wait $bcp $ccp
+t_tieringd_stop
+grep -v "^tieringd: promote" "$td_log" | grep -E "^(tieringd: demote|pages_|demote_)" | tail -n 20 | sed 's/^/  td| /'
+
+final() { awk -v k="$2" '$1 == "FINAL" { for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"; }
+a_pct=$(final "$ahs" hot_fast_pct)
+b_pct=$(final "$bhs" hot_fast_pct)
+b_cold=$(final "$bhs" cold_moved)
+b_away=$(final "$bcold" moved_away)
+b_on=$(final "$bcold" on_node_pct)
+c_away=$(final "$ccold" moved_away)
+t_check "A (promote): its hot set reached the fast node ($a_pct %)" t_range "$a_pct" 90 100
+t_check "C (promote, Weight=10) gave up cold fast-node pages to make room ($c_away pages)" \
+	t_range "${c_away:-0}" 1 100000000
+t_check "B (Mode=off): none of its hot pages promoted ($b_pct %)" t_eq 0.0 "$b_pct"
+t_check "B (Mode=off): none of its cold slow-node pages moved ($b_cold)" t_eq 0 "$b_cold"
+t_check "B (Mode=off): its fast-node pages stayed exactly where they were ($b_away moved away, $b_on % on node0)" \
+	sh -c '[ "$1" = 0 ] && [ "$2" = 100.0 ]' sh "$b_away" "$b_on"
