@@ -167,8 +167,8 @@ static void promote_report_suppressed(void)
 void td_log_promote_batch(const char *cgroup_path, uint32_t pid, int src_node, int dst_node,
 			  uint32_t promoted, uint32_t failed, uint64_t now_ns)
 {
-	/* on stderr a debug line; in the journal an info entry */
-	if (!td_log_enabled(log_to_journal ? LOG_INFO : LOG_DEBUG))
+	/* an info entry, on stderr or in the journal */
+	if (!td_log_enabled(LOG_INFO))
 		return;
 	if (!promote_allowed(now_ns)) {
 		promote_rl.pending++;
@@ -180,9 +180,9 @@ void td_log_promote_batch(const char *cgroup_path, uint32_t pid, int src_node, i
 	if (!cgroup_path)
 		cgroup_path = "";
 	if (!log_to_journal) {
-		fprintf(stderr, "tieringd: promoted %" PRIu32 " pages of pid %" PRIu32
-			" (%s) from node %d to node %d, %" PRIu32 " failed\n",
-			promoted, pid, cgroup_path, src_node, dst_node, failed);
+		fprintf(stderr, "tieringd: promote: pid %" PRIu32 " (%s) node %d -> %d: %" PRIu32
+			" promoted, %" PRIu32 " failed\n",
+			pid, cgroup_path, src_node, dst_node, promoted, failed);
 		return;
 	}
 	sd_journal_send("MESSAGE=promoted %" PRIu32 " pages of pid %" PRIu32

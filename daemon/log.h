@@ -55,7 +55,8 @@ bool td_log_enabled(int prio);
  * cgroup, one source node, one destination node). In the journal: PRIORITY
  * 6, MESSAGE_ID TD_MESSAGE_ID_PROMOTE, TIERINGD_EVENT=promote and the fields
  * PROMOTED_PAGES, FAILED_PAGES, TARGET_PID, CGROUP_PATH, SRC_NODE, DST_NODE.
- * On stderr: one line, at debug level only. At most TD_LOG_PROMOTE_PER_SEC
+ * On stderr: one "promote: pid P (CGROUP) node S -> D: N promoted, F failed"
+ * line at info level. At most TD_LOG_PROMOTE_PER_SEC
  * entries per second by now_ns (CLOCK_MONOTONIC); the entries over that are
  * dropped and counted, and the next entry emitted is preceded by one
  * "suppressed N promote entries" message (TD_MESSAGE_ID_PROMOTE_SUPPRESSED).
