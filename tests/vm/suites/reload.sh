@@ -1,14 +1,15 @@
 #!/bin/sh
 # vm: mode=initramfs mem0=1024 mem1=2048 timeout=300 kernels=6.12
 #
-# Reload on SIGHUP: cgroup /b starts with Mode=off. A broken drop-in and a
-# SIGHUP leave tieringd running with the old policy (b's hot set stays on the
-# slow node) and the error logged with file and line; a fixed drop-in
-# (Mode=promote) and another SIGHUP put the new policy in force: b's hot set
-# is promoted.
+# Reload on SIGHUP and on `tieringctl reload`: cgroup /b starts with
+# Mode=off. A broken drop-in and a SIGHUP leave tieringd running with the old
+# policy (b's hot set stays on the slow node) and the error logged with file
+# and line; `tieringctl reload` of it fails (exit 1) printing the same error;
+# a fixed drop-in (Mode=promote) and `tieringctl reload` put the new policy
+# in force: b's hot set is promoted.
 . /tvm/lib.sh
 
-t_require_bin tieringd hotset
+t_require_bin tieringd tieringctl hotset
 echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
 echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
@@ -39,13 +40,23 @@ t_check "broken drop-in: the error is logged with file and line" \
 t_check "broken drop-in: the old policy holds (b's hot set still on the slow node: $(pct_at 20) %)" \
 	t_eq 0.0 "$(pct_at 20)"
 
+ctl=$(t_result_file tieringctl-reload.txt)
+tieringctl reload > "$ctl" 2>&1
+t_check "tieringctl reload of the broken drop-in exits 1" t_eq 1 $?
+t_check "tieringctl reload prints the error with file and line" \
+	grep -q "/tmp/td.conf.d/50-b.conf:2: invalid value \"sometimes\" for Mode" "$ctl"
+tieringctl -j cgroups > "$(t_result_file cgroups-old.json)"
+t_check "tieringctl cgroups: /b is still Mode=off" grep -q '"path":"/b","mode":"off"' "$(t_result_file cgroups-old.json)"
+
 printf '[Cgroup "/b"]\nMode=promote\n' > /tmp/td.conf.d/50-b.conf
-kill -HUP $td
+tieringctl reload > "$ctl" 2>&1
+t_check "tieringctl reload of the fixed drop-in exits 0" t_eq 0 $?
+t_check "tieringctl cgroups: /b is Mode=promote now" sh -c 'tieringctl -j cgroups | grep -q "\"path\":\"/b\",\"mode\":\"promote\""'
 wait $hp
 t_check "fixed drop-in: reloaded" grep -q "^tieringd: reloaded /tmp/td.conf" "$td_log"
 pct=$(awk '$1 == "FINAL" { print $4 }' "$hs")
 t_check "fixed drop-in: the new policy is in force (b's hot set promoted: $pct %)" t_range "$pct" 90 100
 t_tieringd_stop
 grep -E "^(reloads|reload_failures|pages_promoted|filtered_cgroup) " "$td_log" | sed 's/^/  td| /'
-t_check "one reload and one failed reload counted" \
-	sh -c 'grep -q "^reloads 1$" "$1" && grep -q "^reload_failures 1$" "$1"' sh "$td_log"
+t_check "one reload and two failed reloads counted" \
+	sh -c 'grep -q "^reloads 1$" "$1" && grep -q "^reload_failures 2$" "$1"' sh "$td_log"
