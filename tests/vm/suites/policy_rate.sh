@@ -6,6 +6,7 @@
 # The promotion rate measured from the workload's own placement reports
 # (move_pages queries) over a 20 s window is at most the limit + 10 %, and
 # tieringd reports that the limit held candidates back (it was binding).
+# The Prometheus textfile (MetricsFile=) carries the per-cgroup counters.
 . /tvm/lib.sh
 
 t_require_bin tieringd tieringctl hotset
@@ -19,6 +20,7 @@ cat > /tmp/td.conf <<CONF
 NumaBalancing=2
 KernelPromoteRateLimitMBps=0
 FastWatermark=32M
+MetricsFile=/tmp/td.prom
 
 [Cgroup "/r"]
 PromoteRateLimitMBps=2
@@ -46,3 +48,13 @@ t_check "the measured rate is not idle (${3:-none} MB/s >= 1)" \
 	sh -c '[ -n "$1" ] && awk -v r="$1" "BEGIN { exit !(r >= 1) }"' sh "$3"
 held=$(awk '$1 == "promote_held_rate" { print $2 }' "$td_log")
 t_check "the cgroup's limit held candidates back, so it was binding ($held)" t_range "${held:-0}" 1 1000000000
+
+prom=$(t_result_file td.prom)
+cp /tmp/td.prom "$prom" 2> /dev/null
+grep -E '^tieringd_(pages_promoted_total|events_received_total|reloads_total|cgroup_fast_bytes)' "$prom" | sed 's/^/  prom| /'
+t_check "metrics file written (atomic rename leaves no temporary file)" \
+	sh -c '[ -s /tmp/td.prom ] && ! ls /tmp/td.prom.tmp.* > /dev/null 2>&1'
+t_check "metrics: /r's promoted pages are counted" \
+	awk '$1 == "tieringd_pages_promoted_total{cgroup=\"/r\"}" && $2 > 0 { ok = 1 } END { exit !ok }' "$prom"
+t_check "metrics: events received and reloads present" \
+	sh -c 'grep -q "^tieringd_events_received_total [1-9]" "$1" && grep -q "^tieringd_reloads_total 0" "$1"' sh "$prom"
