@@ -367,16 +367,11 @@ static int cgroup_key(struct td_cgroup_policy *p, const char *k, const char *v)
 		return 0;
 	}
 	if (!strcmp(k, "MaxFastMemory")) {
-		size_t n = strlen(v);
+		const char *end;
 
-		if (n > 1 && v[n - 1] == '%') {
-			char buf[8];
-
-			if (n - 1 >= sizeof(buf))
-				return -EINVAL;
-			memcpy(buf, v, n - 1);
-			buf[n - 1] = '\0';
-			if (parse_uint(buf, 1, 100, &u))
+		/* "N%" is a percentage, with leading zeros as any number may have */
+		if (!parse_num(v, &u, &end) && !strcmp(end, "%")) {
+			if (u < 1 || u > 100)
 				return -EINVAL;
 			p->max_fast_percent = (uint32_t)u;
 			p->max_fast_bytes = 0;

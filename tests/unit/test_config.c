@@ -44,6 +44,16 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Freed by teardown_src, so a failing assertion leaks nothing. */
+static char *conf_src;
+
+static int teardown_src(void **state)
+{
+	free(conf_src);
+	conf_src = NULL;
+	return teardown(state);
+}
+
 static int parse_as(struct td_config *c, const char *fname, const char *text)
 {
 	return td_config_parse(c, fname, text, strlen(text));
@@ -317,6 +327,86 @@ static void test_value_parsers(void **state)
 	}
 }
 
+/*
+ * Every unit suffix at its edge: the largest number that still fits in 64
+ * bits once scaled, and the next one, which overflows. Then the same through
+ * the keys that take an unbounded size or duration, with the exact message.
+ */
+static const struct unit_edge {
+	bool duration;		/* td_parse_duration_ms, else td_parse_bytes */
+	const char *max, *over;	/* max fits; over is max + 1 */
+	uint64_t max_value;
+} unit_edges[] = {
+	{ false, "18446744073709551615", "18446744073709551616", UINT64_MAX },
+	{ false, "18446744073709551615B", "18446744073709551616B", UINT64_MAX },
+	{ false, "18014398509481983K", "18014398509481984K", UINT64_MAX - (SZ_K - 1) },
+	{ false, "17592186044415M", "17592186044416M", UINT64_MAX - (SZ_M - 1) },
+	{ false, "17179869183G", "17179869184G", UINT64_MAX - (SZ_G - 1) },
+	{ false, "16777215T", "16777216T", UINT64_MAX - (SZ_T - 1) },
+	{ true, "18446744073709551", "18446744073709552", UINT64_C(18446744073709551000) },
+	{ true, "18446744073709551615ms", "18446744073709551616ms", UINT64_MAX },
+	{ true, "18446744073709551s", "18446744073709552s", UINT64_C(18446744073709551000) },
+	{ true, "307445734561825min", "307445734561826min", UINT64_C(18446744073709500000) },
+	{ true, "5124095576030h", "5124095576031h", UINT64_C(18446744073708000000) },
+};
+
+static void test_unit_edges(void **state)
+{
+	struct td_config *c = *state;
+	static const char *const byte_keys[][2] = {
+		{ "Daemon", "FastWatermark" }, { "Cgroup \"/a\"", "MaxFastMemory" },
+	};
+	static const char *const sfx_bytes[] = { "", "B", "K", "M", "G", "T" };
+	static const char *const sfx_durations[] = { "", "ms", "s", "min", "h" };
+	char text[256], want[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(unit_edges); i++) {
+		const struct unit_edge *e = &unit_edges[i];
+		int (*fn)(const char *, uint64_t *) = e->duration ? td_parse_duration_ms : td_parse_bytes;
+		uint64_t v = 0xdead;
+
+		if (fn(e->max, &v) || v != e->max_value)
+			fail_msg("\"%s\": %llu, want %llu", e->max, (unsigned long long)v,
+				 (unsigned long long)e->max_value);
+		v = 0xdead;
+		if (fn(e->over, &v) != -EINVAL || v != 0xdead)
+			fail_msg("\"%s\" overflows, but was accepted", e->over);
+
+		/* through the config: accepted, then rejected with its line */
+		for (size_t k = 0; k < (e->duration ? 1 : ARRAY_SIZE(byte_keys)); k++) {
+			const char *sect = e->duration ? "Daemon" : byte_keys[k][0];
+			const char *key = e->duration ? "PingPongWindow" : byte_keys[k][1];
+
+			td_config_init(c);
+			snprintf(text, sizeof(text), "[%s]\n%s=%s\n%s=%s\n", sect, key, e->max, key, e->over);
+			snprintf(want, sizeof(want), FNAME ":3: invalid value \"%s\" for %s", e->over, key);
+			assert_int_equal(parse(c, text), -EINVAL);
+			assert_one_error(c, text, want);
+			v = e->duration ? c->daemon.pingpong_window_ms :
+			    k == 0 ? c->daemon.fast_watermark_bytes : c->cgroups[0].max_fast_bytes;
+			if (v != e->max_value)
+				fail_msg("%s: %llu, want %llu", text, (unsigned long long)v,
+					 (unsigned long long)e->max_value);
+		}
+	}
+
+	/* the tables above name every suffix the parsers take */
+	for (size_t u = 0; u < ARRAY_SIZE(sfx_bytes) + ARRAY_SIZE(sfx_durations); u++) {
+		bool duration = u >= ARRAY_SIZE(sfx_bytes);
+		const char *sfx = duration ? sfx_durations[u - ARRAY_SIZE(sfx_bytes)] : sfx_bytes[u];
+		bool found = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(unit_edges); i++) {
+			const char *m = unit_edges[i].max;
+			size_t digits = strspn(m, "0123456789");
+
+			found |= unit_edges[i].duration == duration && !strcmp(m + digits, sfx);
+		}
+		if (!found)
+			fail_msg("no overflow case for %s suffix \"%s\"", duration ? "duration" : "size", sfx);
+	}
+}
+
 /* ------------------------------------------------------------------ [Daemon] keys */
 
 /* Lines after "[Daemon]"; then f (and f2, if any) must hold want (want2). */
@@ -498,7 +588,7 @@ static const struct { const char *key, *value; } daemon_bad[] = {
 	{ "HotThreshold", "-1" }, { "HotThreshold", "2.5" }, { "HotThreshold", OVERFLOW },
 	{ "RingBufferSize", "4095" }, { "RingBufferSize", "2048" }, { "RingBufferSize", "12K" },
 	{ "RingBufferSize", "2G" }, { "RingBufferSize", "0" }, { "RingBufferSize", "" },
-	{ "RingBufferSize", "4KB" }, { "RingBufferSize", "-4K" }, { "RingBufferSize", OVERFLOW "G" },
+	{ "RingBufferSize", "1T" }, { "RingBufferSize", "4KB" }, { "RingBufferSize", "-4K" }, { "RingBufferSize", OVERFLOW "G" },
 	{ "DefaultMode", "Promote" }, { "DefaultMode", "" }, { "DefaultMode", "on" },
 	{ "DefaultMode", "demote" }, { "DefaultMode", "invalid" },
 	{ "Demotion", "maybe" }, { "Demotion", "" }, { "Demotion", "YES" }, { "Demotion", "2" },
@@ -564,6 +654,72 @@ static void test_daemon_keys_all_covered(void **state)
 	}
 }
 
+/*
+ * Each [Daemon] key's documented default, spelled as a value: a file sets
+ * another value, a drop-in sets the default back, and the result is
+ * td_config_init()'s. (A node mask is not compared while its list is auto.)
+ */
+static const struct { const char *key, *def, *other; } daemon_defaults[] = {
+	{ "FastNodes", "auto", "0-1" }, { "SlowNodes", "auto", "2" },
+	{ "Sources", "hint-faults", "sampling" }, { "HintFaultHook", "auto", "task_numa_fault" },
+	{ "SamplePeriod", "1", "97" }, { "NumaBalancing", "2", "keep" },
+	{ "KernelPromoteRateLimitMBps", "keep", "64" }, { "TickInterval", "1s", "250ms" },
+	{ "BatchSize", "512", "64" }, { "RateLimitMBps", "0", "100" },
+	{ "FastWatermark", "256M", "1G" }, { "HotnessCapacity", "1048576", "2048" },
+	{ "HotnessHalfLife", "1min", "10s" }, { "HotThreshold", "1", "3" },
+	{ "RingBufferSize", "4M", "8M" }, { "DefaultMode", "promote", "off" },
+	{ "Demotion", "yes", "no" }, { "DemoteRateLimitMBps", "0", "10" },
+	{ "PingPongWindow", "30s", "1min" }, { "MetricsFile", "", "/run/tieringd/metrics" },
+};
+
+static struct td_daemon_config effective(struct td_daemon_config d)
+{
+	if (d.fast_nodes_auto)
+		d.fast_nodes = 0;
+	if (d.slow_nodes_auto)
+		d.slow_nodes = 0;
+	return d;
+}
+
+static bool daemon_equal(const struct td_daemon_config *a, const struct td_daemon_config *b)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(daemon_fields); i++)
+		if (field_get(a, &daemon_fields[i]) != field_get(b, &daemon_fields[i]))
+			return false;
+	return !strcmp(a->metrics_file, b->metrics_file);
+}
+
+static void test_daemon_key_defaults(void **state)
+{
+	struct td_config *c = *state;
+	const struct td_daemon_config def = default_daemon();
+	char text[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(daemon_defaults); i++) {
+		struct td_daemon_config got;
+
+		td_config_init(c);
+		snprintf(text, sizeof(text), "[Daemon]\n%s=%s\n", daemon_defaults[i].key, daemon_defaults[i].other);
+		assert_int_equal(parse(c, text), 0);
+		got = effective(c->daemon);
+		if (daemon_equal(&got, &def))
+			fail_msg("%s=%s: nothing changed", daemon_defaults[i].key, daemon_defaults[i].other);
+		snprintf(text, sizeof(text), "[Daemon]\n%s=%s\n", daemon_defaults[i].key, daemon_defaults[i].def);
+		assert_int_equal(parse_as(c, "50-default.conf", text), 0);
+		got = effective(c->daemon);
+		assert_daemon_equal(&got, &def, text);
+		assert_no_errors(c, text);
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(daemon_keys); k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(daemon_defaults); i++)
+			found |= !strcmp(daemon_defaults[i].key, daemon_keys[k]);
+		if (!found)
+			fail_msg("%s: no default case", daemon_keys[k]);
+	}
+}
+
 /* ------------------------------------------------------------------ [Cgroup] keys */
 
 static const struct cgroup_ok {
@@ -591,6 +747,9 @@ static const struct cgroup_ok {
 	{ "MaxFastMemory=1%", CFIELD(max_fast_percent), 1, CFIELD(max_fast_bytes), 0 },
 	{ "MaxFastMemory=50%", CFIELD(max_fast_percent), 50, CFIELD(max_fast_bytes), 0 },
 	{ "MaxFastMemory=100%", CFIELD(max_fast_percent), 100, CFIELD(max_fast_bytes), 0 },
+	/* leading zeros, as every number takes them */
+	{ "MaxFastMemory=00000050%", CFIELD(max_fast_percent), 50, CFIELD(max_fast_bytes), 0 },
+	{ "MaxFastMemory=00000000000000000000000100%", CFIELD(max_fast_percent), 100, CFIELD(max_fast_bytes), 0 },
 	/* a percentage and a size replace each other */
 	{ "MaxFastMemory=8G\nMaxFastMemory=25%", CFIELD(max_fast_percent), 25, CFIELD(max_fast_bytes), 0 },
 	{ "MaxFastMemory=25%\nMaxFastMemory=1G", CFIELD(max_fast_bytes), SZ_G, CFIELD(max_fast_percent), 0 },
@@ -659,7 +818,7 @@ static const struct { const char *key, *value; } cgroup_bad[] = {
 	{ "MaxFastMemory", "0%" }, { "MaxFastMemory", "101%" }, { "MaxFastMemory", "%" },
 	{ "MaxFastMemory", "" }, { "MaxFastMemory", "-1" }, { "MaxFastMemory", "-5%" },
 	{ "MaxFastMemory", "50 %" }, { "MaxFastMemory", "1.5%" }, { "MaxFastMemory", "50%%" },
-	{ "MaxFastMemory", "1234567%" }, { "MaxFastMemory", "8g" }, { "MaxFastMemory", "8GB" },
+	{ "MaxFastMemory", "1234567%" }, { "MaxFastMemory", "12345678%" }, { "MaxFastMemory", "00000101%" }, { "MaxFastMemory", "8g" }, { "MaxFastMemory", "8GB" },
 	{ "MaxFastMemory", OVERFLOW "G" }, { "MaxFastMemory", OVERFLOW "%" },
 	{ "Weight", "0" }, { "Weight", "10001" }, { "Weight", "" }, { "Weight", "-1" },
 	{ "Weight", "1e3" }, { "Weight", OVERFLOW },
@@ -696,6 +855,71 @@ static void test_cgroup_keys_all_covered(void **state)
 			bad |= !strcmp(cgroup_bad[i].key, cgroup_keys[k]);
 		if (!ok || !bad)
 			fail_msg("%s: no %s case", cgroup_keys[k], ok ? "invalid" : "valid");
+	}
+}
+
+/*
+ * Each [Cgroup] key's default: a section that sets every other key leaves
+ * this one at its default, and its set_mask bit clear. Mode's default is
+ * DefaultMode=, so that is observe here.
+ */
+static const struct cgroup_default {
+	const char *key, *other;
+	struct field f, f2;
+	int64_t def;		/* of f, and of f2 if named */
+} cgroup_defaults[] = {
+	{ "Mode", "off", CFIELD(mode), NOFIELD, TD_MODE_OBSERVE },
+	{ "HotThreshold", "9", CFIELD(hot_threshold), NOFIELD, 0 },
+	{ "PromoteRateLimitMBps", "300", CFIELD(promote_rate_limit_mbps), NOFIELD, 0 },
+	{ "MaxFastMemory", "8G", CFIELD(max_fast_bytes), CFIELD(max_fast_percent), 0 },
+	{ "Weight", "7", CFIELD(weight), NOFIELD, 100 },
+};
+
+static void test_cgroup_key_defaults(void **state)
+{
+	struct td_config *c = *state;
+	uint32_t all_bits;
+	char text[512];
+	size_t off;
+
+	/* every key set: every bit */
+	td_config_init(c);
+	off = (size_t)snprintf(text, sizeof(text), "[Daemon]\nDefaultMode=observe\n[Cgroup \"/a\"]\n");
+	for (size_t j = 0; j < ARRAY_SIZE(cgroup_defaults); j++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s=%s\n", cgroup_defaults[j].key,
+					cgroup_defaults[j].other);
+	assert_int_equal(parse(c, text), 0);
+	all_bits = c->cgroups[0].set_mask;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cgroup_defaults); i++) {
+		const struct cgroup_default *t = &cgroup_defaults[i];
+		const struct td_cgroup_policy *p;
+
+		td_config_init(c);
+		off = (size_t)snprintf(text, sizeof(text), "[Daemon]\nDefaultMode=observe\n[Cgroup \"/a\"]\n");
+		for (size_t j = 0; j < ARRAY_SIZE(cgroup_defaults); j++)
+			if (j != i)
+				off += (size_t)snprintf(text + off, sizeof(text) - off, "%s=%s\n",
+							cgroup_defaults[j].key, cgroup_defaults[j].other);
+		assert_int_equal(parse(c, text), 0);
+		assert_no_errors(c, text);
+		assert_int_equal(c->n_cgroups, 1);
+		p = &c->cgroups[0];
+		assert_field(p, &t->f, t->def, t->key);
+		if (t->f2.name)
+			assert_field(p, &t->f2, t->def, t->key);
+		/* the others were set: one bit fewer than all */
+		if (p->set_mask == all_bits || (p->set_mask & ~all_bits) ||
+		    __builtin_popcount(all_bits & ~p->set_mask) != 1)
+			fail_msg("%s: set_mask %#x, all %#x", t->key, p->set_mask, all_bits);
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(cgroup_keys); k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(cgroup_defaults); i++)
+			found |= !strcmp(cgroup_defaults[i].key, cgroup_keys[k]);
+		if (!found)
+			fail_msg("%s: no default case", cgroup_keys[k]);
 	}
 }
 
@@ -815,6 +1039,169 @@ static void test_errors(void **state)
 			fail_msg("%s: returned %d", t->name, r);
 		assert_errors(c, t->name, t->n, t->want);
 	}
+}
+
+/*
+ * One case per distinct message of lib/config.c, each asserting the whole
+ * "t.conf:LINE: message" text; test_messages_all_covered reads lib/config.c
+ * and fails when a message there has no case here.
+ */
+#define SRC_PATH	"lib/config.c"
+
+static const char *gen_long_line(size_t *ret_len)
+{
+	static char text[1200];
+
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "[Daemon]\nBatchSize=", 19);
+	text[sizeof(text) - 1] = '\n';
+	*ret_len = sizeof(text);
+	return text;
+}
+
+static const char *gen_nul(size_t *ret_len)
+{
+	static const char text[] = "[Daemon]\nBatchSize=1\0\n";
+
+	*ret_len = sizeof(text) - 1;
+	return text;
+}
+
+static const char *gen_too_many(size_t *ret_len)
+{
+	static char text[(TD_CONFIG_MAX_CGROUPS + 1) * 16];
+	size_t off = 0;
+
+	for (int i = 0; i <= TD_CONFIG_MAX_CGROUPS; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "[Cgroup \"/%x\"]\n", i);
+	*ret_len = off;
+	return text;
+}
+
+static const struct message_case {
+	const char *text;
+	const char *(*gen)(size_t *ret_len);	/* instead of text */
+	const char *want;
+} message_cases[] = {
+	{ NULL, gen_long_line, FNAME ":2: line longer than 1024 bytes" },
+	{ NULL, gen_nul, FNAME ":2: NUL byte in line" },
+	{ NULL, gen_too_many, FNAME ":257: too many [Cgroup] sections (at most 256)" },
+	{ "[Daemon\n", NULL, FNAME ":1: malformed section header" },
+	{ "[Daemon]\n[Daemon]\n", NULL, FNAME ":2: duplicate section [Daemon]" },
+	{ "\n[Nope]\n", NULL, FNAME ":2: unknown section [Nope] (expected [Daemon] or [Cgroup \"/path\"])" },
+	{ "[Cgroup \"/a/..\"]\n", NULL,
+	  FNAME ":1: invalid cgroup path \"/a/..\" (absolute, below the cgroup root, no . or ..)" },
+	{ "[Cgroup \"/a\"]\n[Cgroup \"/a\"]\n", NULL, FNAME ":2: duplicate section [Cgroup \"/a\"]" },
+	{ "[Daemon]\nBatchSize 5\n", NULL, FNAME ":2: expected Key=Value, a [Section] or a comment" },
+	{ "[Daemon]\n = 5\n", NULL, FNAME ":2: missing key before '='" },
+	{ "Weight=5\n", NULL, FNAME ":1: Weight= outside of a section" },
+	{ "[Daemon]\nMode=off\n", NULL, FNAME ":2: unknown key Mode in [Daemon]" },
+	{ "[Cgroup \"/a\"]\nBatchSize=1\n", NULL, FNAME ":2: unknown key BatchSize in [Cgroup]" },
+	{ "[Cgroup \"/a\"]\nWeight=heavy\n", NULL, FNAME ":2: invalid value \"heavy\" for Weight" },
+};
+
+static void test_messages(void **state)
+{
+	struct td_config *c = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(message_cases); i++) {
+		const struct message_case *t = &message_cases[i];
+		size_t len = t->text ? strlen(t->text) : 0;
+		const char *text = t->text ? t->text : t->gen(&len);
+
+		td_config_init(c);
+		assert_int_equal(td_config_parse(c, FNAME, text, len), -EINVAL);
+		assert_one_error(c, t->want, t->want);
+	}
+}
+
+/* fmt's conversions (%s, %d, %zu, ...) match any run of characters; %% matches '%'. */
+static bool format_matches(const char *fmt, const char *s)
+{
+	for (; *fmt; fmt++, s++) {
+		if (fmt[0] == '%' && fmt[1] != '%') {
+			fmt++;
+			while (*fmt && strchr("hlzjt", *fmt))
+				fmt++;
+			for (const char *t = s; ; t++) {
+				if (format_matches(fmt + 1, t))
+					return true;
+				if (!*t)
+					return false;
+			}
+		}
+		if (fmt[0] == '%')
+			fmt++;
+		if (*fmt != *s)
+			return false;
+	}
+	return !*s;
+}
+
+/* The message after "t.conf:LINE: ". */
+static const char *message_of(const char *e)
+{
+	const char *p = e + strlen(FNAME ":");
+
+	assert_true(!strncmp(e, FNAME ":", strlen(FNAME ":")));
+	p += strspn(p, "0123456789");
+	assert_true(p[0] == ':' && p[1] == ' ');
+	return p + 2;
+}
+
+static void test_messages_all_covered(void **state)
+{
+	char *src, fmt[256];
+	size_t n_formats = 0;
+	bool used[ARRAY_SIZE(message_cases)] = { false };
+	FILE *f = fopen(SRC_PATH, "r");
+	long size;
+
+	if (!f)
+		fail_msg("cannot open %s: %s (run the unit tests from the repository root)", SRC_PATH,
+			 strerror(errno));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	assert_true(size > 0);
+	rewind(f);
+	src = conf_src = malloc((size_t)size + 1);
+	assert_non_null(src);
+	assert_int_equal(fread(src, 1, (size_t)size, f), (size_t)size);
+	src[size] = '\0';
+	fclose(f);
+
+	/* every error(x, "...") and error(&x, "...") call */
+	for (const char *p = src; (p = strstr(p, "error(")); p++) {
+		const char *q = p + strlen("error(");
+		size_t n = 0;
+		bool found = false;
+
+		if (*q == '&')
+			q++;
+		if (strncmp(q, "x, \"", 4))
+			continue;
+		for (q += 4; *q && *q != '"'; q++) {
+			if (*q == '\\')
+				q++;
+			assert_true(n < sizeof(fmt) - 1);
+			fmt[n++] = *q;
+		}
+		fmt[n] = '\0';
+		n_formats++;
+		for (size_t i = 0; i < ARRAY_SIZE(message_cases); i++)
+			if (format_matches(fmt, message_of(message_cases[i].want))) {
+				found = true;
+				used[i] = true;
+			}
+		if (!found)
+			fail_msg("%s: message \"%s\" has no case in message_cases[]", SRC_PATH, fmt);
+	}
+	if (n_formats < 10)
+		fail_msg("%s: found only %zu messages; is the error() call spelled differently now?",
+			 SRC_PATH, n_formats);
+	for (size_t i = 0; i < ARRAY_SIZE(message_cases); i++)
+		if (!used[i])
+			fail_msg("message case \"%s\" matches no message in %s", message_cases[i].want, SRC_PATH);
 }
 
 /* What the error cases leave behind. */
@@ -1261,17 +1648,22 @@ int main(void)
 		T(test_init_defaults),
 		T(test_mode_name),
 		T(test_value_parsers),
+		T(test_unit_edges),
 		T(test_daemon_keys_valid),
 		T(test_daemon_metrics_file),
 		T(test_daemon_keys_invalid),
 		T(test_daemon_long_values),
 		T(test_daemon_keys_all_covered),
+		T(test_daemon_key_defaults),
 		T(test_cgroup_keys_valid),
 		T(test_cgroup_set_mask),
 		T(test_cgroup_keys_invalid),
 		T(test_cgroup_keys_all_covered),
+		T(test_cgroup_key_defaults),
 		T(test_cgroup_mode_follows_default),
 		T(test_errors),
+		T(test_messages),
+		cmocka_unit_test_setup_teardown(test_messages_all_covered, setup, teardown_src),
 		T(test_errors_state),
 		T(test_line_length),
 		T(test_cgroup_path_length),
