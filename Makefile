@@ -40,7 +40,7 @@ endif
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libnuma-dev \
 	libhwloc-dev libcgroup-dev libsystemd-dev libcmocka-dev libclang-rt-14-dev \
 	qemu-system-x86 busybox-static numactl debootstrap e2fsprogs xz-utils \
-	zstd cpio kmod gnuplot-nox
+	zstd cpio kmod gnuplot-nox man-db groff-base
 
 PKGS        := libbpf libsystemd numa hwloc libcgroup
 PKG_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
