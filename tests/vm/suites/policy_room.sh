@@ -11,6 +11,12 @@
 # A's hot set must reach the fast node, which it can only do by tieringd
 # demoting C's cold pages. tieringd moves none of B's pages, in either
 # direction: its hot set stays on node1 and its cold pages on node0.
+#
+# The kernel's own reclaim is another matter: with demotion enabled (which
+# tieringd needs), kswapd demotes the coldest pages of any cgroup when the
+# fast node runs low, and B's are the oldest. An operator keeps the kernel
+# off a cgroup with memory.min; B has it here, so what the test sees moving
+# is tieringd's doing alone.
 . /tvm/lib.sh
 
 t_require_bin tieringd tieringctl hotset coldfill
@@ -19,6 +25,7 @@ echo 100 > $dbg/scan_delay_ms
 echo 100 > $dbg/scan_period_min_ms
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/a /sys/fs/cgroup/b /sys/fs/cgroup/c
+echo 512M > /sys/fs/cgroup/b/memory.min
 cat > /tmp/td.conf <<CONF
 [Daemon]
 NumaBalancing=2

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm: mode=systemd mem0=1024 mem1=1024 timeout=240 kernels=6.12
+# vm: mode=systemd mem0=1024 mem1=1024 timeout=360 kernels=6.12
 #
 # tieringd as the systemd service `make install` ships, in a Debian 12 guest
 # with systemd as PID 1:

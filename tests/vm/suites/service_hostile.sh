@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm: mode=systemd mem0=1024 mem1=1024 timeout=300 kernels=6.12
+# vm: mode=systemd mem0=1024 mem1=1024 timeout=480 kernels=6.12
 #
 # tieringd.service under hostile clients, and its capabilities, in the
 # Debian 12 guest with systemd as PID 1.
