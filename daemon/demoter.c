@@ -22,6 +22,7 @@
 #include "cgroupfs.h"
 #include "demoter.h"
 #include "log.h"
+#include "numastat.h"
 #include "ratelimit.h"
 
 #define MAX_CGROUPS 4096
@@ -146,35 +147,14 @@ static int rescan(struct td_demoter *d)
 	return 0;
 }
 
-/* Anonymous bytes of a cgroup on fast nodes: "anon N0=123 N1=456". */
+/* Anonymous bytes of a cgroup on fast nodes (memory.numa_stat). */
 static uint64_t fast_anon(const struct td_demoter *d, const struct cg *g)
 {
-	char f[PATH_MAX], line[4096];
-	uint64_t sum = 0;
-	FILE *fp;
+	struct td_numastat ns;
 
-	snprintf(f, sizeof(f), "%s%s/memory.numa_stat", d->c.cgroup_root,
-		 strcmp(g->path, "/") ? g->path : "");
-	fp = fopen(f, "re");
-	if (!fp)
+	if (td_cgroupfs_read_numastat(d->c.cgroup_root, g->path, &ns) < 0)
 		return 0;
-	while (fgets(line, sizeof(line), fp)) {
-		char *save = NULL, *tok;
-
-		if (strncmp(line, "anon ", 5))
-			continue;
-		for (tok = strtok_r(line + 5, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-			unsigned node;
-			unsigned long long bytes;
-
-			if (sscanf(tok, "N%u=%llu", &node, &bytes) == 2 && node < 64 &&
-			    (d->c.fast_mask & (1ULL << node)))
-				sum += bytes;
-		}
-		break;
-	}
-	fclose(fp);
-	return sum;
+	return td_numastat_bytes_on(&ns, d->c.fast_mask, /* anon_only= */ true);
 }
 
 static uint64_t vmstat_demoted(const struct td_demoter *d)

@@ -187,51 +187,50 @@ int td_groups_apply(struct td_groups *gs, const struct td_config *c, td_groups_c
 	return td_groups_rescan(gs, fn, userdata);
 }
 
-static int resolve(struct td_groups *gs, uint64_t id, uint64_t now_ns)
+/* The id's cache entry, resolving it through the cgroup filesystem on a
+ * miss; NULL when it cannot be resolved now. */
+static const struct td_cgcache_entry *lookup(struct td_groups *gs, uint64_t id, uint64_t now_ns)
 {
 	char path[TD_CGCACHE_PATH_MAX];
+	const struct td_cgcache_entry *e;
 	struct td_cgcache_payload pl;
 	int r;
 
-	r = td_cgroupfs_resolve_id(gs->root, id, path, sizeof(path));
-	if (r < 0) {
+	if (!gs->conf)
+		return NULL;
+	r = td_cgcache_get(gs->cache, id, now_ns, &e);
+	if (r == 0) {
+		gs->st.cache_hits++;
+		return e;
+	}
+	gs->st.cache_misses++;
+	if (r == -ENXIO)
+		return NULL;
+	if (td_cgroupfs_resolve_id(gs->root, id, path, sizeof(path)) < 0) {
 		gs->st.unresolved++;
 		td_cgcache_put_unknown(gs->cache, id, now_ns);
-		return -1;
+		return NULL;
 	}
 	gs->st.resolved++;
 	pl = (struct td_cgcache_payload){ .policy_index = group_index_for_path(gs, path) };
-	if (td_cgcache_put(gs->cache, id, path, &pl) < 0)
-		return -1;
-	return pl.policy_index;
+	if (td_cgcache_put(gs->cache, id, path, &pl) < 0 ||
+	    td_cgcache_get(gs->cache, id, now_ns, &e) < 0)
+		return NULL;
+	return e;
 }
 
 int td_groups_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns)
 {
-	const struct td_cgcache_entry *e;
-	int r;
+	const struct td_cgcache_entry *e = lookup(gs, memcg_id, now_ns);
 
-	if (!gs->conf)
-		return -1;
-	r = td_cgcache_get(gs->cache, memcg_id, now_ns, &e);
-	if (r == 0) {
-		gs->st.cache_hits++;
-		return e->payload.policy_index < (int)gs->n ? e->payload.policy_index : -1;
-	}
-	gs->st.cache_misses++;
-	if (r == -ENXIO)
-		return -1;
-	return resolve(gs, memcg_id, now_ns);
+	return e && e->payload.policy_index < (int)gs->n ? e->payload.policy_index : -1;
 }
 
 const char *td_groups_path_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns)
 {
-	const struct td_cgcache_entry *e;
+	const struct td_cgcache_entry *e = lookup(gs, memcg_id, now_ns);
 
-	if (td_groups_of(gs, memcg_id, now_ns) < 0 ||
-	    td_cgcache_get(gs->cache, memcg_id, now_ns, &e) < 0)
-		return "?";
-	return e->path;
+	return e ? e->path : "?";
 }
 
 size_t td_groups_count(const struct td_groups *gs)
