@@ -106,6 +106,20 @@ t_param() {
 	printf '%s\n' "${_t_v:-$2}"
 }
 
+# t_numa_scan_fast: the kernel's NUMA balancing scans every 100 ms from the
+# start (its defaults, a 1 s delay and period, make hint faults too slow for
+# a test run).
+t_numa_scan_fast() {
+	[ -d /sys/kernel/debug/sched ] || mount -t debugfs debugfs /sys/kernel/debug
+	echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
+	echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+}
+
+# t_final FILE KEY: the value after KEY on the payload's "FINAL ..." line.
+t_final() {
+	awk -v k="$2" '$1 == "FINAL" { for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"
+}
+
 t_result_file() {
 	mkdir -p "$(dirname "$TDVM_RESULTS/$1")"
 	printf '%s\n' "$TDVM_RESULTS/$1"

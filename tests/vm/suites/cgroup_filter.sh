@@ -8,8 +8,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd hotset
-echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
-echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+t_numa_scan_fast
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/a /sys/fs/cgroup/b /sys/fs/cgroup/c
 cat > /tmp/td.conf <<CONF

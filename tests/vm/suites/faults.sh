@@ -11,9 +11,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd hotset coldfill
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
 # start_td NAME CONF: tieringd with that config, until it is ready

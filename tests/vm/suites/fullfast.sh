@@ -15,9 +15,7 @@
 
 t_require_bin tieringd hotset coldfill numastat
 SECS=$(t_param secs 60)
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/cold /sys/fs/cgroup/hot
 vm() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
@@ -49,7 +47,6 @@ run() {
 	t_log "$name: coldfill $(grep FINAL "$cold")"
 }
 
-final() { awk -v k="$2" '$1 == "FINAL" { for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"; }
 
 # --- the kernel alone, as shipped: tiering mode, demotion off (the default)
 t_sysctl kernel.numa_balancing 2
@@ -60,8 +57,8 @@ echo true > /sys/kernel/mm/numa/demotion_enabled
 run kdemote
 echo false > /sys/kernel/mm/numa/demotion_enabled
 t_sysctl kernel.numa_balancing 0
-k_pct=$(final "$(t_result_file kernel-hotset.out)" hot_fast_pct)
-kd_pct=$(final "$(t_result_file kdemote-hotset.out)" hot_fast_pct)
+k_pct=$(t_final "$(t_result_file kernel-hotset.out)" hot_fast_pct)
+kd_pct=$(t_final "$(t_result_file kdemote-hotset.out)" hot_fast_pct)
 kd90=$(awk '$1 == "T" && $4 >= 90 { print $2; exit }' "$(t_result_file kdemote-hotset.out)")
 
 # --- tieringd
@@ -78,14 +75,14 @@ t_tieringd_stop
 grep -v "^tieringd: \(promote\|demote\):" "$td_log" | sed 's/^/  td| /'
 
 hs=$(t_result_file tieringd-hotset.out)
-t_pct=$(final "$hs" hot_fast_pct)
+t_pct=$(t_final "$hs" hot_fast_pct)
 t90=$(awk '$1 == "T" && $4 >= 90 { print $2; exit }' "$hs")
 promoted=$(awk '$1 == "pages_promoted" { print $2 }' "$td_log")
 td_demoted=$(awk '$1 == "pages_demoted" { print $2 }' "$td_log")
-hot_dem=$(final "$hs" hot_demoted)
-maxm=$(final "$hs" max_moves)
-cold_back=$(final "$(t_result_file tieringd-coldfill.out)" moved_back)
-cold_maxm=$(final "$(t_result_file tieringd-coldfill.out)" max_moves)
+hot_dem=$(t_final "$hs" hot_demoted)
+maxm=$(t_final "$hs" max_moves)
+cold_back=$(t_final "$(t_result_file tieringd-coldfill.out)" moved_back)
+cold_maxm=$(t_final "$(t_result_file tieringd-coldfill.out)" max_moves)
 
 sum=$(t_result_file summary.txt)
 printf '%-24s %12s %10s %10s %10s %16s\n' run hot_fast_end_% t90_s pgpromote pgdemote tieringd_moves > "$sum"

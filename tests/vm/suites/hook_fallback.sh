@@ -9,8 +9,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd hotset
-echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
-echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+t_numa_scan_fast
 cat > /tmp/td.conf <<CONF
 [Daemon]
 HintFaultHook=task_numa_fault

@@ -11,9 +11,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd tieringctl hotset coldfill
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/m1 /sys/fs/cgroup/m2 /sys/fs/cgroup/m3
 echo 256M > /sys/fs/cgroup/m2/memory.max

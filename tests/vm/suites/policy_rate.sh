@@ -10,9 +10,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd tieringctl hotset
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/r
 cat > /tmp/td.conf <<CONF

@@ -20,9 +20,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd tieringctl hotset coldfill
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/a /sys/fs/cgroup/b /sys/fs/cgroup/c
 echo 512M > /sys/fs/cgroup/b/memory.min
@@ -72,13 +70,12 @@ wait $bcp $ccp
 t_tieringd_stop
 grep -v "^tieringd: promote" "$td_log" | grep -E "^(tieringd: demote|pages_|demote_)" | tail -n 20 | sed 's/^/  td| /'
 
-final() { awk -v k="$2" '$1 == "FINAL" { for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"; }
-a_pct=$(final "$ahs" hot_fast_pct)
-b_pct=$(final "$bhs" hot_fast_pct)
-b_cold=$(final "$bhs" cold_moved)
-b_away=$(final "$bcold" moved_away)
-b_on=$(final "$bcold" on_node_pct)
-c_away=$(final "$ccold" moved_away)
+a_pct=$(t_final "$ahs" hot_fast_pct)
+b_pct=$(t_final "$bhs" hot_fast_pct)
+b_cold=$(t_final "$bhs" cold_moved)
+b_away=$(t_final "$bcold" moved_away)
+b_on=$(t_final "$bcold" on_node_pct)
+c_away=$(t_final "$ccold" moved_away)
 t_check "A (promote): its hot set reached the fast node ($a_pct %)" t_range "$a_pct" 90 100
 t_check "C (promote, Weight=10) gave up cold fast-node pages to make room ($c_away pages)" \
 	t_range "${c_away:-0}" 1 100000000

@@ -8,9 +8,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd tieringctl hotset
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/w3 /sys/fs/cgroup/w1
 cat > /tmp/td.conf <<CONF

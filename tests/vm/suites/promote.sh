@@ -11,9 +11,7 @@
 
 t_require_bin tieringd hotset numastat
 
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 vm() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 promo0=$(vm pgpromote_success)
 nb0=$(cat /proc/sys/kernel/numa_balancing)

@@ -10,8 +10,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd tieringctl hotset
-echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
-echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+t_numa_scan_fast
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/b /tmp/td.conf.d
 cat > /tmp/td.conf <<CONF

@@ -9,8 +9,7 @@
 . /tvm/lib.sh
 
 t_require_bin tieringd hotset
-echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
-echo 100 > /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+t_numa_scan_fast
 # The workload places its pages first: with sampling on, its first-touch
 # faults would be samples too (and its set-up check would see them moved).
 hs=$(t_result_file hotset.out)

@@ -45,10 +45,7 @@ t_check "units installed" test -f /usr/lib/systemd/system/tieringd.service -a \
 	-f /usr/lib/systemd/system/tieringd.socket
 t_check "group tieringd exists (sysusers.d)" getent group tieringd
 
-if ! mountpoint -q /sys/kernel/debug; then mount -t debugfs debugfs /sys/kernel/debug; fi
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 nb_before=$(cat /proc/sys/kernel/numa_balancing)
 t_log "kernel.numa_balancing before start: $nb_before"
 mkdir -p /etc/tieringd.conf.d

@@ -41,10 +41,7 @@ val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
 # jnum KEY FILE: the first numeric member KEY in a JSON file
 jnum() { grep -o "\"$1\":-\{0,1\}[0-9]*" "$2" | head -n1 | cut -d: -f2; }
 
-if ! mountpoint -q /sys/kernel/debug; then mount -t debugfs debugfs /sys/kernel/debug; fi
-dbg=/sys/kernel/debug/sched/numa_balancing
-echo 100 > $dbg/scan_delay_ms
-echo 100 > $dbg/scan_period_min_ms
+t_numa_scan_fast
 id nobody2 > /dev/null 2>&1 || useradd -M -s /usr/sbin/nologin nobody2
 mkdir -p $OUTD /etc/td-cap /etc/tieringd.conf.d
 
