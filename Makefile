@@ -49,6 +49,7 @@ CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Ilib -I$(BUILD)
+DAEMON_CFLAGS = -Idaemon
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ifeq ($(SANITIZE),1)
 BASE_CFLAGS += $(SAN_FLAGS)
@@ -60,9 +61,9 @@ endif
 LIB_SRCS     := $(wildcard lib/*.c)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_SAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
-DAEMON_SRCS  := $(filter-out daemon/tieringctl.c,$(wildcard daemon/*.c))
+DAEMON_SRCS  := $(wildcard daemon/*.c daemon/*/*.c)
 DAEMON_OBJS  := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
-CTL_OBJS     := $(BUILD)/daemon/tieringctl.o
+CTL_OBJS     := $(BUILD)/ctl/tieringctl.o
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PAYLOAD_SRCS := $(wildcard tests/vm/payload/*.c)
@@ -121,7 +122,7 @@ $(BUILD)/san/lib/%.o: lib/%.c
 	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 # tieringctl links lib/ only: no BPF skeleton, no daemon libraries.
-$(BUILD)/daemon/tieringctl.o: daemon/tieringctl.c
+$(BUILD)/ctl/%.o: tieringctl/%.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -129,7 +130,7 @@ $(BUILD)/daemon/tieringctl.o: daemon/tieringctl.c
 $(BUILD)/daemon/%.o: daemon/%.c $(SKEL)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(DAEMON_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libtiering.a: $(LIB_OBJS)
 	$(call msg,AR,$@)

@@ -11,8 +11,8 @@
 
 #include "config.h"
 #include "daemon.h"
-#include "server.h"
-#include "sources.h"
+#include "ops/server.h"
+#include "source/sources.h"
 
 struct td_demoter;
 struct td_groups;

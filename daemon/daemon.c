@@ -16,22 +16,22 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
-#include "cgroupfs.h"
-#include "conffile.h"
+#include "policy/cgroupfs.h"
+#include "policy/conffile.h"
 #include "config.h"
 #include "daemon.h"
 #include "daemon-internal.h"
-#include "demoter.h"
-#include "groups.h"
+#include "move/demoter.h"
+#include "policy/groups.h"
 #include "hotness.h"
-#include "log.h"
+#include "ops/log.h"
 #include "metrics.h"
-#include "metricsfile.h"
-#include "notify.h"
-#include "promoter.h"
-#include "server.h"
-#include "sources.h"
-#include "topology.h"
+#include "ops/metricsfile.h"
+#include "ops/notify.h"
+#include "move/promoter.h"
+#include "ops/server.h"
+#include "source/sources.h"
+#include "move/topology.h"
 
 static void notify_ready(const struct td_daemon *d);
 static void write_metrics(struct td_daemon *d);

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conffile.h"
+#include "policy/conffile.h"
 #include "daemon.h"
-#include "log.h"
+#include "ops/log.h"
 
 #define TIERINGD_VERSION "0.1"
 

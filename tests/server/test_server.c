@@ -27,8 +27,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-#include "log.h"
-#include "server.h"
+#include "ops/log.h"
+#include "ops/server.h"
 
 #define BIG_BYTES	(1 << 20)
 #define FAST_IDLE_MS	300

@@ -31,7 +31,7 @@ state=$(timeout 120 systemctl is-system-running --wait 2>&1)
 t_log "system state: $state"
 
 SOCK=/run/tieringd/tieringd.sock
-# daemon/log.h TD_MESSAGE_ID_PROMOTE (fixed; systemd/tieringd.catalog too)
+# daemon/ops/log.h TD_MESSAGE_ID_PROMOTE (fixed; systemd/tieringd.catalog too)
 MID_PROMOTE=f0014108ed344d89a2460fa10061af24
 now_ms() { date +%s%3N; }
 # jnum KEY FILE: the first numeric member KEY in a JSON file

@@ -25,8 +25,8 @@
 
 #include <libcgroup.h>
 
-#include "cgroupfs.h"
-#include "log.h"
+#include "policy/cgroupfs.h"
+#include "ops/log.h"
 
 /* include/linux/exportfs.h: a kernfs node id as a file handle */
 #define FILEID_KERNFS 0xfe

@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "cgroupfs.h"
-#include "demoter.h"
-#include "log.h"
+#include "policy/cgroupfs.h"
+#include "move/demoter.h"
+#include "ops/log.h"
 #include "numastat.h"
 #include "ratelimit.h"
 

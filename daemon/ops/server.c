@@ -22,8 +22,8 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "log.h"
-#include "server.h"
+#include "ops/log.h"
+#include "ops/server.h"
 
 #ifndef SO_PEERGROUPS
 #define SO_PEERGROUPS 59	/* Linux 4.13 */

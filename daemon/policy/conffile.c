@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "conffile.h"
+#include "policy/conffile.h"
 
 #define MAX_CONF_BYTES (1 << 20)
 

@@ -18,9 +18,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "log.h"
-#include "pmu_probe.h"
-#include "sources.h"
+#include "ops/log.h"
+#include "source/pmu_probe.h"
+#include "source/sources.h"
 #include "tieringd.skel.h"
 
 #define MAX_CPUS 1024

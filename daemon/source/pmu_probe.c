@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "pmu.h"
-#include "pmu_probe.h"
+#include "source/pmu_probe.h"
 
 #define PMU_DIR_MAX	512
 

@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "daemon-internal.h"
-#include "demoter.h"
-#include "groups.h"
+#include "move/demoter.h"
+#include "policy/groups.h"
 #include "hotness.h"
 #include "json.h"
-#include "log.h"
+#include "ops/log.h"
 #include "metrics.h"
-#include "promoter.h"
+#include "move/promoter.h"
 #include "proto.h"
 
 #define PAGE_SIZE_B 4096

@@ -13,7 +13,7 @@
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
-#include "log.h"
+#include "ops/log.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 /* the bucket holds one second's worth: TD_LOG_PROMOTE_PER_SEC tokens */

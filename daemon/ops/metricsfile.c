@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "metricsfile.h"
+#include "ops/metricsfile.h"
 
 static int open_tmp(const char *tmp)
 {

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "cgcache.h"
-#include "cgroupfs.h"
-#include "groups.h"
+#include "policy/cgroupfs.h"
+#include "policy/groups.h"
 #include "hotness.h"
-#include "log.h"
+#include "ops/log.h"
 #include "numastat.h"
 
 #define MAX_GROUPS (TD_CONFIG_MAX_CGROUPS + 1)

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "promoter.h"
+#include "ops/log.h"
+#include "move/promoter.h"
 #include "ratelimit.h"
 
 struct td_promoter {

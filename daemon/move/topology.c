@@ -8,9 +8,9 @@
 #include <hwloc.h>
 #include <numa.h>
 
-#include "log.h"
+#include "ops/log.h"
 #include "tier_abi.h"
-#include "topology.h"
+#include "move/topology.h"
 
 /*
  * hwloc 2 attaches a CPU-less NUMA node to the object it is near, so its

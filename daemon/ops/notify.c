@@ -5,7 +5,7 @@
 #include <time.h>
 #include <systemd/sd-daemon.h>
 
-#include "notify.h"
+#include "ops/notify.h"
 
 void td_notify_ready_status(const char *status)
 {
