@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stddef.h>
+
+#include "decide.h"
+#include "units.h"
+
+static const struct {
+	const char *name;
+	const char *decision;
+} reasons[TD_REASON__MAX] = {
+	[TD_REASON_PROMOTE] = { "promote", "promote" },
+	[TD_REASON_PROMOTED] = { "promoted", "promoted" },
+	[TD_REASON_ON_FAST] = { "on_fast", "none" },
+	[TD_REASON_NODE_UNKNOWN] = { "node_unknown", "wait" },
+	[TD_REASON_NOT_SLOW] = { "not_slow", "none" },
+	[TD_REASON_NO_GROUP] = { "no_group", "left alone" },
+	[TD_REASON_MODE] = { "mode", "left alone" },
+	[TD_REASON_PAUSED] = { "paused", "left alone" },
+	[TD_REASON_GROUP_PAUSED] = { "group_paused", "left alone" },
+	[TD_REASON_THRESHOLD] = { "threshold", "wait" },
+	[TD_REASON_PINGPONG] = { "pingpong", "held" },
+	[TD_REASON_BACKOFF] = { "backoff", "retry later" },
+	[TD_REASON_CAP] = { "cap", "held" },
+	[TD_REASON_GROUP_RATE] = { "group_rate", "held" },
+	[TD_REASON_RATE] = { "rate", "held" },
+	[TD_REASON_ROOM] = { "room", "held" },
+};
+
+const char *td_reason_name(enum td_reason r)
+{
+	return (unsigned)r < TD_REASON__MAX ? reasons[r].name : NULL;
+}
+
+const char *td_reason_decision(enum td_reason r)
+{
+	return (unsigned)r < TD_REASON__MAX ? reasons[r].decision : NULL;
+}
+
+bool td_reason_is_limit(enum td_reason r)
+{
+	return r == TD_REASON_CAP || r == TD_REASON_GROUP_RATE || r == TD_REASON_RATE ||
+	       r == TD_REASON_ROOM;
+}
+
+uint64_t td_decide_backoff_until(const struct td_hotness_info *i, uint64_t base_ns)
+{
+	unsigned shift = i->move_retries < 10 ? i->move_retries : 10;
+
+	if (!i->move_retries)
+		return 0;
+	return i->last_move_ns + (base_ns << shift);
+}
+
+static bool at_cap(const struct td_policy_group *g)
+{
+	return g->fast_cap_pages != TD_POLICY_NO_LIMIT && g->fast_pages >= g->fast_cap_pages;
+}
+
+/* Where the page is: a reason to stop, or PROMOTE to go on. */
+static enum td_reason placement(const struct td_decide_env *env, const struct td_hotness_info *i)
+{
+	if (i->node == TD_HOTNESS_NODE_UNKNOWN)
+		return TD_REASON_NODE_UNKNOWN;
+	if (td_node_in(env->fast_mask, i->node))
+		return i->last_move_dir == TD_HOTNESS_DIR_PROMOTE && !i->move_retries ?
+			       TD_REASON_PROMOTED : TD_REASON_ON_FAST;
+	if (!td_node_in(env->slow_mask, i->node))
+		return TD_REASON_NOT_SLOW;
+	return TD_REASON_PROMOTE;
+}
+
+/* The group's rules for this page. */
+static enum td_reason rules(const struct td_decide_env *env, const struct td_hotness_info *i,
+			    const struct td_policy_group *g, bool recently_demoted,
+			    struct td_decision *ret)
+{
+	if (!g)
+		return TD_REASON_NO_GROUP;
+	ret->threshold = g->hot_threshold;
+	if (g->mode != TD_MODE_PROMOTE)
+		return TD_REASON_MODE;
+	if (env->paused)
+		return TD_REASON_PAUSED;
+	if (g->paused)
+		return TD_REASON_GROUP_PAUSED;
+	if (i->hotness < g->hot_threshold)
+		return TD_REASON_THRESHOLD;
+	if (recently_demoted && (uint64_t)i->hotness < 2ULL * g->hot_threshold)
+		return TD_REASON_PINGPONG;
+	ret->backoff_until_ns = td_decide_backoff_until(i, env->retry_backoff_ns);
+	if (env->now_ns < ret->backoff_until_ns)
+		return TD_REASON_BACKOFF;
+	return TD_REASON_PROMOTE;
+}
+
+/* The limits of the tick. */
+static enum td_reason limits(const struct td_decide_env *env, const struct td_policy_group *g)
+{
+	if (at_cap(g))
+		return TD_REASON_CAP;
+	if (g->budget_pages == 0)
+		return TD_REASON_GROUP_RATE;
+	if (env->budget_pages == 0)
+		return TD_REASON_RATE;
+	if (env->room_pages == 0)
+		return TD_REASON_ROOM;
+	return TD_REASON_PROMOTE;
+}
+
+enum td_reason td_decide(const struct td_decide_env *env, const struct td_hotness_info *i,
+			 const struct td_policy_group *g, bool recently_demoted,
+			 struct td_decision *ret)
+{
+	enum td_reason r;
+
+	*ret = (struct td_decision){ 0 };
+	r = placement(env, i);
+	if (r == TD_REASON_PROMOTE)
+		r = rules(env, i, g, recently_demoted, ret);
+	if (r == TD_REASON_PROMOTE)
+		r = limits(env, g);
+	ret->reason = r;
+	return r;
+}
+
+enum td_reason td_reason_held(const struct td_policy_group *g, const struct td_decide_env *env)
+{
+	if (g->fast_cap_pages != TD_POLICY_NO_LIMIT &&
+	    g->fast_pages + g->selected >= g->fast_cap_pages)
+		return TD_REASON_CAP;
+	if (g->budget_pages != TD_POLICY_NO_LIMIT && g->selected >= g->budget_pages)
+		return TD_REASON_GROUP_RATE;
+	return env->budget_pages < env->room_pages ? TD_REASON_RATE : TD_REASON_ROOM;
+}
