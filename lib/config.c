@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,16 +82,6 @@ static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 	if (parse_num(s, &v, &end) || *end || v < min || v > max)
 		return -EINVAL;
 	*ret = v;
-	return 0;
-}
-
-static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
-{
-	uint64_t v;
-
-	if (parse_uint(s, min, max, &v))
-		return -EINVAL;
-	*ret = (uint32_t)v;
 	return 0;
 }
 
@@ -184,6 +175,261 @@ int td_parse_bool(const char *s, bool *ret)
 	return -EINVAL;
 }
 
+/* ------------------------------------------------------------------ key parsers */
+
+/*
+ * Each parser fills the field(s) its table entry names and nothing else,
+ * and only once the whole value is known to be good, so a bad value leaves
+ * the section as it was.
+ */
+
+/* v's low bytes into the field: 1 (bool), 4 (uint32_t, int, enum) or 8 bytes. */
+static int store(void *base, size_t off, size_t size, uint64_t v)
+{
+	unsigned char *p = (unsigned char *)base + off;
+	uint8_t u8 = (uint8_t)v;
+	uint32_t u32 = (uint32_t)v;
+
+	switch (size) {
+	case sizeof(u8):
+		memcpy(p, &u8, sizeof(u8));
+		return 0;
+	case sizeof(u32):
+		memcpy(p, &u32, sizeof(u32));
+		return 0;
+	case sizeof(v):
+		memcpy(p, &v, sizeof(v));
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int store_field(const struct td_config_key *k, void *base, uint64_t v)
+{
+	return store(base, k->offset, k->size, v);
+}
+
+/* A plain number within [min, max]. */
+static int parse_number(const struct td_config_key *k, const char *v, void *base)
+{
+	uint64_t u;
+
+	if (parse_uint(v, k->min, k->max, &u))
+		return -EINVAL;
+	return store_field(k, base, u);
+}
+
+/* "keep" (TD_KEEP: leave the kernel setting alone) or a number within [min, max]. */
+static int parse_keep_number(const struct td_config_key *k, const char *v, void *base)
+{
+	if (!strcmp(v, "keep"))
+		return store_field(k, base, (uint64_t)(int64_t)TD_KEEP);
+	return parse_number(k, v, base);
+}
+
+/* A duration in ms within [min, max]. */
+static int parse_duration(const struct td_config_key *k, const char *v, void *base)
+{
+	uint64_t u;
+
+	if (td_parse_duration_ms(v, &u) || u < k->min || u > k->max)
+		return -EINVAL;
+	return store_field(k, base, u);
+}
+
+static int size_in_range(const struct td_config_key *k, const char *v, uint64_t *ret)
+{
+	if (td_parse_bytes(v, ret) || *ret < k->min || *ret > k->max)
+		return -EINVAL;
+	return 0;
+}
+
+/* A size in bytes within [min, max]. */
+static int parse_size(const struct td_config_key *k, const char *v, void *base)
+{
+	uint64_t u;
+
+	if (size_in_range(k, v, &u))
+		return -EINVAL;
+	return store_field(k, base, u);
+}
+
+/* A size in bytes within [min, max] that is a power of two. */
+static int parse_pow2_size(const struct td_config_key *k, const char *v, void *base)
+{
+	uint64_t u;
+
+	if (size_in_range(k, v, &u) || (u & (u - 1)))
+		return -EINVAL;
+	return store_field(k, base, u);
+}
+
+static int parse_bool_key(const struct td_config_key *k, const char *v, void *base)
+{
+	bool b;
+
+	if (td_parse_bool(v, &b))
+		return -EINVAL;
+	return store_field(k, base, b);
+}
+
+static int parse_mode_key(const struct td_config_key *k, const char *v, void *base)
+{
+	enum td_mode m;
+
+	if (parse_mode(v, &m))
+		return -EINVAL;
+	return store_field(k, base, (uint64_t)m);
+}
+
+/* "auto" sets the flag at offset2; a node list sets the mask and clears the flag. */
+static int parse_nodes(const struct td_config_key *k, const char *v, void *base)
+{
+	uint64_t mask;
+
+	if (!strcmp(v, "auto"))
+		return store(base, k->offset2, k->size2, true);
+	if (td_parse_nodemask(v, &mask))
+		return -EINVAL;
+	if (store_field(k, base, mask))
+		return -EINVAL;
+	return store(base, k->offset2, k->size2, false);
+}
+
+/* "hint-faults" and/or "sampling", separated by commas or blanks. */
+static int parse_sources(const struct td_config_key *k, const char *v, void *base)
+{
+	char buf[128], *save = NULL;
+	uint32_t m = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	for (char *t = strtok_r(buf, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
+		if (!strcmp(t, "hint-faults"))
+			m |= TD_SOURCES_HINT;
+		else if (!strcmp(t, "sampling"))
+			m |= TD_SOURCES_SAMPLE;
+		else
+			return -EINVAL;
+	}
+	if (!m)
+		return -EINVAL;
+	return store_field(k, base, m);
+}
+
+static int parse_hint_hook(const struct td_config_key *k, const char *v, void *base)
+{
+	/* indexed by enum td_hint_hook */
+	static const char *const names[] = {
+		"auto", "numa_migrate_check", "numa_migrate_prep", "task_numa_fault",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(v, names[i]))
+			return store_field(k, base, i);
+	return -EINVAL;
+}
+
+/* An absolute path that fits the char array, or "" (off). */
+static int parse_abs_path(const struct td_config_key *k, const char *v, void *base)
+{
+	if (strlen(v) >= k->size || (v[0] && v[0] != '/'))
+		return -EINVAL;
+	strcpy((char *)base + k->offset, v);
+	return 0;
+}
+
+/* A size in bytes at offset, or "N%" (N within [min, max]) at offset2; the other is cleared. */
+static int parse_size_or_percent(const struct td_config_key *k, const char *v, void *base)
+{
+	uint64_t u, bytes = 0, percent = 0;
+	const char *end;
+
+	/* "N%" is a percentage, with leading zeros as any number may have */
+	if (!parse_num(v, &u, &end) && !strcmp(end, "%")) {
+		if (u < k->min || u > k->max)
+			return -EINVAL;
+		percent = u;
+	} else if (td_parse_bytes(v, &bytes)) {
+		return -EINVAL;
+	}
+	if (store_field(k, base, bytes))
+		return -EINVAL;
+	return store(base, k->offset2, k->size2, percent);
+}
+
+/* ------------------------------------------------------------------ the key table */
+
+enum { CG_MODE = 1, CG_THRESHOLD = 2, CG_RATE = 4, CG_MAXFAST = 8, CG_WEIGHT = 16 };
+
+#define FIELD(type, f) .offset = offsetof(type, f), .size = sizeof(((type *)0)->f)
+#define FIELD2(type, f) .offset2 = offsetof(type, f), .size2 = sizeof(((type *)0)->f)
+#define DAEMON_KEY(n, p, f, ...) \
+	{ .name = n, .section = TD_CONFIG_DAEMON, .parse = p, FIELD(struct td_daemon_config, f), __VA_ARGS__ }
+#define CGROUP_KEY(n, p, f, bit, ...) \
+	{ .name = n, .section = TD_CONFIG_CGROUP, .parse = p, FIELD(struct td_cgroup_policy, f), \
+	  .set_bit = bit, __VA_ARGS__ }
+#define START .start_only = true
+
+/*
+ * start_only mirrors daemon.c: these are read once when the sources, the
+ * hotness table, the timer, the demoter and the kernel settings are set up,
+ * and td_daemon_reload() does not touch them.
+ */
+static const struct td_config_key keys[] = {
+	DAEMON_KEY("FastNodes", parse_nodes, fast_nodes, FIELD2(struct td_daemon_config, fast_nodes_auto), START),
+	DAEMON_KEY("SlowNodes", parse_nodes, slow_nodes, FIELD2(struct td_daemon_config, slow_nodes_auto), START),
+	DAEMON_KEY("Sources", parse_sources, sources, START),
+	DAEMON_KEY("HintFaultHook", parse_hint_hook, hint_hook, START),
+	DAEMON_KEY("SamplePeriod", parse_number, sample_period, .min = 1, .max = UINT32_MAX, START),
+	DAEMON_KEY("NumaBalancing", parse_keep_number, numa_balancing, .min = 0, .max = 3, START),
+	DAEMON_KEY("KernelPromoteRateLimitMBps", parse_keep_number, kernel_promote_rate_limit_mbps,
+		   .min = 0, .max = 1 << 20, START),
+	DAEMON_KEY("TickInterval", parse_duration, tick_ms, .min = 10, .max = 60000, START),
+	DAEMON_KEY("BatchSize", parse_number, batch_size, .min = 1, .max = 65536),
+	DAEMON_KEY("RateLimitMBps", parse_number, rate_limit_mbps, .min = 0, .max = 1 << 20),
+	DAEMON_KEY("FastWatermark", parse_size, fast_watermark_bytes, .min = 0, .max = UINT64_MAX),
+	DAEMON_KEY("HotnessCapacity", parse_number, hotness_capacity, .min = 1024, .max = 1 << 28, START),
+	DAEMON_KEY("HotnessHalfLife", parse_duration, hotness_half_life_ms, .min = 1, .max = 86400000,
+		   START),
+	DAEMON_KEY("HotThreshold", parse_number, hot_threshold, .min = 1, .max = 1000000),
+	DAEMON_KEY("RingBufferSize", parse_pow2_size, ring_buffer_bytes, .min = 4096, .max = 1ULL << 30,
+		   START),
+	DAEMON_KEY("DefaultMode", parse_mode_key, default_mode),
+	DAEMON_KEY("Demotion", parse_bool_key, demotion, START),
+	DAEMON_KEY("DemoteRateLimitMBps", parse_number, demote_rate_limit_mbps, .min = 0, .max = 1 << 20),
+	DAEMON_KEY("PingPongWindow", parse_duration, pingpong_window_ms, .min = 0, .max = UINT64_MAX),
+	DAEMON_KEY("MetricsFile", parse_abs_path, metrics_file),
+
+	CGROUP_KEY("Mode", parse_mode_key, mode, CG_MODE),
+	CGROUP_KEY("HotThreshold", parse_number, hot_threshold, CG_THRESHOLD, .min = 1, .max = 1000000),
+	CGROUP_KEY("PromoteRateLimitMBps", parse_number, promote_rate_limit_mbps, CG_RATE,
+		   .min = 0, .max = 1 << 20),
+	CGROUP_KEY("MaxFastMemory", parse_size_or_percent, max_fast_bytes, CG_MAXFAST,
+		   FIELD2(struct td_cgroup_policy, max_fast_percent), .min = 1, .max = 100),
+	CGROUP_KEY("Weight", parse_number, weight, CG_WEIGHT, .min = 1, .max = 10000),
+};
+
+const struct td_config_key *td_config_keys(size_t *ret_n)
+{
+	*ret_n = sizeof(keys) / sizeof(keys[0]);
+	return keys;
+}
+
+const struct td_config_key *td_config_key_find(enum td_config_section s, const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].section == s && !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+const char *td_config_section_name(enum td_config_section s)
+{
+	return s == TD_CONFIG_DAEMON ? "Daemon" : "Cgroup";
+}
+
 /* ------------------------------------------------------------------ parser */
 
 struct parse_ctx {
@@ -217,179 +463,6 @@ static void error(struct parse_ctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->errors[c->n_errors - 1] + n, sizeof(c->errors[0]) - n, fmt, ap);
 	va_end(ap);
-}
-
-/* One [Daemon] key. Returns 0, -ENOENT (unknown key) or -EINVAL (bad value). */
-static int daemon_key(struct td_daemon_config *d, const char *k, const char *v)
-{
-	uint64_t u;
-	bool b;
-
-	if (!strcmp(k, "FastNodes") || !strcmp(k, "SlowNodes")) {
-		bool fast = k[0] == 'F';
-		bool *is_auto = fast ? &d->fast_nodes_auto : &d->slow_nodes_auto;
-		uint64_t *mask = fast ? &d->fast_nodes : &d->slow_nodes;
-
-		if (!strcmp(v, "auto")) {
-			*is_auto = true;
-			return 0;
-		}
-		if (td_parse_nodemask(v, mask))
-			return -EINVAL;
-		*is_auto = false;
-		return 0;
-	}
-	if (!strcmp(k, "Sources")) {
-		char buf[128], *save = NULL;
-		uint32_t m = 0;
-
-		if (strlen(v) >= sizeof(buf))
-			return -EINVAL;
-		strcpy(buf, v);
-		for (char *t = strtok_r(buf, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
-			if (!strcmp(t, "hint-faults"))
-				m |= TD_SOURCES_HINT;
-			else if (!strcmp(t, "sampling"))
-				m |= TD_SOURCES_SAMPLE;
-			else
-				return -EINVAL;
-		}
-		if (!m)
-			return -EINVAL;
-		d->sources = m;
-		return 0;
-	}
-	if (!strcmp(k, "HintFaultHook")) {
-		static const char *const names[] = {
-			"auto", "numa_migrate_check", "numa_migrate_prep", "task_numa_fault",
-		};
-
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (!strcmp(v, names[i])) {
-				d->hint_hook = (enum td_hint_hook)i;
-				return 0;
-			}
-		return -EINVAL;
-	}
-	if (!strcmp(k, "SamplePeriod"))
-		return parse_uint(v, 1, UINT32_MAX, &d->sample_period);
-	if (!strcmp(k, "NumaBalancing")) {
-		if (!strcmp(v, "keep")) {
-			d->numa_balancing = TD_KEEP;
-			return 0;
-		}
-		if (parse_uint(v, 0, 3, &u))
-			return -EINVAL;
-		d->numa_balancing = (int)u;
-		return 0;
-	}
-	if (!strcmp(k, "KernelPromoteRateLimitMBps")) {
-		if (!strcmp(v, "keep")) {
-			d->kernel_promote_rate_limit_mbps = TD_KEEP;
-			return 0;
-		}
-		if (parse_uint(v, 0, 1 << 20, &u))
-			return -EINVAL;
-		d->kernel_promote_rate_limit_mbps = (int64_t)u;
-		return 0;
-	}
-	if (!strcmp(k, "TickInterval")) {
-		if (td_parse_duration_ms(v, &u) || u < 10 || u > 60000)
-			return -EINVAL;
-		d->tick_ms = u;
-		return 0;
-	}
-	if (!strcmp(k, "BatchSize"))
-		return parse_u32(v, 1, 65536, &d->batch_size);
-	if (!strcmp(k, "RateLimitMBps"))
-		return parse_uint(v, 0, 1 << 20, &d->rate_limit_mbps);
-	if (!strcmp(k, "FastWatermark"))
-		return td_parse_bytes(v, &d->fast_watermark_bytes);
-	if (!strcmp(k, "HotnessCapacity"))
-		return parse_u32(v, 1024, 1 << 28, &d->hotness_capacity);
-	if (!strcmp(k, "HotnessHalfLife")) {
-		if (td_parse_duration_ms(v, &u) || u < 1 || u > 86400000)
-			return -EINVAL;
-		d->hotness_half_life_ms = u;
-		return 0;
-	}
-	if (!strcmp(k, "HotThreshold"))
-		return parse_u32(v, 1, 1000000, &d->hot_threshold);
-	if (!strcmp(k, "RingBufferSize")) {
-		if (td_parse_bytes(v, &u) || u < 4096 || u > (1ULL << 30) || (u & (u - 1)))
-			return -EINVAL;
-		d->ring_buffer_bytes = u;
-		return 0;
-	}
-	if (!strcmp(k, "DefaultMode"))
-		return parse_mode(v, &d->default_mode);
-	if (!strcmp(k, "Demotion")) {
-		if (td_parse_bool(v, &b))
-			return -EINVAL;
-		d->demotion = b;
-		return 0;
-	}
-	if (!strcmp(k, "DemoteRateLimitMBps"))
-		return parse_uint(v, 0, 1 << 20, &d->demote_rate_limit_mbps);
-	if (!strcmp(k, "PingPongWindow"))
-		return td_parse_duration_ms(v, &d->pingpong_window_ms);
-	if (!strcmp(k, "MetricsFile")) {
-		if (strlen(v) >= sizeof(d->metrics_file) || (v[0] && v[0] != '/'))
-			return -EINVAL;
-		strcpy(d->metrics_file, v);
-		return 0;
-	}
-	return -ENOENT;
-}
-
-enum { CG_MODE = 1, CG_THRESHOLD = 2, CG_RATE = 4, CG_MAXFAST = 8, CG_WEIGHT = 16 };
-
-static int cgroup_key(struct td_cgroup_policy *p, const char *k, const char *v)
-{
-	uint64_t u;
-	int r;
-
-	if (!strcmp(k, "Mode")) {
-		r = parse_mode(v, &p->mode);
-		p->set_mask |= r ? 0 : CG_MODE;
-		return r;
-	}
-	if (!strcmp(k, "HotThreshold")) {
-		if (parse_u32(v, 1, 1000000, &p->hot_threshold))
-			return -EINVAL;
-		p->set_mask |= CG_THRESHOLD;
-		return 0;
-	}
-	if (!strcmp(k, "PromoteRateLimitMBps")) {
-		if (parse_uint(v, 0, 1 << 20, &p->promote_rate_limit_mbps))
-			return -EINVAL;
-		p->set_mask |= CG_RATE;
-		return 0;
-	}
-	if (!strcmp(k, "MaxFastMemory")) {
-		const char *end;
-
-		/* "N%" is a percentage, with leading zeros as any number may have */
-		if (!parse_num(v, &u, &end) && !strcmp(end, "%")) {
-			if (u < 1 || u > 100)
-				return -EINVAL;
-			p->max_fast_percent = (uint32_t)u;
-			p->max_fast_bytes = 0;
-		} else {
-			if (td_parse_bytes(v, &p->max_fast_bytes))
-				return -EINVAL;
-			p->max_fast_percent = 0;
-		}
-		p->set_mask |= CG_MAXFAST;
-		return 0;
-	}
-	if (!strcmp(k, "Weight")) {
-		if (parse_u32(v, 1, 10000, &p->weight))
-			return -EINVAL;
-		p->set_mask |= CG_WEIGHT;
-		return 0;
-	}
-	return -ENOENT;
 }
 
 /* "/a/b": absolute, no "//", no "." or ".." components, no trailing "/". */
@@ -523,7 +596,8 @@ static void inherit_default_mode(struct td_config *c)
 static void assignment(struct parse_ctx *x, char *s)
 {
 	char *eq = strchr(s, '='), *k, *v;
-	int r;
+	const struct td_config_key *key;
+	enum td_config_section sec;
 
 	if (!eq) {
 		error(x, "expected Key=Value, a [Section] or a comment");
@@ -542,11 +616,18 @@ static void assignment(struct parse_ctx *x, char *s)
 			error(x, "%s= outside of a section", k);
 		return;
 	}
-	r = x->in_daemon ? daemon_key(&x->c->daemon, k, v) : cgroup_key(x->cg, k, v);
-	if (r == -ENOENT)
-		error(x, "unknown key %s in [%s]", k, x->in_daemon ? "Daemon" : "Cgroup");
-	else if (r)
+	sec = x->in_daemon ? TD_CONFIG_DAEMON : TD_CONFIG_CGROUP;
+	key = td_config_key_find(sec, k);
+	if (!key) {
+		error(x, "unknown key %s in [%s]", k, td_config_section_name(sec));
+		return;
+	}
+	if (key->parse(key, v, x->in_daemon ? (void *)&x->c->daemon : (void *)x->cg)) {
 		error(x, "invalid value \"%s\" for %s", v, k);
+		return;
+	}
+	if (!x->in_daemon)
+		x->cg->set_mask |= key->set_bit;
 }
 
 int td_config_parse(struct td_config *c, const char *fname, const char *text, size_t len)

@@ -89,6 +89,43 @@ struct td_config {
 	size_t n_errors;		/* errors beyond the array are counted too */
 };
 
+/*
+ * The key table: every key of every section, once, in the order of
+ * tieringd.conf(5). The parser looks keys up here; the tests and the man
+ * page check iterate it. Read-only.
+ */
+enum td_config_section {
+	TD_CONFIG_DAEMON = 0,	/* [Daemon]: fills struct td_daemon_config */
+	TD_CONFIG_CGROUP,	/* [Cgroup "/path"]: fills struct td_cgroup_policy */
+};
+
+struct td_config_key {
+	const char *name;			/* "BatchSize", as written before '=' */
+	enum td_config_section section;
+	/*
+	 * Checks value and, only when it is valid, stores it into base (the
+	 * section's struct) at offset, and at offset2 for the keys that fill
+	 * two fields. Returns 0, or -EINVAL and leaves base unchanged.
+	 */
+	int (*parse)(const struct td_config_key *key, const char *value, void *base);
+	size_t offset, size;			/* the field it fills, in base */
+	size_t offset2, size2;			/* a second field (FastNodes=' auto flag,
+						 * MaxFastMemory=' percentage); size2 0: none */
+	uint64_t min, max;			/* accepted range of a number, in the field's unit
+						 * (MaxFastMemory=: of the percentage) */
+	uint32_t set_bit;			/* [Cgroup]: the key's bit in set_mask */
+	bool start_only;			/* read at start only: a reload does not apply it */
+};
+
+/* The table; *ret_n is set to its length. Never NULL. */
+const struct td_config_key *td_config_keys(size_t *ret_n);
+
+/* The key called name (case-sensitive) in section s, or NULL. */
+const struct td_config_key *td_config_key_find(enum td_config_section s, const char *name);
+
+/* "Daemon", "Cgroup": the section's name as in "[Daemon]". */
+const char *td_config_section_name(enum td_config_section s);
+
 /* Fills c with the documented defaults, no cgroups, no errors. */
 void td_config_init(struct td_config *c);
 
