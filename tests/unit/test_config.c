@@ -196,17 +196,32 @@ static void assert_policy_defaults(const struct td_cgroup_policy *p, enum td_mod
 		assert_field(p, &want[i].f, want[i].want, what);
 }
 
-static const char *const daemon_keys[] = {
-	"FastNodes", "SlowNodes", "Sources", "HintFaultHook", "SamplePeriod", "NumaBalancing",
-	"KernelPromoteRateLimitMBps", "TickInterval", "BatchSize", "RateLimitMBps",
-	"FastWatermark", "HotnessCapacity", "HotnessHalfLife", "HotThreshold",
-	"RingBufferSize", "DefaultMode", "Demotion", "DemoteRateLimitMBps",
-	"PingPongWindow", "MetricsFile",
-};
+/*
+ * The keys under test are lib/config.c's table, never a list of our own:
+ * a key added there without cases here fails the "all covered" tests.
+ */
+static const struct td_config_key *key_after(const struct td_config_key *k, enum td_config_section s)
+{
+	size_t n;
+	const struct td_config_key *t = td_config_keys(&n);
 
-static const char *const cgroup_keys[] = {
-	"Mode", "HotThreshold", "PromoteRateLimitMBps", "MaxFastMemory", "Weight",
-};
+	for (k = k ? k + 1 : t; k < t + n; k++)
+		if (k->section == s)
+			return k;
+	return NULL;
+}
+
+#define for_each_key(k, s) \
+	for (const struct td_config_key *k = key_after(NULL, s); k; k = key_after(k, s))
+
+static size_t count_keys(enum td_config_section s)
+{
+	size_t n = 0;
+
+	for_each_key(k, s)
+		n++;
+	return n;
+}
 
 static bool starts_with_key(const char *text, const char *key)
 {
@@ -503,10 +518,34 @@ static const struct daemon_ok {
 	{ "BatchSize=0007", DFIELD(batch_size), 7, NOFIELD, 0 },
 };
 
+/* [Daemon] keys that fill a string: after the lines, the char array at off holds want. */
+static const struct daemon_str_ok {
+	const char *text;
+	size_t off;
+	const char *want;
+} daemon_str_ok[] = {
+	{ "MetricsFile=/run/tieringd/metrics", offsetof(struct td_daemon_config, metrics_file),
+	  "/run/tieringd/metrics" },
+	/* only the first '=' splits */
+	{ "MetricsFile=/run/a=b", offsetof(struct td_daemon_config, metrics_file), "/run/a=b" },
+	/* empty turns it off again */
+	{ "MetricsFile=/run/m\nMetricsFile=", offsetof(struct td_daemon_config, metrics_file), "" },
+};
+
 static void test_daemon_keys_valid(void **state)
 {
 	struct td_config *c = *state;
 	char text[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(daemon_str_ok); i++) {
+		const struct daemon_str_ok *t = &daemon_str_ok[i];
+
+		td_config_init(c);
+		snprintf(text, sizeof(text), "[Daemon]\n%s\n", t->text);
+		if (parse(c, text) != 0)
+			fail_msg("\"%s\": parse failed: %s", t->text, c->n_errors ? c->errors[0] : "?");
+		assert_string_equal((const char *)&c->daemon + t->off, t->want);
+	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(daemon_ok); i++) {
 		const struct daemon_ok *t = &daemon_ok[i];
@@ -528,17 +567,7 @@ static void test_daemon_metrics_file(void **state)
 	struct td_config *c = *state;
 	char text[TD_CONFIG_PATH_MAX + 64], path[TD_CONFIG_PATH_MAX];
 
-	assert_int_equal(parse(c, "[Daemon]\nMetricsFile=/run/tieringd/metrics\n"), 0);
-	assert_string_equal(c->daemon.metrics_file, "/run/tieringd/metrics");
-	/* only the first '=' splits */
-	assert_int_equal(parse_as(c, "b.conf", "[Daemon]\nMetricsFile=/run/a=b\n"), 0);
-	assert_string_equal(c->daemon.metrics_file, "/run/a=b");
-	/* empty turns it off again */
-	assert_int_equal(parse_as(c, "c.conf", "[Daemon]\nMetricsFile=\n"), 0);
-	assert_string_equal(c->daemon.metrics_file, "");
-	assert_no_errors(c, "MetricsFile");
-
-	/* the longest path that fits, and one byte more */
+	/* the valid values are in daemon_str_ok[]; here the longest path that fits, and one byte more */
 	memset(path, 'm', sizeof(path));
 	path[0] = '/';
 	path[TD_CONFIG_PATH_MAX - 1] = '\0';
@@ -639,18 +668,21 @@ static void test_daemon_long_values(void **state)
 	assert_int_equal(c->daemon.sources, TD_SOURCES_HINT);
 }
 
-/* The tables above name every [Daemon] key, valid and invalid. */
+/* The tables above name every [Daemon] key of the table, valid and invalid. */
 static void test_daemon_keys_all_covered(void **state)
 {
-	for (size_t k = 0; k < ARRAY_SIZE(daemon_keys); k++) {
-		bool ok = !strcmp(daemon_keys[k], "MetricsFile"), bad = false;
+	assert_true(count_keys(TD_CONFIG_DAEMON) > 0);
+	for_each_key(k, TD_CONFIG_DAEMON) {
+		bool ok = false, bad = false;
 
 		for (size_t i = 0; i < ARRAY_SIZE(daemon_ok); i++)
-			ok |= starts_with_key(daemon_ok[i].text, daemon_keys[k]);
+			ok |= starts_with_key(daemon_ok[i].text, k->name);
+		for (size_t i = 0; i < ARRAY_SIZE(daemon_str_ok); i++)
+			ok |= starts_with_key(daemon_str_ok[i].text, k->name);
 		for (size_t i = 0; i < ARRAY_SIZE(daemon_bad); i++)
-			bad |= !strcmp(daemon_bad[i].key, daemon_keys[k]);
+			bad |= !strcmp(daemon_bad[i].key, k->name);
 		if (!ok || !bad)
-			fail_msg("%s: no %s case", daemon_keys[k], ok ? "invalid" : "valid");
+			fail_msg("%s: no %s case", k->name, ok ? "invalid" : "valid");
 	}
 }
 
@@ -710,13 +742,13 @@ static void test_daemon_key_defaults(void **state)
 		assert_daemon_equal(&got, &def, text);
 		assert_no_errors(c, text);
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(daemon_keys); k++) {
+	for_each_key(k, TD_CONFIG_DAEMON) {
 		bool found = false;
 
 		for (size_t i = 0; i < ARRAY_SIZE(daemon_defaults); i++)
-			found |= !strcmp(daemon_defaults[i].key, daemon_keys[k]);
+			found |= !strcmp(daemon_defaults[i].key, k->name);
 		if (!found)
-			fail_msg("%s: no default case", daemon_keys[k]);
+			fail_msg("%s: no default case", k->name);
 	}
 }
 
@@ -792,17 +824,19 @@ static void test_cgroup_set_mask(void **state)
 	assert_int_equal(parse(c, "[Cgroup \"/empty\"]\n"), 0);
 	assert_int_equal(c->n_cgroups, 1);
 	assert_policy_defaults(&c->cgroups[0], TD_MODE_PROMOTE, "empty section");
-	for (size_t k = 0; k < ARRAY_SIZE(cgroup_keys); k++) {
+	for_each_key(k, TD_CONFIG_CGROUP) {
 		char text[128];
 		uint32_t bit;
 
 		td_config_init(c);
-		snprintf(text, sizeof(text), "[Cgroup \"/a\"]\n%s=%s\n", cgroup_keys[k],
-			 !strcmp(cgroup_keys[k], "Mode") ? "off" : "1");
+		snprintf(text, sizeof(text), "[Cgroup \"/a\"]\n%s=%s\n", k->name,
+			 !strcmp(k->name, "Mode") ? "off" : "1");
 		assert_int_equal(parse(c, text), 0);
 		bit = c->cgroups[0].set_mask;
 		if (!bit || (bit & (bit - 1)) || (all & bit))
-			fail_msg("%s: set_mask %#x (others %#x)", cgroup_keys[k], bit, all);
+			fail_msg("%s: set_mask %#x (others %#x)", k->name, bit, all);
+		if (bit != k->set_bit)
+			fail_msg("%s: set_mask %#x, the table says %#x", k->name, bit, k->set_bit);
 		all |= bit;
 	}
 }
@@ -846,15 +880,16 @@ static void test_cgroup_keys_invalid(void **state)
 
 static void test_cgroup_keys_all_covered(void **state)
 {
-	for (size_t k = 0; k < ARRAY_SIZE(cgroup_keys); k++) {
+	assert_true(count_keys(TD_CONFIG_CGROUP) > 0);
+	for_each_key(k, TD_CONFIG_CGROUP) {
 		bool ok = false, bad = false;
 
 		for (size_t i = 0; i < ARRAY_SIZE(cgroup_ok); i++)
-			ok |= starts_with_key(cgroup_ok[i].text, cgroup_keys[k]);
+			ok |= starts_with_key(cgroup_ok[i].text, k->name);
 		for (size_t i = 0; i < ARRAY_SIZE(cgroup_bad); i++)
-			bad |= !strcmp(cgroup_bad[i].key, cgroup_keys[k]);
+			bad |= !strcmp(cgroup_bad[i].key, k->name);
 		if (!ok || !bad)
-			fail_msg("%s: no %s case", cgroup_keys[k], ok ? "invalid" : "valid");
+			fail_msg("%s: no %s case", k->name, ok ? "invalid" : "valid");
 	}
 }
 
@@ -913,13 +948,13 @@ static void test_cgroup_key_defaults(void **state)
 		    __builtin_popcount(all_bits & ~p->set_mask) != 1)
 			fail_msg("%s: set_mask %#x, all %#x", t->key, p->set_mask, all_bits);
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(cgroup_keys); k++) {
+	for_each_key(k, TD_CONFIG_CGROUP) {
 		bool found = false;
 
 		for (size_t i = 0; i < ARRAY_SIZE(cgroup_defaults); i++)
-			found |= !strcmp(cgroup_defaults[i].key, cgroup_keys[k]);
+			found |= !strcmp(cgroup_defaults[i].key, k->name);
 		if (!found)
-			fail_msg("%s: no default case", cgroup_keys[k]);
+			fail_msg("%s: no default case", k->name);
 	}
 }
 
@@ -942,6 +977,148 @@ static void test_cgroup_mode_follows_default(void **state)
 	assert_int_equal(c->n_cgroups, 3);
 	assert_policy_defaults(&c->cgroups[2], TD_MODE_OBSERVE, "/c");
 	assert_no_errors(c, "mode follows default");
+}
+
+/* ------------------------------------------------------------------ the key table */
+
+static bool field_overlaps(size_t a, size_t an, size_t b, size_t bn)
+{
+	return an && bn && a < b + bn && b < a + an;
+}
+
+/* Is byte off of the section's struct in one of k's fields? */
+static bool in_key(const struct td_config_key *k, size_t off)
+{
+	return field_overlaps(off, 1, k->offset, k->size) || field_overlaps(off, 1, k->offset2, k->size2);
+}
+
+/* Names, sections, fields and lookup: what the parser and the man page check rely on. */
+static void test_key_table(void **state)
+{
+	size_t n;
+	const struct td_config_key *t = td_config_keys(&n);
+
+	assert_non_null(t);
+	assert_int_equal(count_keys(TD_CONFIG_DAEMON) + count_keys(TD_CONFIG_CGROUP), n);
+	for (size_t i = 0; i < n; i++) {
+		const struct td_config_key *k = &t[i];
+		size_t max = k->section == TD_CONFIG_DAEMON ? sizeof(struct td_daemon_config)
+							    : sizeof(struct td_cgroup_policy);
+
+		assert_non_null(k->parse);
+		if (!k->name[0] || !isupper((unsigned char)k->name[0]) ||
+		    k->name[strspn(k->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")])
+			fail_msg("key %zu: bad name \"%s\"", i, k->name);
+		if (!k->size || k->offset + k->size > max || k->offset2 + k->size2 > max ||
+		    field_overlaps(k->offset, k->size, k->offset2, k->size2))
+			fail_msg("%s: fields at %zu+%zu and %zu+%zu", k->name, k->offset, k->size, k->offset2,
+				 k->size2);
+		if ((k->section == TD_CONFIG_DAEMON) != !k->set_bit)
+			fail_msg("%s: set_bit %#x in [%s]", k->name, k->set_bit,
+				 td_config_section_name(k->section));
+		if (td_config_key_find(k->section, k->name) != k)
+			fail_msg("%s: td_config_key_find finds another entry", k->name);
+		for (size_t j = 0; j < i; j++)
+			if (t[j].section == k->section &&
+			    field_overlaps(t[j].offset, t[j].size, k->offset, k->size))
+				fail_msg("%s and %s fill the same field", t[j].name, k->name);
+	}
+	assert_null(td_config_key_find(TD_CONFIG_DAEMON, "Weight"));
+	assert_null(td_config_key_find(TD_CONFIG_CGROUP, "BatchSize"));
+	assert_null(td_config_key_find(TD_CONFIG_DAEMON, "batchsize"));
+	assert_null(td_config_key_find(TD_CONFIG_DAEMON, ""));
+	assert_string_equal(td_config_section_name(TD_CONFIG_DAEMON), "Daemon");
+	assert_string_equal(td_config_section_name(TD_CONFIG_CGROUP), "Cgroup");
+}
+
+/* Every [Daemon] field, and every [Cgroup] field but path and set_mask, is some key's. */
+static void test_key_table_fills_every_field(void **state)
+{
+	const struct field cgroup_fields[] = {
+		CFIELD(mode), CFIELD(hot_threshold), CFIELD(promote_rate_limit_mbps),
+		CFIELD(max_fast_bytes), CFIELD(max_fast_percent), CFIELD(weight),
+	};
+	const struct field metrics = DFIELD(metrics_file);
+
+	for (size_t i = 0; i <= ARRAY_SIZE(daemon_fields); i++) {
+		const struct field *f = i < ARRAY_SIZE(daemon_fields) ? &daemon_fields[i] : &metrics;
+		bool found = false;
+
+		for_each_key(k, TD_CONFIG_DAEMON)
+			found |= in_key(k, f->off);
+		if (!found)
+			fail_msg("[Daemon] field %s: no key fills it", f->name);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cgroup_fields); i++) {
+		bool found = false;
+
+		for_each_key(k, TD_CONFIG_CGROUP)
+			found |= in_key(k, cgroup_fields[i].off);
+		if (!found)
+			fail_msg("[Cgroup] field %s: no key fills it", cgroup_fields[i].name);
+	}
+}
+
+/* A value other than the default, from the defaults cases (which name every key). */
+static const char *other_value(const struct td_config_key *k)
+{
+	for (size_t i = 0; k->section == TD_CONFIG_DAEMON && i < ARRAY_SIZE(daemon_defaults); i++)
+		if (!strcmp(daemon_defaults[i].key, k->name))
+			return daemon_defaults[i].other;
+	for (size_t i = 0; k->section == TD_CONFIG_CGROUP && i < ARRAY_SIZE(cgroup_defaults); i++)
+		if (!strcmp(cgroup_defaults[i].key, k->name))
+			return cgroup_defaults[i].other;
+	fail_msg("%s: no default case", k->name);
+	return NULL;
+}
+
+/* Bytes that changed from before to after: all in k's fields or in [xoff, xoff + xsize), some in k's. */
+static void assert_changed_only_key(const struct td_config_key *k, const void *before, const void *after,
+				    size_t n, size_t xoff, size_t xsize)
+{
+	const unsigned char *b = before, *a = after;
+	bool changed = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] == b[i])
+			continue;
+		if (in_key(k, i))
+			changed = true;
+		else if (!field_overlaps(i, 1, xoff, xsize))
+			fail_msg("%s=%s changed byte %zu, outside the fields the table names", k->name,
+				 other_value(k), i);
+	}
+	if (!changed)
+		fail_msg("%s=%s changed none of the fields the table names", k->name, other_value(k));
+}
+
+/* The table's offsets are the fields its parsers fill. */
+static void test_key_table_fields(void **state)
+{
+	struct td_config *c = *state;
+	struct td_daemon_config def;
+	struct td_cgroup_policy before;
+	char text[256];
+
+	/* memcpy snapshots: the padding must compare equal too */
+	for_each_key(k, TD_CONFIG_DAEMON) {
+		td_config_init(c);
+		memcpy(&def, &c->daemon, sizeof(def));
+		snprintf(text, sizeof(text), "[Daemon]\n%s=%s\n", k->name, other_value(k));
+		assert_int_equal(parse(c, text), 0);
+		assert_changed_only_key(k, &def, &c->daemon, sizeof(def), 0, 0);
+	}
+	for_each_key(k, TD_CONFIG_CGROUP) {
+		td_config_init(c);
+		assert_int_equal(parse(c, "[Cgroup \"/a\"]\n"), 0);
+		memcpy(&before, &c->cgroups[0], sizeof(before));
+		snprintf(text, sizeof(text), "[Cgroup \"/a\"]\n%s=%s\n", k->name, other_value(k));
+		assert_int_equal(parse_as(c, "50-x.conf", text), 0);
+		assert_int_equal(c->n_cgroups, 1);
+		assert_changed_only_key(k, &before, &c->cgroups[0], sizeof(before),
+					offsetof(struct td_cgroup_policy, set_mask), sizeof(before.set_mask));
+		assert_int_equal(c->cgroups[0].set_mask, k->set_bit);
+	}
 }
 
 /* ------------------------------------------------------------------ syntax errors */
@@ -1604,18 +1781,18 @@ static void test_shipped_conf(void **state)
 		fail_msg("%s: no commented-out example [Cgroup \"/...\"] section", CONF_PATH);
 	if (!strstr(text, "\n[Daemon]\n") || strstr(text, "\n[Daemon]\n") > cg)
 		fail_msg("%s: no [Daemon] header before the [Cgroup] example", CONF_PATH);
-	for (size_t k = 0; k < ARRAY_SIZE(daemon_keys); k++) {
+	for_each_key(k, TD_CONFIG_DAEMON) {
 		bool documented;
 
-		if (count_documented(text, cg, daemon_keys[k], &documented) != 1 || !documented)
-			fail_msg("%s: want one documented #%s= line in [Daemon]", CONF_PATH, daemon_keys[k]);
+		if (count_documented(text, cg, k->name, &documented) != 1 || !documented)
+			fail_msg("%s: want one documented #%s= line in [Daemon]", CONF_PATH, k->name);
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(cgroup_keys); k++) {
+	for_each_key(k, TD_CONFIG_CGROUP) {
 		bool documented;
 
-		if (count_documented(cg, text + len, cgroup_keys[k], &documented) != 1 || !documented)
+		if (count_documented(cg, text + len, k->name, &documented) != 1 || !documented)
 			fail_msg("%s: want one documented #%s= line in the [Cgroup] example", CONF_PATH,
-				 cgroup_keys[k]);
+				 k->name);
 	}
 	assert_non_null(strstr(text, "/etc/tieringd.conf.d/*.conf"));
 
@@ -1638,7 +1815,7 @@ static void test_shipped_conf(void **state)
 		fail_msg("%s", c->errors[0]);
 	assert_daemon_defaults(&c->daemon, CONF_PATH " uncommented");
 	assert_int_equal(c->n_cgroups, 1);
-	assert_true(__builtin_popcount(c->cgroups[0].set_mask) == (int)ARRAY_SIZE(cgroup_keys));
+	assert_true(__builtin_popcount(c->cgroups[0].set_mask) == (int)count_keys(TD_CONFIG_CGROUP));
 }
 
 int main(void)
@@ -1661,6 +1838,9 @@ int main(void)
 		T(test_cgroup_keys_all_covered),
 		T(test_cgroup_key_defaults),
 		T(test_cgroup_mode_follows_default),
+		T(test_key_table),
+		T(test_key_table_fills_every_field),
+		T(test_key_table_fields),
 		T(test_errors),
 		T(test_messages),
 		cmocka_unit_test_setup_teardown(test_messages_all_covered, setup, teardown_src),
