@@ -38,14 +38,15 @@ endif
 
 # Debian 12 packages the build, the tests, the harness and the demo need.
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libnuma-dev \
-	libhwloc-dev libcgroup-dev libsystemd-dev libcmocka-dev libclang-rt-14-dev \
+	libhwloc-dev libcgroup-dev libsystemd-dev libcmocka-dev libjansson-dev libclang-rt-14-dev \
 	qemu-system-x86 busybox-static numactl debootstrap e2fsprogs xz-utils \
-	zstd cpio kmod gnuplot-nox man-db groff-base
+	zstd cpio kmod gnuplot-nox man-db groff-base debhelper dpkg-dev lintian
 
-PKGS        := libbpf libsystemd numa hwloc libcgroup
+PKGS        := libbpf libsystemd numa hwloc libcgroup jansson
 PKG_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+JANSSON_LIBS = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -Ilib -I$(BUILD)
@@ -142,20 +143,33 @@ $(BUILD)/tieringd: $(DAEMON_OBJS) $(BUILD)/libtiering.a
 
 $(BUILD)/tieringctl: $(CTL_OBJS) $(BUILD)/libtiering.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) $(BASE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) -lm
 
 # Unit tests: one binary per tests/unit/test_<module>.c, always ASan+UBSan.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_SAN_OBJS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) -MMD -MP -o $@ $< $(LIB_SAN_OBJS) $(CMOCKA_LIBS) -lm
+	$(Q)$(CC) $(BASE_CFLAGS) $(DAEMON_CFLAGS) -O1 -g $(SAN_FLAGS) -MMD -MP -o $@ $< \
+		$(filter %.o,$^) $(CMOCKA_LIBS) $(JANSSON_LIBS) \
+		$(if $(filter $(BUILD)/san/daemon/%,$^),$(PKG_LIBS)) -lm
+
+# Unit tests of daemon/ modules (decisions tested without a VM) also link
+# the module's objects, listed in TEST_OBJS_<test>, built with ASan+UBSan.
+TEST_OBJS_test_promoter := move/promoter ops/log
+DAEMON_TESTS := test_promoter
+$(foreach t,$(DAEMON_TESTS),$(eval $(BUILD)/tests/$(t): $(TEST_OBJS_$(t):%=$(BUILD)/san/daemon/%.o)))
+
+$(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(DAEMON_CFLAGS) $(PKG_CFLAGS) -O1 -g $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 # Guest payloads for tests/vm (statically small, dynamically linked; the
 # harness copies their libraries into the guest).
 $(BUILD)/vm/%: tests/vm/payload/%.c $(BUILD)/libtiering.a
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< $(BUILD)/libtiering.a -lnuma -lm
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< $(BUILD)/libtiering.a $(JANSSON_LIBS) -lnuma -lm
 
 # bench_move_pages runs in the guest, beside the payloads.
 $(BUILD)/vm/bench_move_pages: bench/bench_move_pages.c $(BUILD)/libtiering.a
@@ -203,7 +217,7 @@ $(BUILD)/fuzzlib/libtiering.a: $(FUZZ_LIB_OBJS)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzzlib/libtiering.a
 	$(call msg,CLANG,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(BUILD)/fuzzlib/libtiering.a -lm
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(BUILD)/fuzzlib/libtiering.a $(JANSSON_LIBS) -lm
 
 fuzz: $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_NAMES)
@@ -285,3 +299,32 @@ endif
 
 clean:
 	rm -rf $(BUILD)
+
+# ---------------------------------------------------------------- deb
+# make deb: the Debian package (debian/), built with dpkg-buildpackage -us
+# -uc -b from a copy of the tree in $(DEB_DIR)/src, so that what it writes
+# into ../ lands in $(DEB_DIR) and the tree itself stays clean. The copy
+# is the files git tracks or does not ignore (a tree without git: all but
+# build dirs). Output: $(DEB_DIR)/tieringd_VERSION_amd64.deb, the
+# -dbgsym .deb, .buildinfo and .changes. The unit tests run in the build
+# (debian/rules); the VM suites do not (tests/vm/suites/deb.sh installs it).
+#   make deb-lint   lintian on the .changes: fails on any error or warning
+DEB_DIR  = $(BUILD)/deb
+DEB_JOBS ?= auto
+.PHONY: deb deb-lint
+deb: | deps
+	$(call msg,DEB,$(DEB_DIR))
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	$(Q)if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then \
+		git ls-files -z -c -o --exclude-standard | \
+			xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done; :' sh | \
+			tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src; \
+	else \
+		tar --exclude='./build*' --exclude='./$(BUILD)' -cf - . | tar -xf - -C $(DEB_DIR)/src; \
+	fi
+	$(Q)cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b -J$(DEB_JOBS) \
+		> ../build.log 2>&1 || { tail -n 30 ../build.log; echo "deb: dpkg-buildpackage failed, log in $(DEB_DIR)/build.log" >&2; exit 1; }
+	$(Q)ls $(DEB_DIR)/*.deb
+
+deb-lint: deb
+	$(Q)lintian --fail-on error,warning $(DEB_DIR)/*.changes

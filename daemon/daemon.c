@@ -406,7 +406,7 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	if (r)
 		goto fail;
 	promoter_config(d, &pc);
-	r = td_promoter_new(&pc, td_move_ops_syscall(), d->hot, &d->promoter);
+	r = td_promoter_new(&pc, td_move_ops_syscall(), td_node_ops_sys(), d->hot, &d->promoter);
 	if (r)
 		goto fail;
 	if (d->cfg->demotion) {
@@ -638,9 +638,8 @@ static void tick(struct td_daemon *d)
 		td_groups_refresh_usage(d->groups);
 		enforce_fast_caps(d);
 	}
-	if (!d->paused && td_promoter_tick(d->promoter, td_now_ns(), d->cfg->tick_ms * 1000000ULL,
-					   td_groups_policy(d->groups),
-					   td_groups_count(d->groups)) == -ENOMEM)
+	if (td_promoter_tick(d->promoter, td_now_ns(), d->cfg->tick_ms * 1000000ULL, d->paused,
+			     td_groups_policy(d->groups), td_groups_count(d->groups)) == -ENOMEM)
 		td_warn("promotion tick out of memory, ignoring");
 	if (d->demoter && !d->paused) {
 		uint64_t need = td_promoter_counters(d->promoter)->waiting * 4096;
@@ -651,7 +650,8 @@ static void tick(struct td_daemon *d)
 		if (r == -ENOMEM)
 			td_warn("demotion tick out of memory, ignoring");
 		/* room was made: the waiting pages need not wait for the next tick */
-		if (r > 0 && td_promoter_tick(d->promoter, td_now_ns(), 0, td_groups_policy(d->groups),
+		if (r > 0 && td_promoter_tick(d->promoter, td_now_ns(), 0, /* paused= */ false,
+					      td_groups_policy(d->groups),
 					      td_groups_count(d->groups)) == -ENOMEM)
 			td_warn("promotion tick out of memory, ignoring");
 	}
@@ -740,8 +740,8 @@ void td_daemon_foreach_counter(const struct td_daemon *d,
 	fn("dry_run_pages", c->dry_run_pages, ud);
 	fn("promote_ticks_no_room", c->ticks_no_room, ud);
 	fn("node_queries", c->node_queries, ud);
-	fn("promote_held_rate", c->held_rate, ud);
-	fn("promote_held_cap", c->held_cap, ud);
+	fn("promote_held_rate", c->decided[TD_REASON_GROUP_RATE], ud);
+	fn("promote_held_cap", c->decided[TD_REASON_CAP], ud);
 	fn("promote_waiting", c->waiting, ud);
 	struct td_groups_stats gst;
 

@@ -1,102 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * promoter.c - a tick: take the state (budgets, room), decide every hot page
+ * with td_decide(), share the limits between the groups (td_policy_select),
+ * pick each page's target node, move (lib/promote.c) and feed the outcome
+ * back into the table. The machine is read through struct td_node_ops.
+ */
 #include <errno.h>
 #include <inttypes.h>
-#include <numa.h>
 #include <numaif.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "ops/log.h"
 #include "move/promoter.h"
+#include "ops/log.h"
 #include "ratelimit.h"
+
+#define QUERY_BATCH 512		/* pages per node query of sampled pages */
+
+/* What the last tick did with a page it looked at (for explain). */
+struct record {
+	uint64_t addr;
+	uint32_t tgid;
+	uint32_t reason;	/* enum td_reason */
+};
 
 struct td_promoter {
 	struct td_promoter_config c;
 	const struct td_move_ops *ops;
+	const struct td_node_ops *nodes;
 	struct td_hotness *h;
 	struct td_hotness_info *infos;
 	struct td_candidate *cands;
-	uint64_t now_ns;
 	struct td_ratelimit rate;
 	uint32_t full_ticks;	/* ticks to wait after the kernel said -ENOMEM */
 	struct td_promoter_counters cnt;
-	/* this tick's policy groups */
+	/* this tick: its state, its groups, what became of its candidates */
+	struct td_decide_env env;
+	int64_t room[TD_MAX_NODES];
 	struct td_policy_group *pg;
 	size_t ng;
 	uint32_t min_threshold;
 	struct td_policy_cand *pcands;
 	uint8_t *take;
 	uint64_t *tried;	/* per group, this tick */
+	struct record *rec;	/* the last tick's candidates, sorted by (tgid, addr) */
+	size_t nrec;
 };
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* True when pid no longer exists or is exiting (zombie, dead). */
-static bool process_gone(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	bool gone = true;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT;
-	/* "pid (comm) S ...": the state follows the last ')' */
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
-		gone = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return gone;
-}
-
-static long sys_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
-			   const int *nodes, int *status, int flags)
-{
-	long r = move_pages(pid, count, pages, nodes, status, flags);
-
-	if (r >= 0)
-		return r;
-	r = -errno;
-	/* a process killed mid-batch has no mm while it exits: EINVAL, not ESRCH */
-	if (r == -EINVAL && process_gone(pid))
-		r = -ESRCH;
-	return r;
-}
-
-static const struct td_move_ops syscall_ops = { .move_pages = sys_move_pages };
-
-const struct td_move_ops *td_move_ops_syscall(void)
-{
-	return &syscall_ops;
-}
-
 int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops *ops,
-		    struct td_hotness *h, struct td_promoter **ret)
+		    const struct td_node_ops *nodes, struct td_hotness *h,
+		    struct td_promoter **ret)
 {
 	struct td_promoter *p;
 
-	if (!c->batch_pages || !c->max_candidates)
+	if (!c->batch_pages || !c->max_candidates || !ops || !nodes)
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->c = *c;
 	p->ops = ops;
+	p->nodes = nodes;
 	td_ratelimit_init(&p->rate, c->rate_limit_mbps);
 	p->h = h;
+	p->env = (struct td_decide_env){
+		.fast_mask = c->fast_mask, .slow_mask = c->slow_mask,
+		.retry_backoff_ns = c->retry_backoff_ns, .budget_pages = TD_POLICY_NO_LIMIT,
+	};
 	p->infos = calloc(c->max_candidates, sizeof(*p->infos));
 	p->cands = calloc(c->max_candidates, sizeof(*p->cands));
 	p->pcands = calloc(c->max_candidates, sizeof(*p->pcands));
 	p->take = calloc(c->max_candidates, sizeof(*p->take));
-	if (!p->infos || !p->cands || !p->pcands || !p->take) {
+	p->rec = calloc(c->max_candidates, sizeof(*p->rec));
+	if (!p->infos || !p->cands || !p->pcands || !p->take || !p->rec) {
 		td_promoter_free(p);
 		return -ENOMEM;
 	}
@@ -123,6 +100,7 @@ void td_promoter_free(struct td_promoter *p)
 	free(p->pcands);
 	free(p->take);
 	free(p->tried);
+	free(p->rec);
 	free(p);
 }
 
@@ -131,44 +109,52 @@ const struct td_promoter_counters *td_promoter_counters(const struct td_promoter
 	return &p->cnt;
 }
 
-/* Candidates: on a slow node, and not inside their retry backoff. */
+static int group_of(const struct td_promoter *p, uint64_t memcg_id, size_t ng)
+{
+	int g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, memcg_id) : -1;
+
+	return g >= 0 && (size_t)g < ng ? g : -1;
+}
+
+/* td_decide() for page i in the tick's state (env, the groups pg[0..ng)). */
+static enum td_reason decide(const struct td_promoter *p, const struct td_decide_env *env,
+			     const struct td_hotness_info *i, const struct td_policy_group *pg,
+			     size_t ng, struct td_decision *ret, int *ret_group)
+{
+	int g = group_of(p, i->memcg_id, ng);
+	bool rd = g >= 0 && p->c.recently_demoted &&
+		  p->c.recently_demoted(p->c.hook_ctx, i->memcg_id, env->now_ns);
+
+	if (ret_group)
+		*ret_group = g;
+	return td_decide(env, i, g < 0 ? NULL : &pg[g], rd, ret);
+}
+
+/* Candidates: pages td_decide() lets through, or holds only by a limit of
+ * the tick (the policy shares those). Every page looked at is counted. */
 static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 {
 	struct td_promoter *p = userdata;
-	uint64_t backoff;
-	int g;
+	struct td_decision d;
+	enum td_reason r = decide(p, &p->env, i, p->pg, p->ng, &d, NULL);
 
-	if (i->node < 0 || i->node >= 64 || !(p->c.slow_mask & (1ULL << i->node)))
-		return false;
-	g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, i->memcg_id) : -1;
-	if (g < 0 || (size_t)g >= p->ng || p->pg[g].mode != TD_MODE_PROMOTE || p->pg[g].paused ||
-	    i->hotness < p->pg[g].hot_threshold)
-		return false;
-	if (p->c.recently_demoted && i->hotness < 2 * p->pg[g].hot_threshold &&
-	    p->c.recently_demoted(p->c.hook_ctx, i->memcg_id, p->now_ns)) {
-		p->cnt.pingpong_held++;
-		return false;
-	}
-	if (i->move_retries) {
-		/* exponential: base << retries, capped at 2^10 bases */
-		backoff = p->c.retry_backoff_ns << (i->move_retries < 10 ? i->move_retries : 10);
-		if (p->now_ns < i->last_move_ns + backoff)
-			return false;
-	}
-	return true;
+	if (r == TD_REASON_PROMOTE || td_reason_is_limit(r))
+		return true;
+	p->cnt.decided[r]++;
+	return false;
 }
 
 /* The fast node nearest to src (by SLIT distance) with room; -1 if none. */
-static int pick_target(const struct td_promoter *p, int src, const int64_t *room)
+static int pick_target(const struct td_promoter *p, int src)
 {
 	int best = -1, bestd = 0;
 
-	for (int n = 0; n < 64; n++) {
+	for (int n = 0; n < TD_MAX_NODES; n++) {
 		int d;
 
-		if (!(p->c.fast_mask & (1ULL << n)) || room[n] <= 0)
+		if (!td_node_in(p->c.fast_mask, n) || p->room[n] <= 0)
 			continue;
-		d = numa_distance(src, n);
+		d = p->nodes->distance(p->nodes->ctx, src, n);
 		if (best < 0 || (d > 0 && d < bestd)) {
 			best = n;
 			bestd = d;
@@ -196,7 +182,7 @@ static void on_page(const struct td_candidate *c, enum td_move_outcome o, int st
 		 * undo its node (td_hotness_record keeps it for older events).
 		 */
 		td_hotness_note_move(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_PROMOTE, c->dst_nid,
-				     monotonic_ns());
+				     p->nodes->now_ns(p->nodes->ctx));
 		break;
 	case TD_MOVE_DROP:
 		td_hotness_remove(p->h, c->tgid, c->addr);
@@ -210,7 +196,8 @@ static void on_page(const struct td_candidate *c, enum td_move_outcome o, int st
 		/* the page may sit elsewhere now (status >= 0): remember where */
 		if (status >= 0)
 			td_hotness_set_node(p->h, c->tgid, c->addr, status);
-		td_hotness_note_move_failed(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_PROMOTE, p->now_ns);
+		td_hotness_note_move_failed(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_PROMOTE,
+					    p->env.now_ns);
 		break;
 	}
 }
@@ -221,69 +208,31 @@ static void on_batch(const struct td_batch_result *b, void *ud)
 
 	p->cnt.batches++;
 	if (b->moved && p->c.promoted)
-		p->c.promoted(p->c.hook_ctx, b->memcg_id, b->moved, p->now_ns);
+		p->c.promoted(p->c.hook_ctx, b->memcg_id, b->moved, p->env.now_ns);
 	if (p->c.batch_done)
 		p->c.batch_done(p->c.hook_ctx, b);
 }
 
-/*
- * The kernel's own reserve per node, in pages: the sum over the node's zones
- * of the larger of the high and promo watermarks (/proc/zoneinfo). Migration
- * into a node below its watermarks fails with -ENOMEM even while
- * numa_node_size64() still reports free memory.
- */
-static void kernel_reserves(uint64_t ret[64])
-{
-	unsigned long long high = 0;
-	char line[256];
-	int node = -1;
-	FILE *f;
-
-	memset(ret, 0, 64 * sizeof(*ret));
-	f = fopen("/proc/zoneinfo", "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long v;
-		int n;
-
-		if (sscanf(line, "Node %d, zone", &n) == 1) {
-			node = n >= 0 && n < 64 ? n : -1;
-			continue;
-		}
-		if (node < 0)
-			continue;
-		/* "high" comes first; a later "promo" (6.1+) replaces it if larger */
-		if (sscanf(line, " high %llu", &v) == 1) {
-			ret[node] += v;
-			high = v;
-		} else if (sscanf(line, " promo %llu", &v) == 1 && v > high) {
-			ret[node] += v - high;
-		}
-	}
-	fclose(f);
-}
-
 /* Pages the fast nodes can take above the kernel's reserve and our
- * watermark, per node. */
-static uint64_t fast_room(const struct td_promoter *p, int64_t room[64])
+ * watermark, per node (p->room) and in all. */
+static uint64_t fast_room(struct td_promoter *p)
 {
-	uint64_t total = 0, reserve[64];
-	long pagesz = numa_pagesize();
+	uint64_t total = 0, free_b[TD_MAX_NODES];
 
-	kernel_reserves(reserve);
-	for (int n = 0; n < 64; n++) {
-		long long free_b = 0, keep;
-
-		room[n] = 0;
-		if (!(p->c.fast_mask & (1ULL << n)))
+	memset(p->room, 0, sizeof(p->room));
+	if (p->nodes->free_bytes(p->nodes->ctx, p->c.fast_mask, free_b) < 0)
+		return 0;
+	for (int n = 0; n < TD_MAX_NODES; n++) {
+		if (!td_node_in(p->c.fast_mask, n) || free_b[n] <= p->c.watermark_bytes)
 			continue;
-		if (numa_node_size64(n, &free_b) < 0)
-			continue;
-		keep = (long long)p->c.watermark_bytes + (long long)reserve[n] * pagesz;
-		if (free_b > keep)
-			room[n] = (free_b - keep) / pagesz;
-		total += room[n];
+		p->room[n] = (int64_t)td_bytes_to_pages(free_b[n] - p->c.watermark_bytes);
+		total += p->room[n];
+	}
+	if (p->full_ticks) {
+		/* the kernel found a target full lately: let reclaim catch up */
+		p->full_ticks--;
+		memset(p->room, 0, sizeof(p->room));
+		total = 0;
 	}
 	return total;
 }
@@ -307,8 +256,8 @@ static bool unknown_node_filter(const struct td_hotness_info *i, void *userdata)
  */
 static void resolve_unknown_nodes(struct td_promoter *p, uint64_t now_ns)
 {
-	void *pages[512];
-	int status[512];
+	void *pages[QUERY_BATCH];
+	int status[QUERY_BATCH];
 	int r, i = 0;
 
 	r = td_hotness_hottest(p->h, now_ns, p->min_threshold, unknown_node_filter, p,
@@ -320,7 +269,7 @@ static void resolve_unknown_nodes(struct td_promoter *p, uint64_t now_ns)
 		int n = 0, first = i;
 		long q;
 
-		while (i < r && p->infos[i].tgid == tgid && n < 512)
+		while (i < r && p->infos[i].tgid == tgid && n < QUERY_BATCH)
 			pages[n++] = (void *)(uintptr_t)p->infos[i++].addr;
 		q = p->ops->move_pages(p->ops->ctx, tgid, n, pages, NULL, status, 0);
 		p->cnt.node_queries++;
@@ -351,9 +300,12 @@ static uint32_t min_threshold(const struct td_policy_group *pg, size_t ng)
 	return m;
 }
 
-static int begin_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns,
+/* The tick's state: groups, budgets, room. */
+static int begin_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,
 		      struct td_policy_group *pg, size_t ng)
 {
+	uint64_t budget;
+
 	if (ng > p->ng || !p->tried) {
 		uint64_t *t = realloc(p->tried, (ng ? ng : 1) * sizeof(*t));
 
@@ -364,31 +316,104 @@ static int begin_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns,
 	memset(p->tried, 0, (ng ? ng : 1) * sizeof(*p->tried));
 	p->pg = pg;
 	p->ng = ng;
-	p->now_ns = now_ns;
-	p->cnt.waiting = p->cnt.pingpong_held = 0;
+	p->cnt.waiting = 0;
 	p->min_threshold = min_threshold(pg, ng);
-	td_policy_refill(pg, ng, tick_ns, 4096);
+	td_policy_refill(pg, ng, tick_ns, TD_PAGE_SIZE);
+	budget = td_ratelimit_refill(&p->rate, tick_ns);
+	p->env.now_ns = now_ns;
+	p->env.paused = paused;
+	p->env.fast_mask = p->c.fast_mask;
+	p->env.slow_mask = p->c.slow_mask;
+	p->env.retry_backoff_ns = p->c.retry_backoff_ns;
+	p->env.budget_pages = budget == UINT64_MAX ? TD_POLICY_NO_LIMIT : td_bytes_to_pages(budget);
+	p->env.room_pages = paused ? 0 : fast_room(p);
+	p->nrec = 0;
 	return 0;
 }
 
-/* Policy: which of the r hottest candidates go, within limit pages. */
-static int select_candidates(struct td_promoter *p, int r, uint64_t limit,
-			     struct td_policy_result *res)
+static int cmp_record(const void *a, const void *b)
 {
-	for (int i = 0; i < r; i++)
+	const struct record *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void record(struct td_promoter *p, const struct td_hotness_info *i, enum td_reason r)
+{
+	p->rec[p->nrec++] = (struct record){ .addr = i->addr, .tgid = i->tgid, .reason = r };
+	p->cnt.decided[r]++;
+}
+
+/* Policy: which of the nc hottest candidates go, and why the others wait. */
+static int select_candidates(struct td_promoter *p, int nc, struct td_policy_result *res)
+{
+	uint64_t limit = p->env.budget_pages < p->env.room_pages ? p->env.budget_pages
+								 : p->env.room_pages;
+	int r;
+
+	for (int i = 0; i < nc; i++)
 		p->pcands[i] = (struct td_policy_cand){
-			.group = p->c.group_of(p->c.hook_ctx, p->infos[i].memcg_id),
+			.group = group_of(p, p->infos[i].memcg_id, p->ng),
 			.hotness = p->infos[i].hotness,
 		};
-	r = td_policy_select(p->pg, p->ng, p->pcands, r, limit, p->take, res);
-	for (size_t g = 0; g < p->ng; g++) {
-		p->cnt.held_rate += p->pg[g].held_rate;
-		p->cnt.held_cap += p->pg[g].held_cap;
+	r = td_policy_select(p->pg, p->ng, p->pcands, nc, limit, p->take, res);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < nc; i++) {
+		int g = p->pcands[i].group;
+
+		if (!p->take[i])
+			record(p, &p->infos[i], g < 0 ? TD_REASON_NO_GROUP
+						       : td_reason_held(&p->pg[g], &p->env));
 	}
 	return r;
 }
 
-int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns,
+/* The taken candidates with their target nodes; a page no node has room
+ * for is held by the room. */
+static size_t place_candidates(struct td_promoter *p, int nc)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < nc; i++) {
+		const struct td_hotness_info *in = &p->infos[i];
+		int dst;
+
+		if (!p->take[i])
+			continue;
+		dst = pick_target(p, in->node);
+		if (dst < 0) {
+			record(p, in, TD_REASON_ROOM);
+			continue;
+		}
+		p->room[dst]--;
+		record(p, in, TD_REASON_PROMOTE);
+		p->cands[n++] = (struct td_candidate){
+			.memcg_id = in->memcg_id, .addr = in->addr, .tgid = in->tgid,
+			.src_nid = in->node, .dst_nid = dst,
+		};
+	}
+	return n;
+}
+
+static void account(struct td_promoter *p, const struct td_promote_totals *t)
+{
+	td_ratelimit_spend(&p->rate, td_pages_to_bytes(t->tried));
+	for (size_t g = 0; g < p->ng; g++)
+		td_policy_spend(&p->pg[g], p->tried[g], TD_PAGE_SIZE);
+	if (t->errors[TD_ERR_ENOMEM])
+		p->full_ticks = 2;
+	p->cnt.pages_promoted += t->moved;
+	p->cnt.pages_failed += t->failed;
+	p->cnt.pages_skipped += t->skipped;
+	p->cnt.calls += t->calls;
+	for (int i = 0; i < TD_ERR__MAX; i++)
+		p->cnt.errors[i] += t->errors[i];
+}
+
+int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,
 		     struct td_policy_group *pg, size_t ng)
 {
 	struct td_promote_params pp = {
@@ -397,73 +422,57 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns,
 	};
 	struct td_promote_totals t;
 	struct td_policy_result res;
-	int64_t room[64];
-	uint64_t budget, total_room, wanted;
-	size_t n = 0;
+	uint64_t wanted;
+	size_t n;
 	int r, nc;
 
-	r = begin_tick(p, now_ns, tick_ns, pg, ng);
-	if (r)
+	r = begin_tick(p, now_ns, tick_ns, paused, pg, ng);
+	if (r || paused || p->min_threshold == UINT32_MAX)
 		return r;
-	if (p->min_threshold == UINT32_MAX)
-		return 0;
 	if (p->c.resolve_nodes)
 		resolve_unknown_nodes(p, now_ns);
-	budget = td_ratelimit_refill(&p->rate, tick_ns);
-	budget = budget == UINT64_MAX ? UINT64_MAX : budget / 4096;
-	r = td_hotness_hottest(p->h, now_ns, p->min_threshold, candidate_filter, p,
-			       p->c.max_candidates, p->infos);
-	if (r <= 0)
-		return r;
-	total_room = fast_room(p, room);
-	if (p->full_ticks) {
-		/* the kernel found a target full lately: let reclaim catch up */
-		p->full_ticks--;
-		total_room = 0;
-		memset(room, 0, sizeof(room));
-	}
-	if (total_room == 0)
+	nc = td_hotness_hottest(p->h, now_ns, p->min_threshold, candidate_filter, p,
+				p->c.max_candidates, p->infos);
+	if (nc <= 0)
+		return nc;
+	if (p->env.room_pages == 0)
 		p->cnt.ticks_no_room++;
-	nc = r;
-	r = select_candidates(p, nc, budget < total_room ? budget : total_room, &res);
+	r = select_candidates(p, nc, &res);
 	if (r < 0)
 		return r;
-	for (int i = 0; i < nc; i++) {
-		int dst;
-
-		if (!p->take[i])
-			continue;
-		dst = pick_target(p, p->infos[i].node, room);
-		if (dst < 0)
-			break;
-		room[dst]--;
-		p->cands[n++] = (struct td_candidate){
-			.memcg_id = p->infos[i].memcg_id, .addr = p->infos[i].addr,
-			.tgid = p->infos[i].tgid, .src_nid = p->infos[i].node, .dst_nid = dst,
-		};
-	}
+	n = place_candidates(p, nc);
+	qsort(p->rec, p->nrec, sizeof(*p->rec), cmp_record);
 	/* hot pages the room (not a rate) kept out: these wait for the demoter */
-	wanted = res.demand < budget ? res.demand : budget;
+	wanted = res.demand < p->env.budget_pages ? res.demand : p->env.budget_pages;
 	p->cnt.waiting = wanted > n ? wanted - n : 0;
 	if (p->c.dry_run) {
 		p->cnt.dry_run_pages += n;
 		td_debug("dry-run: would promote %zu pages", n);
 		return 0;
 	}
-	pp.budget_pages = budget;
+	pp.budget_pages = p->env.budget_pages;
 	r = td_promote(&pp, p->cands, n, &t);
 	if (r)
 		return r;
-	td_ratelimit_spend(&p->rate, t.tried * 4096);
-	for (size_t g = 0; g < ng; g++)
-		td_policy_spend(&pg[g], p->tried[g], 4096);
-	if (t.errors[TD_ERR_ENOMEM])
-		p->full_ticks = 2;
-	p->cnt.pages_promoted += t.moved;
-	p->cnt.pages_failed += t.failed;
-	p->cnt.pages_skipped += t.skipped;
-	p->cnt.calls += t.calls;
-	for (int i = 0; i < TD_ERR__MAX; i++)
-		p->cnt.errors[i] += t.errors[i];
+	account(p, &t);
 	return (int)t.moved;
+}
+
+enum td_reason td_promoter_explain(struct td_promoter *p, const struct td_hotness_info *i,
+				   const struct td_policy_group *pg, size_t ng,
+				   struct td_decision *ret, int *ret_group)
+{
+	struct td_decide_env env = p->env;
+	struct record key = { .addr = i->addr, .tgid = i->tgid }, *rec;
+	enum td_reason r;
+
+	env.now_ns = p->nodes->now_ns(p->nodes->ctx);
+	r = decide(p, &env, i, pg, ng, ret, ret_group);
+	if (r != TD_REASON_PROMOTE && !td_reason_is_limit(r))
+		return r;
+	/* the tick looked at it: what the sharing and the room made of it */
+	rec = bsearch(&key, p->rec, p->nrec, sizeof(*p->rec), cmp_record);
+	if (rec)
+		ret->reason = r = rec->reason;
+	return r;
 }

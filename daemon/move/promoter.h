@@ -4,6 +4,13 @@
  * table, bound them by the rate limit and the fast node's free memory above
  * its watermark, and move them with move_pages(2) (lib/promote.c), feeding
  * the outcome back into the hotness table.
+ *
+ * Every page it looks at is decided by td_decide() (lib/decide.h) in the
+ * state the tick started with; td_promoter_explain() answers `tieringctl
+ * why` from the same function and the same state, and from its record of
+ * what the last tick did with the page, so the two cannot disagree.
+ * The I/O its decisions read (free memory per node, distances, the clock)
+ * comes through struct td_node_ops, so tests drive it without a kernel.
  */
 #ifndef TIERINGD_PROMOTER_H
 #define TIERINGD_PROMOTER_H
@@ -11,9 +18,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "decide.h"
 #include "hotness.h"
 #include "policy.h"
 #include "promote.h"
+#include "units.h"
+
+/* What the promoter reads of the machine; td_node_ops_sys() in production. */
+struct td_node_ops {
+	/* Per node of mask: bytes free above the kernel's own reserve (its
+	 * zones' high/promo watermarks) into ret[node]; other entries 0.
+	 * 0 or a negative errno (then nothing is promoted this tick). */
+	int (*free_bytes)(void *ctx, uint64_t mask, uint64_t ret[TD_MAX_NODES]);
+	/* SLIT distance from node a to node b; <= 0 when unknown. */
+	int (*distance)(void *ctx, int a, int b);
+	/* CLOCK_MONOTONIC nanoseconds. */
+	uint64_t (*now_ns)(void *ctx);
+	void *ctx;
+};
 
 struct td_promoter_config {
 	uint64_t fast_mask, slow_mask;
@@ -47,17 +69,21 @@ struct td_promoter_counters {
 	uint64_t waiting;		/* candidates left without room, last tick */
 	uint64_t held_rate;		/* candidates held back by a cgroup's rate limit */
 	uint64_t held_cap;		/* candidates held back by a cgroup's MaxFastMemory */
-	uint64_t pingpong_held;		/* candidates held back by the guard, last tick */
 	uint64_t dry_run_pages;
 	uint64_t node_queries;		/* move_pages queries for sampled pages */
 	uint64_t errors[TD_ERR__MAX];
+	/* pages looked at, by the decision of their tick (td_decide, then the
+	 * limit that held them in td_policy_select); summed over ticks */
+	uint64_t decided[TD_REASON__MAX];
 };
 
 struct td_promoter;
 
-/* ops: the move_pages(2) implementation (td_move_ops_syscall() in prod). */
+/* ops: the move_pages(2) implementation (td_move_ops_syscall() in prod);
+ * nodes: the machine (td_node_ops_sys()). Both are borrowed. */
 int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops *ops,
-		    struct td_hotness *h, struct td_promoter **ret);
+		    const struct td_node_ops *nodes, struct td_hotness *h,
+		    struct td_promoter **ret);
 void td_promoter_free(struct td_promoter *p);
 
 /* Takes the policy knobs of c (batch, global rate limit, watermark) on
@@ -67,14 +93,27 @@ void td_promoter_reconfigure(struct td_promoter *p, const struct td_promoter_con
 /*
  * One tick at now_ns over tick_ns of wall time, under the policy groups
  * pg[0..ng) (lib/policy.h; their rate buckets are refilled here and spent by
- * the pages tried). Returns pages promoted or a negative errno (-ENOMEM).
+ * the pages tried). While paused nothing is moved (the state is still taken,
+ * so td_promoter_explain() says "paused"). Returns pages promoted or a
+ * negative errno (-ENOMEM).
  */
-int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns,
+int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,
 		     struct td_policy_group *pg, size_t ng);
+
+/*
+ * The promoter's decision for page i under the groups pg[0..ng) in force:
+ * td_decide() in the state of the last tick (at the clock's now), and when
+ * that tick looked at the page and held it, the limit that held it. Fills
+ * *ret; returns ret->reason. ret_group: the page's group index or -1.
+ */
+enum td_reason td_promoter_explain(struct td_promoter *p, const struct td_hotness_info *i,
+				   const struct td_policy_group *pg, size_t ng,
+				   struct td_decision *ret, int *ret_group);
 
 const struct td_promoter_counters *td_promoter_counters(const struct td_promoter *p);
 
-/* The real move_pages(2). */
+/* The real move_pages(2) and the real machine (sysops.c). */
 const struct td_move_ops *td_move_ops_syscall(void);
+const struct td_node_ops *td_node_ops_sys(void);
 
 #endif

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sysops.c - the promoter's window on the real machine: move_pages(2),
+ * free memory per node above the kernel's reserve, SLIT distances, the
+ * clock. Everything that decides sits in promoter.c and lib/; this file
+ * only reads and moves.
+ */
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "move/promoter.h"
+
+/* True when pid no longer exists or is exiting (zombie, dead). */
+static bool process_gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool gone = true;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT;
+	/* "pid (comm) S ...": the state follows the last ')' */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		gone = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return gone;
+}
+
+static long sys_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
+			   const int *nodes, int *status, int flags)
+{
+	long r = move_pages(pid, count, pages, nodes, status, flags);
+
+	if (r >= 0)
+		return r;
+	r = -errno;
+	/* a process killed mid-batch has no mm while it exits: EINVAL, not ESRCH */
+	if (r == -EINVAL && process_gone(pid))
+		r = -ESRCH;
+	return r;
+}
+
+static const struct td_move_ops syscall_ops = { .move_pages = sys_move_pages };
+
+const struct td_move_ops *td_move_ops_syscall(void)
+{
+	return &syscall_ops;
+}
+
+/*
+ * The kernel's own reserve per node, in pages: the sum over the node's zones
+ * of the larger of the high and promo watermarks (/proc/zoneinfo). Migration
+ * into a node below its watermarks fails with -ENOMEM even while
+ * numa_node_size64() still reports free memory.
+ */
+static void kernel_reserves(uint64_t ret[TD_MAX_NODES])
+{
+	unsigned long long high = 0;
+	char line[256];
+	int node = -1;
+	FILE *f;
+
+	memset(ret, 0, TD_MAX_NODES * sizeof(*ret));
+	f = fopen("/proc/zoneinfo", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		int n;
+
+		if (sscanf(line, "Node %d, zone", &n) == 1) {
+			node = td_node_valid(n) ? n : -1;
+			continue;
+		}
+		if (node < 0)
+			continue;
+		/* "high" comes first; a later "promo" (6.1+) replaces it if larger */
+		if (sscanf(line, " high %llu", &v) == 1) {
+			ret[node] += v;
+			high = v;
+		} else if (sscanf(line, " promo %llu", &v) == 1 && v > high) {
+			ret[node] += v - high;
+		}
+	}
+	fclose(f);
+}
+
+static int sys_free_bytes(void *ctx, uint64_t mask, uint64_t ret[TD_MAX_NODES])
+{
+	uint64_t reserve[TD_MAX_NODES];
+	long pagesz = numa_pagesize();
+
+	kernel_reserves(reserve);
+	for (int n = 0; n < TD_MAX_NODES; n++) {
+		long long free_b = 0, keep = (long long)reserve[n] * pagesz;
+
+		ret[n] = 0;
+		if (!td_node_in(mask, n) || numa_node_size64(n, &free_b) < 0)
+			continue;
+		if (free_b > keep)
+			ret[n] = (uint64_t)(free_b - keep);
+	}
+	return 0;
+}
+
+static int sys_distance(void *ctx, int a, int b)
+{
+	return numa_distance(a, b);
+}
+
+static uint64_t sys_now_ns(void *ctx)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const struct td_node_ops sys_node_ops = {
+	.free_bytes = sys_free_bytes, .distance = sys_distance, .now_ns = sys_now_ns,
+};
+
+const struct td_node_ops *td_node_ops_sys(void)
+{
+	return &sys_node_ops;
+}

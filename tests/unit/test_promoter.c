@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests for daemon/move/promoter.c without a kernel: a fake machine
+ * (free memory per node, distances, a clock), a fake move_pages(2) that
+ * records what it was asked and puts the pages where asked, the real
+ * hotness table and policy groups. The central test: for every reason the
+ * promoter can have, `tieringctl why` (td_promoter_explain) gives the same
+ * answer as the tick, and the tick moved the page only when it said promote.
+ */
+#include <errno.h>
+#include <numaif.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "move/promoter.h"
+
+#define SEC 1000000000ULL
+#define TICK (SEC / 10)
+#define MAX_PAGES 64
+#define THR td_threshold_of(2)	/* one access is THR; ping-pong needs two */
+
+struct machine {
+	uint64_t free_bytes[TD_MAX_NODES];
+	int dist[4][4];
+	uint64_t now;
+	int free_err;
+	/* move_pages: what it was asked */
+	unsigned calls, pages_moved, queries;
+	uint64_t moved_addr[MAX_PAGES];
+	int moved_to[MAX_PAGES];
+	int status_override;	/* 0: success; else this negative errno per page */
+	/* policy hooks */
+	int group_of_memcg[8];	/* memcg id -> group, -1 none */
+	bool demoted[8];
+};
+
+static long fake_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
+			    const int *nodes, int *status, int flags)
+{
+	struct machine *m = ctx;
+
+	if (!nodes) {
+		m->queries++;
+		for (unsigned long i = 0; i < count; i++)
+			status[i] = 1;
+		return 0;
+	}
+	m->calls++;
+	assert_int_equal(flags, MPOL_MF_MOVE);
+	for (unsigned long i = 0; i < count; i++) {
+		status[i] = m->status_override ? m->status_override : nodes[i];
+		if (!m->status_override && m->pages_moved < MAX_PAGES) {
+			m->moved_addr[m->pages_moved] = (uint64_t)(uintptr_t)pages[i];
+			m->moved_to[m->pages_moved++] = nodes[i];
+		}
+	}
+	return 0;
+}
+
+static int fake_free(void *ctx, uint64_t mask, uint64_t ret[TD_MAX_NODES])
+{
+	struct machine *m = ctx;
+
+	for (int n = 0; n < TD_MAX_NODES; n++)
+		ret[n] = td_node_in(mask, n) ? m->free_bytes[n] : 0;
+	return m->free_err;
+}
+
+static int fake_distance(void *ctx, int a, int b)
+{
+	struct machine *m = ctx;
+
+	return a >= 0 && a < 4 && b >= 0 && b < 4 ? m->dist[a][b] : -1;
+}
+
+static uint64_t fake_now(void *ctx)
+{
+	return ((struct machine *)ctx)->now;
+}
+
+static int hook_group_of(void *ctx, uint64_t memcg)
+{
+	struct machine *m = ctx;
+
+	return memcg < 8 ? m->group_of_memcg[memcg] : -1;
+}
+
+static bool hook_demoted(void *ctx, uint64_t memcg, uint64_t now)
+{
+	struct machine *m = ctx;
+
+	return memcg < 8 && m->demoted[memcg];
+}
+
+/* Nodes 0 and 1 fast (CPUs), 2 and 3 slow: 2 near 0, 3 near 1. */
+struct world {
+	struct machine m;
+	struct td_move_ops mops;
+	struct td_node_ops nops;
+	struct td_hotness *h;
+	struct td_promoter *p;
+	struct td_policy_group pg[2];
+	struct td_promoter_config c;
+};
+
+static void world_init(struct world *w, uint64_t rate_mbps)
+{
+	static const int dist[4][4] = {
+		{ 10, 20, 17, 28 }, { 20, 10, 28, 17 }, { 17, 28, 10, 28 }, { 28, 17, 28, 10 },
+	};
+	struct td_hotness_params hp = { .capacity = 1024, .half_life_ns = SEC };
+
+	memset(w, 0, sizeof(*w));
+	memcpy(w->m.dist, dist, sizeof(dist));
+	w->m.now = 100 * SEC;
+	w->m.free_bytes[0] = w->m.free_bytes[1] = 1ULL << 30;
+	for (int i = 0; i < 8; i++)
+		w->m.group_of_memcg[i] = -1;
+	w->m.group_of_memcg[1] = 0;
+	w->m.group_of_memcg[2] = 1;
+	w->mops = (struct td_move_ops){ .move_pages = fake_move_pages, .ctx = &w->m };
+	w->nops = (struct td_node_ops){
+		.free_bytes = fake_free, .distance = fake_distance, .now_ns = fake_now, .ctx = &w->m,
+	};
+	for (int g = 0; g < 2; g++)
+		w->pg[g] = (struct td_policy_group){
+			.mode = TD_MODE_PROMOTE, .hot_threshold = THR, .weight = 100,
+			.fast_cap_pages = TD_POLICY_NO_LIMIT, .budget_pages = TD_POLICY_NO_LIMIT,
+		};
+	w->c = (struct td_promoter_config){
+		.fast_mask = 0x3, .slow_mask = 0xc, .batch_pages = 16,
+		.rate_limit_mbps = rate_mbps, .watermark_bytes = 1 << 20, .max_candidates = 256,
+		.retry_backoff_ns = TICK, .recently_demoted = hook_demoted,
+		.group_of = hook_group_of, .hook_ctx = &w->m,
+	};
+	assert_int_equal(td_hotness_new(&hp, &w->h), 0);
+	assert_int_equal(td_promoter_new(&w->c, &w->mops, &w->nops, w->h, &w->p), 0);
+}
+
+static void world_fini(struct world *w)
+{
+	td_promoter_free(w->p);
+	td_hotness_free(w->h);
+}
+
+static void touch(struct world *w, uint32_t tgid, uint64_t addr, uint64_t memcg, int node,
+		  int times)
+{
+	struct td_hotness_access a = { .addr = addr, .memcg_id = memcg, .tgid = tgid, .node = node };
+
+	for (int i = 0; i < times; i++)
+		assert_true(td_hotness_record(w->h, &a, w->m.now) >= 0);
+}
+
+static enum td_reason why(struct world *w, uint32_t tgid, uint64_t addr)
+{
+	struct td_hotness_info i;
+	struct td_decision d;
+	int g;
+
+	assert_int_equal(td_hotness_get(w->h, tgid, addr, w->m.now, &i), 0);
+	return td_promoter_explain(w->p, &i, w->pg, 2, &d, &g);
+}
+
+static int tick(struct world *w, bool paused)
+{
+	return td_promoter_tick(w->p, w->m.now, TICK, paused, w->pg, 2);
+}
+
+/* ------------------------------------------------------------ why == tick */
+
+struct agree_case {
+	const char *name;
+	enum td_reason want;
+	bool looked_at;		/* the tick saw the page (and counted its reason) */
+	uint64_t rate_mbps;	/* the daemon's RateLimitMBps */
+	void (*setup)(struct world *w);
+};
+
+#define ADDR 0x7f0000001000ULL
+
+static void s_hot(struct world *w) { touch(w, 10, ADDR, 1, 2, 3); }
+static void s_threshold(struct world *w)
+{
+	w->pg[0].hot_threshold = 4 * THR;
+	w->pg[1].hot_threshold = THR;	/* a group that may promote: the tick looks */
+	touch(w, 10, ADDR, 1, 2, 3);
+}
+static void s_pingpong(struct world *w) { w->m.demoted[1] = true; touch(w, 10, ADDR, 1, 2, 1); }
+static void s_backoff(struct world *w)
+{
+	touch(w, 10, ADDR, 1, 2, 3);
+	td_hotness_note_move_failed(w->h, 10, ADDR, TD_HOTNESS_DIR_PROMOTE, w->m.now);
+}
+static void s_mode(struct world *w) { w->pg[0].mode = TD_MODE_OBSERVE; touch(w, 10, ADDR, 1, 2, 3); }
+static void s_group_paused(struct world *w) { w->pg[0].paused = true; touch(w, 10, ADDR, 1, 2, 3); }
+static void s_no_group(struct world *w) { touch(w, 10, ADDR, 5, 2, 3); }
+static void s_cap(struct world *w)
+{
+	w->pg[0].fast_cap_pages = 100;
+	w->pg[0].fast_pages = 100;
+	touch(w, 10, ADDR, 1, 2, 3);
+}
+static void s_group_rate(struct world *w)
+{
+	td_ratelimit_init(&w->pg[0].rate, 1);	/* 1 MB/s: 100 KB a tick */
+	td_ratelimit_spend(&w->pg[0].rate, UINT64_MAX);
+	for (int i = 0; i < 40; i++)	/* 40 pages: 160 KiB, more than a tick's */
+		touch(w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 1, 2, 3 + (i == 39 ? 0 : 1));
+}
+static void s_rate(struct world *w)
+{
+	for (int i = 0; i < 40; i++)	/* the coldest of 40 is left over */
+		touch(w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 1, 2, 3 + (i == 39 ? 0 : 1));
+}
+static void s_room(struct world *w)
+{
+	w->m.free_bytes[0] = w->m.free_bytes[1] = 0;
+	touch(w, 10, ADDR, 1, 2, 3);
+}
+static void s_not_slow(struct world *w) { touch(w, 10, ADDR, 1, 5, 3); }
+static void s_on_fast(struct world *w) { touch(w, 10, ADDR, 1, 0, 3); }
+static void s_unknown(struct world *w) { touch(w, 10, ADDR, 1, TD_HOTNESS_NODE_UNKNOWN, 3); }
+
+/* the last page of s_group_rate/s_rate is the coldest: the one held */
+#define LAST (ADDR + 39 * TD_PAGE_SIZE)
+
+static const struct agree_case agree_cases[] = {
+	{ "promote", TD_REASON_PROMOTE, true, 0, s_hot },
+	{ "threshold", TD_REASON_THRESHOLD, true, 0, s_threshold },
+	{ "ping-pong", TD_REASON_PINGPONG, true, 0, s_pingpong },
+	{ "back-off", TD_REASON_BACKOFF, true, 0, s_backoff },
+	{ "mode", TD_REASON_MODE, true, 0, s_mode },
+	{ "group paused", TD_REASON_GROUP_PAUSED, true, 0, s_group_paused },
+	{ "no group", TD_REASON_NO_GROUP, true, 0, s_no_group },
+	{ "cap", TD_REASON_CAP, true, 0, s_cap },
+	{ "group rate", TD_REASON_GROUP_RATE, true, 0, s_group_rate },
+	{ "rate", TD_REASON_RATE, true, 1, s_rate },
+	{ "room", TD_REASON_ROOM, true, 0, s_room },
+	{ "not a slow node", TD_REASON_NOT_SLOW, true, 0, s_not_slow },
+	{ "on a fast node", TD_REASON_ON_FAST, true, 0, s_on_fast },
+	{ "node unknown", TD_REASON_NODE_UNKNOWN, true, 0, s_unknown },
+};
+
+static bool was_moved(const struct world *w, uint64_t addr)
+{
+	for (unsigned i = 0; i < w->m.pages_moved; i++)
+		if (w->m.moved_addr[i] == addr)
+			return true;
+	return false;
+}
+
+static void test_why_agrees_with_tick(void **state)
+{
+	for (size_t k = 0; k < sizeof(agree_cases) / sizeof(agree_cases[0]); k++) {
+		const struct agree_case *c = &agree_cases[k];
+		bool multi = c->setup == s_rate || c->setup == s_group_rate;
+		uint64_t addr = multi ? LAST : ADDR;
+		struct world w;
+		enum td_reason got;
+
+		world_init(&w, c->rate_mbps);
+		c->setup(&w);
+		assert_true(tick(&w, false) >= 0);
+		got = why(&w, 10, addr);
+		if (c->want == TD_REASON_PROMOTE) {
+			/* moved, and now why says so */
+			if (!was_moved(&w, addr) || got != TD_REASON_PROMOTED)
+				fail_msg("%s: moved %d, why %s", c->name, was_moved(&w, addr),
+					 td_reason_name(got));
+		} else if (was_moved(&w, addr) || got != c->want) {
+			fail_msg("%s: moved %d, why %s, want %s", c->name, was_moved(&w, addr),
+				 td_reason_name(got), td_reason_name(c->want));
+		}
+		if (c->looked_at && td_promoter_counters(w.p)->decided[c->want] == 0)
+			fail_msg("%s: the tick did not count reason %s", c->name,
+				 td_reason_name(c->want));
+		if (multi && w.m.pages_moved == 0)
+			fail_msg("%s: the limit should leave room for some pages", c->name);
+		world_fini(&w);
+	}
+}
+
+static void test_paused(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	s_hot(&w);
+	assert_int_equal(tick(&w, /* paused= */ true), 0);
+	assert_int_equal(w.m.calls, 0);
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_PAUSED);
+	/* resumed: the next tick moves it */
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_PROMOTED);
+	world_fini(&w);
+}
+
+/* ------------------------------------------------------------ placement */
+
+static void test_target_nearest_with_room(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	touch(&w, 10, ADDR, 1, 2, 3);			/* node 2: nearest fast is 0 */
+	touch(&w, 10, ADDR + TD_PAGE_SIZE, 1, 3, 3);	/* node 3: nearest fast is 1 */
+	assert_int_equal(tick(&w, false), 2);
+	for (unsigned i = 0; i < w.m.pages_moved; i++)
+		assert_int_equal(w.m.moved_to[i], w.m.moved_addr[i] == ADDR ? 0 : 1);
+	world_fini(&w);
+
+	/* node 0 full: node 2's page goes to node 1 */
+	world_init(&w, 0);
+	w.m.free_bytes[0] = 0;
+	touch(&w, 10, ADDR, 1, 2, 3);
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(w.m.moved_to[0], 1);
+	world_fini(&w);
+}
+
+static void test_room_bounds_the_tick(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	/* room for 2 pages above the 1 MiB watermark on node 0, none on node 1 */
+	w.m.free_bytes[0] = (1 << 20) + 2 * TD_PAGE_SIZE;
+	w.m.free_bytes[1] = 0;
+	for (int i = 0; i < 5; i++)
+		touch(&w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 1, 2, 3 + i);
+	assert_int_equal(tick(&w, false), 2);
+	/* the two hottest went; the others are held by the room and wait */
+	assert_true(was_moved(&w, ADDR + 4 * TD_PAGE_SIZE));
+	assert_true(was_moved(&w, ADDR + 3 * TD_PAGE_SIZE));
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_ROOM);
+	assert_int_equal(td_promoter_counters(w.p)->waiting, 3);
+	assert_int_equal(td_promoter_counters(w.p)->decided[TD_REASON_ROOM], 3);
+	world_fini(&w);
+}
+
+static void test_full_node_backs_off(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	touch(&w, 10, ADDR, 1, 2, 3);
+	w.m.status_override = -ENOMEM;
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(td_promoter_counters(w.p)->errors[TD_ERR_ENOMEM], 1);
+	w.m.status_override = 0;
+	/* two ticks with no room: reclaim catches up */
+	w.m.now += SEC / 2;	/* past the back-off, still hot */
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_ROOM);
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(tick(&w, false), 1);
+	world_fini(&w);
+}
+
+static void test_free_error_means_no_room(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	touch(&w, 10, ADDR, 1, 2, 3);
+	w.m.free_err = -EIO;
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(w.m.calls, 0);
+	assert_int_equal(td_promoter_counters(w.p)->ticks_no_room, 1);
+	world_fini(&w);
+}
+
+static void test_dry_run(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	td_promoter_free(w.p);
+	w.c.dry_run = true;
+	assert_int_equal(td_promoter_new(&w.c, &w.mops, &w.nops, w.h, &w.p), 0);
+	touch(&w, 10, ADDR, 1, 2, 3);
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(w.m.calls, 0);
+	assert_int_equal(td_promoter_counters(w.p)->dry_run_pages, 1);
+	world_fini(&w);
+}
+
+static void test_resolves_sampled_nodes(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	td_promoter_free(w.p);
+	w.c.resolve_nodes = true;
+	assert_int_equal(td_promoter_new(&w.c, &w.mops, &w.nops, w.h, &w.p), 0);
+	s_unknown(&w);
+	/* the query says node 1 (fast): nothing to move, and why knows it */
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(w.m.queries, 1);
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_ON_FAST);
+	world_fini(&w);
+}
+
+static void test_new_errors(void **state)
+{
+	struct world w;
+	struct td_promoter *p;
+
+	world_init(&w, 0);
+	w.c.batch_pages = 0;
+	assert_int_equal(td_promoter_new(&w.c, &w.mops, &w.nops, w.h, &p), -EINVAL);
+	w.c.batch_pages = 1;
+	assert_int_equal(td_promoter_new(&w.c, &w.mops, NULL, w.h, &p), -EINVAL);
+	td_promoter_free(NULL);
+	world_fini(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_why_agrees_with_tick),
+		cmocka_unit_test(test_paused),
+		cmocka_unit_test(test_target_nearest_with_room),
+		cmocka_unit_test(test_room_bounds_the_tick),
+		cmocka_unit_test(test_full_node_backs_off),
+		cmocka_unit_test(test_free_error_means_no_room),
+		cmocka_unit_test(test_dry_run),
+		cmocka_unit_test(test_resolves_sampled_nodes),
+		cmocka_unit_test(test_new_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
