@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+
+#include "counters.h"
+#include "decide.h"
+#include "promote.h"
+
+/* Label values; their order is the index into td_counters.v[c][]. The
+ * reason lists follow lib/promote.h's TD_ERR_* and lib/decide.h's
+ * TD_REASON_* (checked in test_counters). */
+static const char *const sources[] = { "hint_fault", "sample" };
+static const char *const filters[] = { "fast", "self", "cgroup" };
+static const char *const errnos[TD_ERR__MAX] = {
+	"ENOENT", "EBUSY", "EFAULT", "EINVAL", "ENOMEM", "EACCES", "ESRCH", "EIO",
+	"E2BIG", "EPERM", "wrong_node", "other",
+};
+static const char *const reasons[TD_REASON__MAX] = {
+	"promote", "promoted", "on_fast", "node_unknown", "not_slow", "no_group", "mode",
+	"paused", "group_paused", "threshold", "pingpong", "backoff", "cap", "group_rate",
+	"rate", "room",
+};
+
+#define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+#define C(id_, name_, unit_, help_) [id_] = { .name = name_, .unit = unit_, .help = help_, .n_values = 1 }
+#define G(id_, name_, unit_, help_) [id_] = { .name = name_, .unit = unit_, .help = help_, .n_values = 1, .gauge = true }
+#define S(id_, name_, unit_, help_) [id_] = { .name = name_, .unit = unit_, .help = help_, .n_values = 1, .status = true }
+#define L(id_, name_, metric_, unit_, label_, vals_, help_) \
+	[id_] = { .name = name_, .metric = metric_, .unit = unit_, .help = help_, .label = label_, \
+		  .values = vals_, .n_values = N(vals_) }
+
+static const struct td_ctr_def defs[TD_CTR__MAX] = {
+	S(TD_CTR_EVENTS_RECEIVED, "events_received", "events",
+	  "Access events taken from the BPF ring buffer."),
+	L(TD_CTR_EVENTS, "events", NULL, "events", "source", sources,
+	  "Access events taken from the ring buffer, by source."),
+	C(TD_CTR_EVENTS_ON_SLOW, "events_on_slow_nodes", "events",
+	  "Access events for pages on slow nodes."),
+	C(TD_CTR_EVENTS_SUBMITTED, "events_submitted", "events",
+	  "Events the BPF programs submitted to the ring buffer."),
+	S(TD_CTR_EVENTS_DROPPED, "events_dropped", "events",
+	  "Events lost because the ring buffer was full (failed reserves)."),
+	C(TD_CTR_EVENTS_BAD, "events_bad", "events",
+	  "Events refused for a wrong size or ABI version."),
+	L(TD_CTR_FILTERED, "filtered", NULL, "events", "reason", filters,
+	  "Accesses the BPF programs filtered out, by reason."),
+	C(TD_CTR_HOOK_HITS, "hook_hits", "calls", "Times the BPF hooks ran."),
+	[TD_CTR_HOT_ENTRIES] = { .name = "hot_entries", .unit = "entries", .gauge = true,
+				 .status = true, .n_values = 1,
+				 .help = "Live entries in the hotness table." },
+	G(TD_CTR_HOTNESS_STALE, "hotness_stale", "entries",
+	  "Entries of exited processes not yet reclaimed."),
+	C(TD_CTR_HOTNESS_EVICTIONS, "hotness_evictions", "entries",
+	  "Live entries evicted to make room in the hotness table."),
+	C(TD_CTR_HOTNESS_PID_REUSES, "hotness_pid_reuses", "processes",
+	  "PIDs seen again with another start time."),
+	C(TD_CTR_HOTNESS_MEMCG_OVERFLOWS, "hotness_memcg_overflows", "entries",
+	  "Entries stored without their memcg: the memcg side table was full."),
+	C(TD_CTR_RECORD_ERRORS, "record_errors", "events",
+	  "Events the hotness table refused."),
+	[TD_CTR_PAGES_PROMOTED] = { .name = "pages_promoted", .metric = "promoted_pages",
+				    .unit = "pages", .status = true, .n_values = 1,
+				    .help = "Pages on a fast node after a move_pages(2) call of tieringd, all cgroups." },
+	[TD_CTR_PAGES_FAILED] = { .name = "pages_failed", .metric = "promote_failed_pages",
+				  .unit = "pages", .status = true, .n_values = 1,
+				  .help = "Pages move_pages(2) did not put on the fast node, all cgroups." },
+	L(TD_CTR_PAGES_FAILED_BY, "pages_failed", "promote_failures", "pages", "reason", errnos,
+	  "Pages not promoted, by the per-page status move_pages(2) gave."),
+	C(TD_CTR_PAGES_SKIPPED, "pages_skipped", "pages",
+	  "Candidates not tried: the budget was spent or the target node was full."),
+	C(TD_CTR_PROMOTE_BATCHES, "promote_batches", "batches",
+	  "move_pages(2) calls that moved pages (one process, one target node)."),
+	C(TD_CTR_MOVE_PAGES_CALLS, "move_pages_calls", "calls",
+	  "move_pages(2) calls made to promote."),
+	C(TD_CTR_NODE_QUERIES, "node_queries", "calls",
+	  "move_pages(2) queries for the node of sampled pages."),
+	C(TD_CTR_DRY_RUN_PAGES, "dry_run_pages", "pages",
+	  "Pages --dry-run would have promoted."),
+	C(TD_CTR_PROMOTE_TICKS_NO_ROOM, "promote_ticks_no_room", "ticks",
+	  "Ticks with candidates but no room on the fast nodes."),
+	G(TD_CTR_PROMOTE_WAITING, "promote_waiting", "pages",
+	  "Hot pages the fast nodes had no room for in the last tick."),
+	L(TD_CTR_PROMOTE_DECISIONS, "promote_decisions", NULL, "pages", "reason", reasons,
+	  "Pages the promoter decided on, by the decision's reason, summed over ticks."),
+	S(TD_CTR_PAGES_DEMOTED, "pages_demoted", "pages",
+	  "Pages the kernel demoted for tieringd's memory.reclaim writes."),
+	C(TD_CTR_PAGES_DEMOTED_MAX_FAST, "pages_demoted_max_fast", "pages",
+	  "Of those, pages demoted to enforce MaxFastMemory."),
+	C(TD_CTR_DEMOTE_BYTES_REQUESTED, "demote_bytes_requested", "bytes",
+	  "Bytes asked of memory.reclaim."),
+	C(TD_CTR_DEMOTE_CALLS, "demote_calls", "calls", "memory.reclaim writes."),
+	C(TD_CTR_DEMOTE_SHORT, "demote_short", "calls",
+	  "memory.reclaim writes that reclaimed less than asked."),
+	C(TD_CTR_DEMOTE_NO_VICTIM_TICKS, "demote_no_victim_ticks", "ticks",
+	  "Ticks that needed room but found no cgroup to ask."),
+	G(TD_CTR_DEMOTE_CGROUPS, "demote_cgroups", "cgroups",
+	  "Cgroups with memory.reclaim at the last scan."),
+	C(TD_CTR_CGROUP_CACHE_HITS, "cgroup_cache_hits", "lookups",
+	  "Cgroup id lookups answered by the cache."),
+	C(TD_CTR_CGROUP_CACHE_MISSES, "cgroup_cache_misses", "lookups",
+	  "Cgroup id lookups the cache could not answer."),
+	C(TD_CTR_CGROUP_IDS_RESOLVED, "cgroup_ids_resolved", "lookups",
+	  "Cgroup ids resolved lazily through the cgroup filesystem."),
+	C(TD_CTR_CGROUP_IDS_UNRESOLVED, "cgroup_ids_unresolved", "lookups",
+	  "Cgroup ids that could not be resolved (their pages are left alone)."),
+	G(TD_CTR_CGROUPS_WALKED, "cgroups_walked", "cgroups",
+	  "Cgroups in the id cache after the last walk."),
+	G(TD_CTR_CGROUPS_MARKED, "cgroups_marked", "cgroups",
+	  "Cgroups in the kernel's managed-cgroup map after the last walk."),
+	C(TD_CTR_CGROUP_MAP_FULL, "cgroup_map_full", "cgroups",
+	  "Cgroups the kernel's managed-cgroup map had no room for."),
+	C(TD_CTR_CONTROL_ACCEPTED, "control_accepted", "connections",
+	  "Control socket connections accepted."),
+	C(TD_CTR_CONTROL_EVICTED, "control_evicted", "connections",
+	  "Control connections closed to make room for a new one."),
+	C(TD_CTR_CONTROL_TIMED_OUT, "control_timed_out", "connections",
+	  "Control connections closed for idling."),
+	C(TD_CTR_CONTROL_TOO_LONG, "control_too_long", "connections",
+	  "Control connections closed for a request over the size limit."),
+	C(TD_CTR_CONTROL_DENIED, "control_denied", "connections",
+	  "Control connections refused by their credentials."),
+	C(TD_CTR_JOURNAL_SUPPRESSED, "journal_suppressed", "entries",
+	  "Promote journal entries dropped by the rate limit."),
+	S(TD_CTR_RELOADS, "reloads", "reloads", "Configuration reloads applied."),
+	S(TD_CTR_RELOAD_FAILURES, "reload_failures", "reloads",
+	  "Configuration reloads refused (the running configuration stayed)."),
+};
+
+const struct td_ctr_def *td_ctr_def(enum td_ctr c)
+{
+	return (unsigned)c < TD_CTR__MAX ? &defs[c] : NULL;
+}
+
+void td_counters_foreach(const struct td_counters *c,
+			 void (*fn)(const char *name, uint64_t v, void *ud), void *ud)
+{
+	char name[96];
+
+	for (unsigned i = 0; i < TD_CTR__MAX; i++) {
+		const struct td_ctr_def *d = &defs[i];
+
+		if (!d->label) {
+			fn(d->name, c->v[i][0], ud);
+			continue;
+		}
+		for (unsigned k = 0; k < d->n_values; k++) {
+			snprintf(name, sizeof(name), "%s_%s", d->name, d->values[k]);
+			fn(name, c->v[i][k], ud);
+		}
+	}
+}
+
+uint64_t td_counters_sum(const struct td_counters *c, enum td_ctr id)
+{
+	const struct td_ctr_def *d = td_ctr_def(id);
+	uint64_t s = 0;
+
+	for (unsigned k = 0; d && k < d->n_values; k++)
+		s += c->v[id][k];
+	return s;
+}
