@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * daemon-internal.h - the daemon's state, shared by the loop (daemon.c) and
- * the control socket's verbs (control.c). Nothing else includes it.
+ * daemon-internal.h - the daemon's state, shared by start-up and reload
+ * (daemon.c), the loop (loop.c) and the control socket's verbs (control.c).
+ * Nothing else includes it.
  */
 #ifndef TIERINGD_DAEMON_INTERNAL_H
 #define TIERINGD_DAEMON_INTERNAL_H
@@ -17,10 +18,9 @@
 struct td_demoter;
 struct td_groups;
 struct td_hotness;
+struct td_loop;
 struct td_promoter;
 struct td_server;
-
-enum { EP_RING = 1, EP_SIGNAL, EP_TIMER, EP_SERVER };
 
 struct td_daemon {
 	struct td_daemon_options opt;
@@ -39,17 +39,12 @@ struct td_daemon {
 	char cgroup_root[4096];		/* the cgroup v2 mount */
 	bool paused;			/* tieringctl pause: nothing is moved */
 	uint64_t fast_mask, slow_mask;
-	int epfd, sigfd, timerfd;
+	struct td_loop *loop;		/* loop.c: the sd-event loop and its sources */
 	uint64_t start_ns;
 	uint64_t events_received;
 	uint64_t events_by_source[TD_SRC__MAX];
 	uint64_t events_on_slow;
-	uint64_t ticks;
-	bool stop;
 	struct td_server *server;
-	uint64_t watchdog_usec;		/* 0: no watchdog */
-	uint64_t last_watchdog_ns, last_status_ns, last_metrics_ns;
-	bool metrics_warned;
 };
 
 uint64_t td_now_ns(void);
@@ -57,6 +52,13 @@ uint64_t td_now_ns(void);
 /* Re-reads the configuration (SIGHUP, tieringctl reload). 0, or -EINVAL
  * with the errors in errbuf (lines joined by '\n'), or -ENOMEM. */
 int td_daemon_reload(struct td_daemon *d, char *errbuf, size_t errlen);
+
+/* The one-line STATUS= summary. */
+void td_daemon_status_line(const struct td_daemon *d, char *buf, size_t len);
+
+/* Walks the cgroup tree: the id cache and the kernel's map, from the
+ * configuration just loaded (new_config) or the one in force. */
+void td_daemon_sync_cgroups(struct td_daemon *d, bool new_config);
 
 /* Calls fn for each counter of the summary (name, value). */
 void td_daemon_foreach_counter(const struct td_daemon *d,

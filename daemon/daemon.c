@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * daemon.c - the loop. Start-up reads as phases: topology -> sources (open,
- * configure, load, attach) -> loop. Signals arrive through a signalfd, so
- * nothing runs in a signal handler.
+ * daemon.c - start-up, reload and teardown. Start-up reads as phases:
+ * topology -> sources (open, configure, load, attach) -> loop (loop.c) ->
+ * control socket -> ready.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,21 +12,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 
 #include "policy/cgroupfs.h"
 #include "policy/conffile.h"
 #include "config.h"
 #include "daemon.h"
 #include "daemon-internal.h"
+#include "loop.h"
 #include "move/demoter.h"
 #include "policy/groups.h"
 #include "hotness.h"
 #include "ops/log.h"
 #include "metrics.h"
-#include "ops/metricsfile.h"
 #include "ops/notify.h"
 #include "move/promoter.h"
 #include "ops/server.h"
@@ -34,7 +31,6 @@
 #include "move/topology.h"
 
 static void notify_ready(const struct td_daemon *d);
-static void write_metrics(struct td_daemon *d);
 
 uint64_t td_now_ns(void)
 {
@@ -151,44 +147,6 @@ static void kernel_knobs_restore(struct td_daemon *d)
 		sysctl_write(SYSCTL_NB_RATE, d->saved_kernel_rate);
 }
 
-static int epoll_add(int epfd, int fd, uint64_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-static int setup_loop(struct td_daemon *d)
-{
-	struct itimerspec its = { 0 };
-	sigset_t mask;
-	int r;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return td_err(errno, "sigprocmask");
-	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0)
-		return td_err(errno, "creating loop fds");
-	its.it_value.tv_sec = its.it_interval.tv_sec = d->cfg->tick_ms / 1000;
-	its.it_value.tv_nsec = its.it_interval.tv_nsec = (d->cfg->tick_ms % 1000) * 1000000L;
-	if (timerfd_settime(d->timerfd, 0, &its, NULL) < 0)
-		return td_err(errno, "timerfd_settime");
-	r = epoll_add(d->epfd, td_sources_fd(d->sources), EP_RING);
-	if (!r)
-		r = epoll_add(d->epfd, d->sigfd, EP_SIGNAL);
-	if (!r)
-		r = epoll_add(d->epfd, d->timerfd, EP_TIMER);
-	if (r)
-		return td_err(r, "epoll_ctl");
-	return 0;
-}
-
 /*
  * In tiering mode the kernel's scanner skips top-tier nodes; a kernel that
  * puts the slow nodes into the top tier too (6.1 ignores HMAT for tiers)
@@ -278,8 +236,7 @@ static void mark_cgroup(uint64_t id, const char *path, const struct td_group *g,
 	d->cgroups_marked++;
 }
 
-/* Walks the cgroup tree: the id cache and the kernel's map. */
-static void sync_cgroup_map(struct td_daemon *d, bool new_config)
+void td_daemon_sync_cgroups(struct td_daemon *d, bool new_config)
 {
 	int r;
 
@@ -350,12 +307,9 @@ static int listen_socket(struct td_daemon *d)
 	};
 	int r;
 
-	r = td_server_new(&sp, &d->server);
+	r = td_server_new(&sp, td_loop_event(d->loop), &d->server);
 	if (r)
 		return td_err(r, "control socket %s", sp.path);
-	r = epoll_add(d->epfd, td_server_fd(d->server), EP_SERVER);
-	if (r)
-		return td_err(r, "epoll_ctl");
 	td_info("control socket %s%s",
 		td_server_path(d->server) ? td_server_path(d->server) : "(passed by systemd)",
 		td_server_activated(d->server) ? " (socket-activated)" : "");
@@ -379,7 +333,6 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	}
 	*d->conf = *o->config;
 	d->cfg = &d->conf->daemon;
-	d->epfd = d->sigfd = d->timerfd = -1;
 
 	r = td_topology_detect(&d->fast_mask, &d->slow_mask);
 	if (r)
@@ -446,10 +399,10 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 	if (r)
 		goto fail;
 	report_sources(d);
-	sync_cgroup_map(d, /* new_config= */ true);
+	td_daemon_sync_cgroups(d, /* new_config= */ true);
 	td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
 
-	r = setup_loop(d);
+	r = td_loop_new(d, &d->loop);
 	if (r)
 		goto fail;
 	r = listen_socket(d);
@@ -457,9 +410,8 @@ int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 		goto fail;
 	kernel_knobs_set(d);
 	check_tiers(d);
-	d->start_ns = d->last_metrics_ns = td_now_ns();
-	d->watchdog_usec = td_notify_watchdog_usec();
-	write_metrics(d);
+	d->start_ns = td_now_ns();
+	td_loop_write_metrics(d->loop);
 	/* the last start-up line: tests and operators wait for it */
 	td_log_id(LOG_INFO, TD_MESSAGE_ID_START, "ready");
 	notify_ready(d);
@@ -470,8 +422,7 @@ fail:
 	return r;
 }
 
-/* The one-line STATUS= summary. */
-static void status_line(const struct td_daemon *d, char *buf, size_t len)
+void td_daemon_status_line(const struct td_daemon *d, char *buf, size_t len)
 {
 	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
 	struct td_hotness_stats hs;
@@ -487,7 +438,7 @@ static void notify_ready(const struct td_daemon *d)
 {
 	char st[256];
 
-	status_line(d, st, sizeof(st));
+	td_daemon_status_line(d, st, sizeof(st));
 	td_notify_ready_status(st);
 }
 
@@ -539,170 +490,11 @@ int td_daemon_reload(struct td_daemon *d, char *errbuf, size_t errlen)
 	if (td_sources_set_runtime(d->sources, true, d->fast_mask,
 				   d->cfg->default_mode != TD_MODE_OFF) < 0)
 		td_warn("updating the default cgroup mode failed, ignoring");
-	sync_cgroup_map(d, /* new_config= */ true);
+	td_daemon_sync_cgroups(d, /* new_config= */ true);
 	d->reloads++;
 	td_info("reloaded %s: %zu cgroup policies, %" PRIu64 " cgroups in the kernel's map",
 		d->opt.config_path, n->n_cgroups, d->cgroups_marked);
 	notify_ready(d);
-	return 0;
-}
-
-static void handle_signal(struct td_daemon *d)
-{
-	struct signalfd_siginfo si;
-
-	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			td_daemon_reload(d, NULL, 0);
-			continue;
-		}
-		td_info("signal %s, stopping", strsignal(si.ssi_signo));
-		d->stop = true;
-	}
-}
-
-/* Prometheus textfile (MetricsFile=), written by atomic rename. */
-static void write_metrics(struct td_daemon *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	if (!d->cfg->metrics_file[0])
-		return;
-	r = td_daemon_metrics(d, &buf, &len);
-	if (!r)
-		r = td_metricsfile_write(d->cfg->metrics_file, buf, len);
-	free(buf);
-	if (r && !d->metrics_warned) {
-		td_warn("writing metrics to %s failed (%s), ignoring", d->cfg->metrics_file,
-			strerror(-r));
-		d->metrics_warned = true;
-	} else if (!r) {
-		d->metrics_warned = false;
-	}
-}
-
-/* Per tick: the watchdog, STATUS= every 5 s, metrics every 10 s. */
-static void housekeeping(struct td_daemon *d)
-{
-	uint64_t now = td_now_ns();
-
-	if (d->watchdog_usec && now - d->last_watchdog_ns >= d->watchdog_usec * 1000 / 4) {
-		td_notify_watchdog();
-		d->last_watchdog_ns = now;
-	}
-	if (now - d->last_status_ns >= 5000000000ULL) {
-		char st[256];
-
-		status_line(d, st, sizeof(st));
-		td_notify_status(st);
-		d->last_status_ns = now;
-	}
-	if (now - d->last_metrics_ns >= 10000000000ULL) {
-		write_metrics(d);
-		d->last_metrics_ns = now;
-	}
-}
-
-/* MaxFastMemory: a promote-mode group over its cap gives up the excess. */
-static void enforce_fast_caps(struct td_daemon *d)
-{
-	struct td_policy_group *pg = td_groups_policy(d->groups);
-
-	if (!d->demoter || d->paused)
-		return;
-	for (size_t i = 0; i < td_groups_count(d->groups); i++) {
-		const struct td_group *g = td_groups_get(d->groups, i);
-		int r;
-
-		if (pg[i].mode != TD_MODE_PROMOTE || pg[i].paused ||
-		    pg[i].fast_cap_pages == TD_POLICY_NO_LIMIT || !g->usage_known ||
-		    pg[i].fast_pages <= pg[i].fast_cap_pages)
-			continue;
-		r = td_demoter_shrink(d->demoter, g->path,
-				      (pg[i].fast_pages - pg[i].fast_cap_pages) * 4096, td_now_ns());
-		if (r < 0 && r != -EAGAIN)
-			td_debug("MaxFastMemory of %s: demotion failed (%s)", g->path, strerror(-r));
-	}
-}
-
-static void tick(struct td_daemon *d)
-{
-	uint64_t expirations, st[TD_STAT__MAX];
-
-	if (read(d->timerfd, &expirations, sizeof(expirations)) < 0)
-		return;
-	d->ticks++;
-	if (d->ticks % 5 == 0) {
-		td_groups_refresh_usage(d->groups);
-		enforce_fast_caps(d);
-	}
-	if (td_promoter_tick(d->promoter, td_now_ns(), d->cfg->tick_ms * 1000000ULL, d->paused,
-			     td_groups_policy(d->groups), td_groups_count(d->groups)) == -ENOMEM)
-		td_warn("promotion tick out of memory, ignoring");
-	if (d->demoter && !d->paused) {
-		uint64_t need = td_promoter_counters(d->promoter)->waiting * 4096;
-
-		int r = td_demoter_tick(d->demoter, td_now_ns(), d->cfg->tick_ms * 1000000ULL, need,
-					/* rescan= */ d->ticks % 10 == 0);
-
-		if (r == -ENOMEM)
-			td_warn("demotion tick out of memory, ignoring");
-		/* room was made: the waiting pages need not wait for the next tick */
-		if (r > 0 && td_promoter_tick(d->promoter, td_now_ns(), 0, /* paused= */ false,
-					      td_groups_policy(d->groups),
-					      td_groups_count(d->groups)) == -ENOMEM)
-			td_warn("promotion tick out of memory, ignoring");
-	}
-	td_hotness_sweep(d->hot, td_now_ns(), 1 << 16);
-	if (d->ticks % 10 == 0)
-		sync_cgroup_map(d, /* new_config= */ false);
-	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(d->sources, st) == 0)
-		td_debug("tick %" PRIu64 ": received %" PRIu64 " submitted %" PRIu64
-			 " dropped %" PRIu64, d->ticks, d->events_received,
-			 st[TD_STAT_SUBMITTED], st[TD_STAT_DROPPED]);
-	housekeeping(d);
-	if (d->opt.run_for_s &&
-	    td_now_ns() - d->start_ns >= (uint64_t)d->opt.run_for_s * 1000000000ULL)
-		d->stop = true;
-}
-
-int td_daemon_run(struct td_daemon *d)
-{
-	struct epoll_event evs[8];
-
-	while (!d->stop) {
-		int n = epoll_wait(d->epfd, evs, 8, -1);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return td_err(errno, "epoll_wait");
-		}
-		for (int i = 0; i < n; i++) {
-			switch (evs[i].data.u64) {
-			case EP_RING:
-				if (td_sources_consume(d->sources) < 0)
-					td_warn("ring buffer consume failed, ignoring");
-				break;
-			case EP_SIGNAL:
-				handle_signal(d);
-				break;
-			case EP_TIMER:
-				tick(d);
-				break;
-			case EP_SERVER:
-				/* it logs its own failures; clients are never fatal */
-				td_server_dispatch(d->server, td_now_ns());
-				break;
-			}
-		}
-	}
-	td_notify_stopping();
-	/* what is already in the ring buffer is counted, not lost */
-	td_sources_consume(d->sources);
-	write_metrics(d);
 	return 0;
 }
 
@@ -803,17 +595,12 @@ void td_daemon_free(struct td_daemon *d)
 	if (d->start_ns)
 		kernel_knobs_restore(d);
 	td_server_free(d->server);
+	td_loop_free(d->loop);		/* its sources watch the ring buffer's fd */
 	td_sources_free(d->sources);
 	td_promoter_free(d->promoter);
 	td_demoter_free(d->demoter);
 	free(d->conf);
 	td_hotness_free(d->hot);
 	td_groups_free(d->groups);
-	if (d->epfd >= 0)
-		close(d->epfd);
-	if (d->sigfd >= 0)
-		close(d->sigfd);
-	if (d->timerfd >= 0)
-		close(d->timerfd);
 	free(d);
 }

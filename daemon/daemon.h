@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * daemon.h - the daemon: one thread, one epoll over the ring buffer, a
- * signalfd and a timerfd.
+ * daemon.h - the daemon: one thread, one sd-event loop (loop.c) over the
+ * ring buffer, the signals, the timers and the control socket.
  */
 #ifndef TIERINGD_DAEMON_H
 #define TIERINGD_DAEMON_H

@@ -26,19 +26,7 @@ void td_notify_status(const char *status)
 	sd_notifyf(/* unset_environment= */ false, "STATUS=%s", status);
 }
 
-void td_notify_watchdog(void)
-{
-	sd_notify(/* unset_environment= */ false, "WATCHDOG=1");
-}
-
 void td_notify_stopping(void)
 {
 	sd_notify(/* unset_environment= */ false, "STOPPING=1\nSTATUS=stopping");
-}
-
-uint64_t td_notify_watchdog_usec(void)
-{
-	uint64_t usec = 0;
-
-	return sd_watchdog_enabled(/* unset_environment= */ false, &usec) > 0 ? usec : 0;
 }

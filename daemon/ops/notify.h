@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * notify.h - the service manager protocol (sd_notify): READY, STATUS,
- * WATCHDOG, RELOADING and STOPPING. Without NOTIFY_SOCKET every call is a
+ * RELOADING and STOPPING. WATCHDOG=1 is sent by the event loop itself
+ * (sd_event_set_watchdog, loop.c). Without NOTIFY_SOCKET every call is a
  * no-op, so the daemon runs the same in a terminal.
  */
 #ifndef TIERINGD_NOTIFY_H
@@ -17,10 +18,6 @@ void td_notify_ready_status(const char *status);
 void td_notify_reloading(void);
 
 void td_notify_status(const char *status);
-void td_notify_watchdog(void);
 void td_notify_stopping(void);
-
-/* The watchdog interval in microseconds when systemd asked for pings, else 0. */
-uint64_t td_notify_watchdog_usec(void);
 
 #endif

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * server.c - the control socket. A fixed table of clients, each one request
- * line in and one reply out. Nothing here waits for a client: reads and
- * writes are non-blocking, a client that stops making progress is closed by
- * the idle timer, and a full table makes room by evicting the client that
- * was active least recently, so idle connections cannot lock out the
- * operator's `tieringctl status`.
+ * line in and one reply out, on the caller's sd-event loop: an io source for
+ * the listening socket, one per client, and one time source for the idle
+ * timeout. Nothing here waits for a client: reads and writes are
+ * non-blocking, a client that stops making progress is closed by the idle
+ * timer, and a full table makes room by evicting an idle client, so idle
+ * connections cannot lock out the operator's `tieringctl status`.
+ *
+ * Fairness under a reconnect storm: a connection is read as soon as it is
+ * accepted (tieringctl has sent its request by then), and only a client that
+ * has had EVICT_GRACE since its last progress can be evicted, those that sent
+ * nothing first. While no client may be evicted, newcomers wait in the
+ * kernel's listen backlog, which is first come, first served.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +24,10 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
 
 #include "ops/log.h"
 #include "ops/server.h"
@@ -30,24 +37,25 @@
 #endif
 
 #define LISTEN_BACKLOG		64
-#define MAX_EVENTS		64	/* per dispatch */
+#define MAX_ACCEPTS		64	/* per wake-up of the listening socket */
 #define MAX_CLIENTS_LIMIT	65536
 #define MAX_REQUEST_LIMIT	(1 << 20)
 #define IDLE_TIMEOUT_MS_LIMIT	(24 * 3600 * 1000ULL)
 #define ACCEPT_RETRY_NS		(100 * NSEC_PER_MSEC)
 #define NSEC_PER_MSEC		((uint64_t)1000000)
+#define EVICT_GRACE_NS		(100 * NSEC_PER_MSEC)	/* at most half the idle timeout */
+#define TIMER_ACCURACY_USEC	1000
 
-/* epoll tags: clients carry their slot + TAG_CLIENT0 in the low half and
- * their accept sequence number in the high half, so an event for a client
- * closed earlier in the same batch is not delivered to the slot's next
- * occupant. */
-enum { TAG_LISTEN = 0, TAG_TIMER = 1, TAG_CLIENT0 = 2 };
+/* Why new connections are not being accepted. */
+enum accept_state { ACCEPT_ON, ACCEPT_FULL, ACCEPT_ERROR };
 
 static const char reply_denied[] = "{\"version\":1,\"ok\":false,\"error\":\"permission denied\"}\n";
 static const char reply_too_long[] = "{\"version\":1,\"ok\":false,\"error\":\"request too long\"}\n";
 static const char reply_nomem[] = "{\"version\":1,\"ok\":false,\"error\":\"out of memory\"}\n";
 
 struct client {
+	struct td_server *server;
+	sd_event_source *src;	/* io on fd */
 	int fd;			/* -1: slot free */
 	uint64_t seq;		/* accept order: breaks ties in eviction */
 	struct td_peer peer;
@@ -58,7 +66,7 @@ struct client {
 	const char *out;	/* NULL while reading the request */
 	char *out_owned;	/* the handler's reply, freed at close */
 	size_t out_len, out_off;
-	bool want_out;		/* registered for EPOLLOUT */
+	bool want_out;		/* watching EPOLLOUT */
 };
 
 struct td_server {
@@ -67,6 +75,7 @@ struct td_server {
 	unsigned max_clients;
 	size_t max_request;
 	uint64_t idle_ns;
+	uint64_t grace_ns;	/* before a client may be evicted for a newcomer */
 	char *path;		/* NULL for a passed socket without a path */
 	char *group;
 	gid_t gid;
@@ -75,8 +84,11 @@ struct td_server {
 	bool bound;		/* we created the socket file: unlink at free */
 	dev_t bound_dev;
 	ino_t bound_ino;
-	int epfd, listen_fd, timer_fd;
-	uint64_t accept_resume_ns;	/* accepts paused until then; 0: not */
+	int listen_fd;
+	sd_event *event;
+	sd_event_source *listen_src, *timer_src;
+	enum accept_state accept;
+	uint64_t accept_resume_ns;	/* ACCEPT_ERROR: retry then */
 	uint64_t seq;
 	unsigned n_clients;
 	struct client *clients;
@@ -84,14 +96,16 @@ struct td_server {
 	struct td_server_counters counters;
 	/* log once per condition; the counters carry the rest */
 	bool warned_evict, warned_timeout, warned_too_long, warned_denied;
-	bool warned_nomem, warned_accept, warned_peergroups;
+	bool warned_nomem, warned_accept, warned_peergroups, warned_timer;
 };
 
-static int epoll_set(struct td_server *s, int op, int fd, uint32_t events, uint64_t tag)
+/* The loop's time of this wake-up: one clock for every client. */
+static uint64_t loop_now_ns(const struct td_server *s)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
+	uint64_t usec = 0;
 
-	return epoll_ctl(s->epfd, op, fd, &ev) < 0 ? -errno : 0;
+	(void)sd_event_now(s->event, CLOCK_MONOTONIC, &usec);
+	return usec * 1000;
 }
 
 static int set_nonblock(int fd)
@@ -270,6 +284,7 @@ static int alloc_table(struct td_server *s)
 		return -ENOMEM;
 	for (unsigned i = 0; i < s->max_clients; i++) {
 		s->clients[i].fd = -1;
+		s->clients[i].server = s;
 		s->clients[i].buf = s->bufs + i * (s->max_request + 1);
 	}
 	return 0;
@@ -282,6 +297,7 @@ static int copy_params(struct td_server *s, const struct td_server_params *p)
 	s->max_clients = p->max_clients ?: TD_SERVER_MAX_CLIENTS;
 	s->max_request = p->max_request ?: TD_SERVER_MAX_REQUEST;
 	s->idle_ns = (p->idle_timeout_ms ?: TD_SERVER_IDLE_TIMEOUT_MS) * NSEC_PER_MSEC;
+	s->grace_ns = s->idle_ns / 2 < EVICT_GRACE_NS ? s->idle_ns / 2 : EVICT_GRACE_NS;
 	if (!s->handle || s->max_clients > MAX_CLIENTS_LIMIT || s->max_request < 2 ||
 	    s->max_request > MAX_REQUEST_LIMIT || p->idle_timeout_ms > IDLE_TIMEOUT_MS_LIMIT)
 		return -EINVAL;
@@ -298,15 +314,40 @@ static int copy_params(struct td_server *s, const struct td_server_params *p)
 	return 0;
 }
 
-int td_server_new(const struct td_server_params *p, struct td_server **ret)
+static int on_listen(sd_event_source *src, int fd, uint32_t revents, void *userdata);
+static void arm_timer(struct td_server *s, uint64_t now_ns);
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata);
+
+/* The listening socket's and the idle timer's sources on the caller's loop. */
+static int attach(struct td_server *s, sd_event *e)
+{
+	int r;
+
+	s->event = sd_event_ref(e);
+	r = sd_event_add_io(e, &s->listen_src, s->listen_fd, EPOLLIN, on_listen, s);
+	if (r >= 0)
+		r = sd_event_add_time(e, &s->timer_src, CLOCK_MONOTONIC, 0, TIMER_ACCURACY_USEC,
+				      on_timer, s);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s->timer_src, SD_EVENT_OFF);
+	if (r < 0)
+		return td_err(r, "control socket: adding event sources");
+	(void)sd_event_source_set_description(s->listen_src, "control-listen");
+	(void)sd_event_source_set_description(s->timer_src, "control-idle");
+	return 0;
+}
+
+int td_server_new(const struct td_server_params *p, sd_event *e, struct td_server **ret)
 {
 	struct td_server *s;
 	int r;
 
+	if (!e)
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->epfd = s->listen_fd = s->timer_fd = -1;
+	s->listen_fd = -1;
 	r = copy_params(s, p);
 	if (r == -EINVAL)
 		td_err(r, "control socket parameters");
@@ -323,19 +364,9 @@ int td_server_new(const struct td_server_params *p, struct td_server **ret)
 		r = bind_path(s);
 	if (r < 0)
 		goto fail;
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->epfd < 0 || s->timer_fd < 0) {
-		r = td_err(errno, "control socket: creating epoll and timer fds");
+	r = attach(s, e);
+	if (r < 0)
 		goto fail;
-	}
-	r = epoll_set(s, EPOLL_CTL_ADD, s->listen_fd, EPOLLIN, TAG_LISTEN);
-	if (!r)
-		r = epoll_set(s, EPOLL_CTL_ADD, s->timer_fd, EPOLLIN, TAG_TIMER);
-	if (r) {
-		td_err(r, "control socket: epoll_ctl");
-		goto fail;
-	}
 	*ret = s;
 	return 0;
 fail:
@@ -343,14 +374,17 @@ fail:
 	return r;
 }
 
-static uint64_t client_tag(const struct td_server *s, const struct client *c)
+static void accept_resume(struct td_server *s)
 {
-	return c->seq << 32 | (uint64_t)(c - s->clients + TAG_CLIENT0);
+	if (s->accept != ACCEPT_ON && s->listen_src &&
+	    sd_event_source_set_enabled(s->listen_src, SD_EVENT_ON) >= 0)
+		s->accept = ACCEPT_ON;
 }
 
 static void client_close(struct td_server *s, struct client *c)
 {
-	/* closing drops it from the epoll set: the fd is never dup'ed */
+	/* the source first: it must not outlive the fd it watches */
+	c->src = sd_event_source_disable_unref(c->src);
 	close(c->fd);
 	c->fd = -1;
 	free(c->out_owned);
@@ -359,9 +393,8 @@ static void client_close(struct td_server *s, struct client *c)
 	c->len = c->out_len = c->out_off = 0;
 	c->want_out = false;
 	s->n_clients--;
-	/* an fd is free again: accepts paused for EMFILE may work now */
-	if (s->accept_resume_ns && epoll_set(s, EPOLL_CTL_MOD, s->listen_fd, EPOLLIN, TAG_LISTEN) == 0)
-		s->accept_resume_ns = 0;
+	/* a slot and an fd are free again: paused accepts may work now */
+	accept_resume(s);
 }
 
 void td_server_free(struct td_server *s)
@@ -370,15 +403,14 @@ void td_server_free(struct td_server *s)
 
 	if (!s)
 		return;
+	s->listen_src = sd_event_source_disable_unref(s->listen_src);
+	s->timer_src = sd_event_source_disable_unref(s->timer_src);
 	for (unsigned i = 0; s->clients && i < s->max_clients; i++)
 		if (s->clients[i].fd >= 0)
 			client_close(s, &s->clients[i]);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
-	if (s->timer_fd >= 0)
-		close(s->timer_fd);
-	if (s->epfd >= 0)
-		close(s->epfd);
+	sd_event_unref(s->event);
 	/* only the file we created: someone may have replaced it since */
 	if (s->bound && lstat(s->path, &st) == 0 && st.st_dev == s->bound_dev &&
 	    st.st_ino == s->bound_ino && unlink(s->path) < 0)
@@ -388,11 +420,6 @@ void td_server_free(struct td_server *s)
 	free(s->path);
 	free(s->group);
 	free(s);
-}
-
-int td_server_fd(const struct td_server *s)
-{
-	return s->epfd;
 }
 
 bool td_server_activated(const struct td_server *s)
@@ -422,8 +449,7 @@ static void client_write(struct td_server *s, struct client *c, uint64_t now_ns)
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* watch EPOLLOUT only: one request per connection */
 			if (!c->want_out) {
-				if (epoll_set(s, EPOLL_CTL_MOD, c->fd, EPOLLOUT,
-					      client_tag(s, c)) < 0)
+				if (sd_event_source_set_io_events(c->src, EPOLLOUT) < 0)
 					break;
 				c->want_out = true;
 			}
@@ -438,7 +464,6 @@ static void client_write(struct td_server *s, struct client *c, uint64_t now_ns)
 		shutdown(c->fd, SHUT_WR);
 	client_close(s, c);
 }
-
 static void client_reply(struct td_server *s, struct client *c, const char *out, size_t len,
 			 char *owned, uint64_t now_ns)
 {
@@ -563,33 +588,79 @@ static bool peer_allowed(struct td_server *s, int fd, struct td_peer *peer)
 	return cred.uid == 0 || cred.uid == geteuid() || peer->in_group;
 }
 
-/* A free slot, evicting the least recently active client when all are taken. */
-static struct client *client_slot(struct td_server *s)
+/* 0: sent nothing yet; 1: part of a request; 2: being answered. */
+static int client_rank(const struct client *c)
 {
-	struct client *oldest = NULL;
+	return c->out ? 2 : c->len ? 1 : 0;
+}
+
+/*
+ * The client a newcomer would replace: of the lowest rank present, the one
+ * active least recently. Whether it may go yet is the caller's question.
+ */
+static struct client *client_victim(struct td_server *s)
+{
+	struct client *v = NULL;
 
 	for (unsigned i = 0; i < s->max_clients; i++) {
 		struct client *c = &s->clients[i];
 
 		if (c->fd < 0)
-			return c;
-		if (!oldest || c->last_ns < oldest->last_ns ||
-		    (c->last_ns == oldest->last_ns && c->seq < oldest->seq))
-			oldest = c;
+			continue;
+		if (!v || client_rank(c) < client_rank(v) ||
+		    (client_rank(c) == client_rank(v) &&
+		     (c->last_ns < v->last_ns || (c->last_ns == v->last_ns && c->seq < v->seq))))
+			v = c;
 	}
-	s->counters.evicted++;
-	if (!s->warned_evict)
-		td_warn("control socket: %u clients connected, closing the least recently active one; "
-			"further evictions are counted", s->max_clients);
-	s->warned_evict = true;
-	client_close(s, oldest);
-	return oldest;
+	return v;
 }
 
-static void client_start(struct td_server *s, int fd, uint64_t now_ns)
+/* A free slot, or the client to evict for the next connection, or NULL
+ * when the victim is still within its grace period. */
+static struct client *client_slot(struct td_server *s, uint64_t now_ns)
 {
-	struct client *c = client_slot(s);
+	struct client *v;
 
+	for (unsigned i = 0; i < s->max_clients; i++)
+		if (s->clients[i].fd < 0)
+			return &s->clients[i];
+	v = client_victim(s);
+	return v && now_ns - v->last_ns >= s->grace_ns ? v : NULL;
+}
+
+static void client_evict(struct td_server *s, struct client *c)
+{
+	s->counters.evicted++;
+	if (!s->warned_evict)
+		td_warn("control socket: %u clients connected, closing an idle one; "
+			"further evictions are counted", s->max_clients);
+	s->warned_evict = true;
+	client_close(s, c);
+}
+
+static int on_client(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct client *c = userdata;
+	struct td_server *s = c->server;
+	uint64_t now_ns = loop_now_ns(s);
+
+	/* EPOLLHUP with a request still queued: read it first, recv says EOF after */
+	if (!c->out)
+		client_read(s, c, now_ns);
+	else
+		client_write(s, c, now_ns);
+	arm_timer(s, now_ns);
+	return 0;	/* a negative return would disable this source */
+}
+
+/* Takes slot c (free, or a client to evict) for fd and reads at once:
+ * tieringctl writes its request right after connect(). */
+static void client_start(struct td_server *s, struct client *c, int fd, uint64_t now_ns)
+{
+	int r;
+
+	if (c->fd >= 0)
+		client_evict(s, c);
 	c->fd = fd;
 	c->seq = ++s->seq;
 	c->last_ns = now_ns;
@@ -597,29 +668,41 @@ static void client_start(struct td_server *s, int fd, uint64_t now_ns)
 	c->allowed = peer_allowed(s, fd, &c->peer);
 	s->n_clients++;
 	s->counters.accepted++;
-	if (epoll_set(s, EPOLL_CTL_ADD, fd, EPOLLIN,
-		      client_tag(s, c)) < 0)
+	r = sd_event_add_io(s->event, &c->src, fd, EPOLLIN, on_client, c);
+	if (r < 0) {
 		client_close(s, c);
+		return;
+	}
+	client_read(s, c, now_ns);
 }
 
-/* Out of fds or memory: the listening socket would stay readable and spin
- * the loop, so stop watching it for a moment. */
-static void pause_accept(struct td_server *s, int err, uint64_t now_ns)
+/* The listening socket would stay readable and spin the loop: stop watching
+ * it until a slot is free (ACCEPT_FULL) or for a moment (out of fds). */
+static void accept_pause(struct td_server *s, enum accept_state why, int err, uint64_t now_ns)
 {
-	if (!s->warned_accept)
+	if (why == ACCEPT_ERROR && !s->warned_accept)
 		td_warn("control socket: accept: %s, pausing accepts", strerror(err));
-	s->warned_accept = true;
-	if (epoll_set(s, EPOLL_CTL_MOD, s->listen_fd, 0, TAG_LISTEN) == 0)
-		s->accept_resume_ns = now_ns + ACCEPT_RETRY_NS;
+	if (why == ACCEPT_ERROR)
+		s->warned_accept = true;
+	if (sd_event_source_set_enabled(s->listen_src, SD_EVENT_OFF) < 0)
+		return;
+	s->accept = why;
+	s->accept_resume_ns = now_ns + ACCEPT_RETRY_NS;
 }
 
 static void accept_clients(struct td_server *s, uint64_t now_ns)
 {
-	for (int i = 0; i < MAX_EVENTS; i++) {
-		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (int i = 0; i < MAX_ACCEPTS; i++) {
+		struct client *c = client_slot(s, now_ns);
+		int fd;
 
+		if (!c) {
+			accept_pause(s, ACCEPT_FULL, 0, now_ns);
+			return;
+		}
+		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			client_start(s, fd, now_ns);
+			client_start(s, c, fd, now_ns);
 			continue;
 		}
 		switch (errno) {
@@ -634,35 +717,20 @@ static void accept_clients(struct td_server *s, uint64_t now_ns)
 		case EPROTO:
 			continue;
 		default:
-			pause_accept(s, errno, now_ns);
+			accept_pause(s, ACCEPT_ERROR, errno, now_ns);
 			return;
 		}
 	}
 }
 
-static struct client *client_of(struct td_server *s, uint64_t tag)
+static int on_listen(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
-	uint32_t slot = (uint32_t)tag - TAG_CLIENT0;	/* the listener and timer wrap */
-	struct client *c;
+	struct td_server *s = userdata;
+	uint64_t now_ns = loop_now_ns(s);
 
-	if (slot >= s->max_clients)
-		return NULL;
-	c = &s->clients[slot];
-	return c->fd >= 0 && client_tag(s, c) == tag ? c : NULL;
-}
-
-static void client_event(struct td_server *s, uint64_t tag, uint32_t events, uint64_t now_ns)
-{
-	struct client *c = client_of(s, tag);
-
-	if (!c)
-		return;		/* closed earlier in this batch */
-	if (events & (EPOLLERR | EPOLLHUP))
-		client_close(s, c);
-	else if (!c->out && (events & EPOLLIN))
-		client_read(s, c, now_ns);
-	else if (c->out && (events & EPOLLOUT))
-		client_write(s, c, now_ns);
+	accept_clients(s, now_ns);
+	arm_timer(s, now_ns);
+	return 0;	/* a negative return would disable this source */
 }
 
 static void expire(struct td_server *s, uint64_t now_ns)
@@ -679,17 +747,27 @@ static void expire(struct td_server *s, uint64_t now_ns)
 		s->warned_timeout = true;
 		client_close(s, c);
 	}
-	if (s->accept_resume_ns && now_ns >= s->accept_resume_ns &&
-	    epoll_set(s, EPOLL_CTL_MOD, s->listen_fd, EPOLLIN, TAG_LISTEN) == 0)
-		s->accept_resume_ns = 0;
+	/* ACCEPT_FULL: the victim's grace is over, or a slot was freed above */
+	if (s->accept == ACCEPT_FULL || (s->accept == ACCEPT_ERROR && now_ns >= s->accept_resume_ns))
+		accept_resume(s);
 }
 
-/* Arms the timer for the earliest deadline, relative to now_ns, so it works
- * whatever clock the caller's now_ns comes from. */
-static int arm_timer(struct td_server *s, uint64_t now_ns)
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
 {
-	struct itimerspec its = { 0 };
-	uint64_t deadline = s->accept_resume_ns, rel;
+	struct td_server *s = userdata;
+	uint64_t now_ns = loop_now_ns(s);
+
+	expire(s, now_ns);
+	arm_timer(s, now_ns);
+	return 0;	/* a negative return would disable this source */
+}
+
+/* The earliest of: a client's idle timeout, the end of the victim's grace
+ * while accepts wait for it, the retry after an accept error. 0: none. */
+static uint64_t next_deadline(struct td_server *s)
+{
+	uint64_t deadline = 0;
+	const struct client *v;
 
 	for (unsigned i = 0; i < s->max_clients; i++) {
 		const struct client *c = &s->clients[i];
@@ -697,35 +775,31 @@ static int arm_timer(struct td_server *s, uint64_t now_ns)
 		if (c->fd >= 0 && (!deadline || c->last_ns + s->idle_ns < deadline))
 			deadline = c->last_ns + s->idle_ns;
 	}
-	if (deadline) {
-		rel = deadline > now_ns ? deadline - now_ns : NSEC_PER_MSEC;
-		its.it_value.tv_sec = rel / 1000000000ULL;
-		its.it_value.tv_nsec = rel % 1000000000ULL;
-	}
-	if (timerfd_settime(s->timer_fd, 0, &its, NULL) < 0)
-		return td_err(errno, "control socket: timerfd_settime");
-	return 0;
+	if (s->accept == ACCEPT_ERROR && (!deadline || s->accept_resume_ns < deadline))
+		deadline = s->accept_resume_ns;
+	v = s->accept == ACCEPT_FULL ? client_victim(s) : NULL;
+	if (v && (!deadline || v->last_ns + s->grace_ns < deadline))
+		deadline = v->last_ns + s->grace_ns;
+	return deadline;
 }
 
-int td_server_dispatch(struct td_server *s, uint64_t now_ns)
+/* Arms the idle timer for the next deadline (rounded up to the loop's
+ * microseconds, so it never fires early), or disarms it. */
+static void arm_timer(struct td_server *s, uint64_t now_ns)
 {
-	struct epoll_event evs[MAX_EVENTS];
-	uint64_t ticks;
-	int n;
+	uint64_t deadline = next_deadline(s);
+	int r;
 
-	n = epoll_wait(s->epfd, evs, MAX_EVENTS, 0);
-	if (n < 0 && errno != EINTR)
-		return td_err(errno, "control socket: epoll_wait");
-	for (int i = 0; i < n; i++) {
-		uint64_t tag = evs[i].data.u64;
-
-		if (tag == TAG_LISTEN)
-			accept_clients(s, now_ns);
-		else if (tag == TAG_TIMER)
-			(void)!read(s->timer_fd, &ticks, sizeof(ticks));	/* re-armed below */
-		else
-			client_event(s, tag, evs[i].events, now_ns);
+	if (!deadline) {
+		(void)sd_event_source_set_enabled(s->timer_src, SD_EVENT_OFF);
+		return;
 	}
-	expire(s, now_ns);
-	return arm_timer(s, now_ns);
+	if (deadline <= now_ns)
+		deadline = now_ns + NSEC_PER_MSEC;
+	r = sd_event_source_set_time(s->timer_src, (deadline + 999) / 1000);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s->timer_src, SD_EVENT_ONESHOT);
+	if (r < 0 && !s->warned_timer)
+		td_warn("control socket: arming the idle timer: %s, ignoring", strerror(-r));
+	s->warned_timer = r < 0;
 }

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * server.h - the control socket that answers tieringctl. One request line
- * per connection, one reply, then the server closes. Everything runs on one
- * epoll fd of its own (listening socket, clients, an idle timerfd), which the
- * daemon adds to its loop as a single EPOLLIN entry; td_server_dispatch()
- * then does a bounded amount of work and never blocks.
+ * per connection, one reply, then the server closes. It runs on the caller's
+ * sd-event loop: an io source for the listening socket, one per client, and
+ * a time source for the idle timeout; each callback does a bounded amount
+ * of work and never blocks. Its clock is the loop's (sd_event_now).
+ *
+ * A full table (max_clients) makes room for a new connection by evicting a
+ * client that has made no progress for 100 ms (or half the idle timeout if
+ * that is shorter): one that sent nothing before one with part of a request
+ * before one whose reply is pending, the least recently active first. Each
+ * new connection is read as soon as it is accepted, so a request sent with
+ * the connect is answered before its client could be evicted. While no
+ * client may be evicted yet, new connections wait in the listen backlog.
+ * A request followed by close() or shutdown() is still read and handled.
  *
  * Who may talk: root, the server's own effective uid, and members of the
  * configured group (primary or supplementary). Anyone else gets
@@ -20,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include <systemd/sd-event.h>
 
 #define TD_SERVER_MAX_CLIENTS		16
 #define TD_SERVER_MAX_REQUEST		4096
@@ -55,7 +66,7 @@ struct td_server_params {
 
 struct td_server_counters {
 	uint64_t accepted;	/* connections accepted */
-	uint64_t evicted;	/* closed to make room for a new connection */
+	uint64_t evicted;	/* closed idle to make room for a new connection */
 	uint64_t timed_out;	/* closed after idle_timeout_ms without progress */
 	uint64_t too_long;	/* max_request bytes without '\n' */
 	uint64_t denied;	/* neither root, nor our uid, nor in the group */
@@ -71,26 +82,16 @@ struct td_server;
  * socket 0660 with group p->group (root-only when that group does not
  * exist). Returns 0, -EINVAL for bad parameters or unusable passed fds,
  * -EEXIST when p->path is not a socket, -EADDRINUSE when another process
- * listens on it, -ENOMEM, or another negative errno from the socket calls.
- * Logs its errors.
+ * listens on it, -ENOMEM, or another negative errno from the socket or
+ * sd-event calls. Logs its errors. Attaches its sources to e (taking a
+ * reference): from then on the server works whenever e runs. Client
+ * failures are handled (and counted) in its callbacks, never returned.
  */
-int td_server_new(const struct td_server_params *p, struct td_server **ret);
+int td_server_new(const struct td_server_params *p, sd_event *e, struct td_server **ret);
 
-/* Closes all clients and the socket; unlinks the socket file only if
- * td_server_new() bound it. NULL-safe. */
+/* Detaches from the loop, closes all clients and the socket; unlinks the
+ * socket file only if td_server_new() bound it. NULL-safe. */
 void td_server_free(struct td_server *s);
-
-/* The fd to watch for EPOLLIN in the daemon's loop. */
-int td_server_fd(const struct td_server *s);
-
-/*
- * Call when td_server_fd() is readable, with the current CLOCK_MONOTONIC
- * time. Accepts, reads, answers, writes and expires clients: at most 64
- * events per call, never blocking; call again while the fd stays readable.
- * Client failures are handled (and counted) here. Returns 0, or a negative
- * errno when the server's own epoll or timer fd fails.
- */
-int td_server_dispatch(struct td_server *s, uint64_t now_ns);
 
 /* True when the listening socket came from systemd. */
 bool td_server_activated(const struct td_server *s);

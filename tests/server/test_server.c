@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_server.c - host test of daemon/server.c. Real servers on temp paths;
- * their dispatch loop runs in the main thread the way the daemon runs it
- * (each server fd one EPOLLIN entry in an outer epoll), clients are driven
- * from a second thread and, for other credentials, from forked children.
+ * test_server.c - host test of daemon/ops/server.c. Real servers on temp
+ * paths, attached to one sd-event loop that runs in the main thread the way
+ * the daemon runs it; clients are driven from a second thread (and a third
+ * for the connection storm) and, for other credentials, from forked children.
  * No root needed; the credential checks that need root say SKIP without it.
  * Exit 0 when every check passed; one "FAIL file:line: what" per failure.
  */
@@ -20,12 +20,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+
+#include <systemd/sd-event.h>
 
 #include "ops/log.h"
 #include "ops/server.h"
@@ -40,6 +41,8 @@
 
 static atomic_int failures;
 static atomic_bool done;
+static atomic_int recorded;	/* "record" requests the handler saw */
+static sd_event *loop;		/* the servers' loop, run by run_loop() */
 
 /* Prints "ok" for a section when it added no failures since section_start(). */
 static int section_failures;
@@ -156,6 +159,10 @@ static char *handle(void *ctx, const char *line, size_t len, const struct td_pee
 		return big_reply(ret_len);
 	if (line_is(line, len, "oom"))
 		return NULL;
+	if (line_is(line, len, "record"))
+		atomic_fetch_add(&recorded, 1);
+	if (len > 6 && !memcmp(line, "sleep ", 6))
+		sleep_ms(atoi(line + 6));	/* the loop is busy meanwhile */
 	if (line_is(line, len, "peer")) {
 		n = asprintf(&out, "{\"version\":1,\"ok\":true,\"uid\":%u,\"gid\":%u,\"pid\":%d,"
 			     "\"in_group\":%s}\n", (unsigned)peer->uid, (unsigned)peer->gid,
@@ -406,7 +413,7 @@ static void test_flood(void)
 			n_idle++;
 	}
 	CHECK(n_idle == 100, "(b) %d of 100 idle clients connected", n_idle);
-	/* idle[84..99] hold the table; progress makes idle[84] the newest */
+	/* part of a line: idle[84] is kept over the clients that sent nothing */
 	sleep_ms(50);
 	CHECK(idle[84] >= 0 && send_all(idle[84], "x", 1), "(b) partial line");
 	sleep_ms(50);
@@ -439,11 +446,12 @@ static void test_flood(void)
 	CHECK(reply_is(reply, REPLY_TOO_LONG), "(b) garbage client told: %s", reply ?: "(none)");
 	free(reply);
 
-	/* evicted by last activity: idle[85] went for the garbage client */
+	/* silent clients go first, oldest first: the table ends with idle[84]
+	 * and the newest silent ones, and idle[85] went for the garbage client */
 	CHECK(closed_by_server(idle[0]) && closed_by_server(idle[83]) &&
-	      closed_by_server(idle[85]), "(b) least recently active clients evicted");
+	      closed_by_server(idle[85]), "(b) the oldest silent clients evicted");
 	CHECK(!closed_by_server(idle[84]) && !closed_by_server(idle[86]) &&
-	      !closed_by_server(idle[99]), "(b) recently active clients kept");
+	      !closed_by_server(idle[99]), "(b) the partial line and the newest clients kept");
 
 	if (get_counters(slow.path, &k))
 		CHECK(k.evicted >= 85 && k.too_long == 1 && k.accepted >= 102 && k.timed_out == 0,
@@ -689,6 +697,196 @@ static void test_permissions(void)
 	section_end("(f) strangers denied, group members (primary, supplementary) allowed");
 }
 
+/* Sends "sleep MS": the server's loop is busy in the handler for MS ms.
+ * Returns the connection, to be read and closed by the caller. */
+static int busy_loop(const char *path, unsigned ms)
+{
+	char line[32];
+	int fd = connect_to(path), n = snprintf(line, sizeof(line), "sleep %u\n", ms);
+
+	CHECK(fd >= 0 && send_all(fd, line, n), "sleep request on %s", path);
+	sleep_ms(50);	/* the server is in the handler now */
+	return fd;
+}
+
+static void read_and_close(int fd, const char *label)
+{
+	size_t len;
+	int end;
+	char *reply = fd >= 0 ? read_all(fd, 3000, &len, &end) : NULL;
+
+	CHECK(reply && len > 0, "%s: reply %s", label, reply ?: "(none)");
+	free(reply);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* (g) a full table of silent clients, then 20 requests accepted in one
+ * wake-up: each newcomer is read before anyone could evict it */
+static void test_batch(void)
+{
+	struct td_server_counters k0 = { 0 }, k1 = { 0 };
+	char *want = echo_of("hello"), *reply;
+	int idle[16], fds[20], busy, answered = 0, end;
+	size_t len;
+
+	for (int i = 0; i < 16; i++)
+		idle[i] = connect_to(slow.path);
+	sleep_ms(300);		/* past their grace: evictable */
+	get_counters(slow.path, &k0);
+	busy = busy_loop(slow.path, 300);
+	for (int i = 0; i < 20; i++) {
+		fds[i] = connect_to(slow.path);
+		if (fds[i] >= 0 && !send_all(fds[i], "hello\n", 6)) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	read_and_close(busy, "(g) busy loop");
+	for (int i = 0; i < 20; i++) {
+		reply = fds[i] >= 0 ? read_all(fds[i], 3000, &len, &end) : NULL;
+		answered += reply_is(reply, want);
+		free(reply);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	CHECK(answered == 20, "(g) %d of 20 requests of one batch answered", answered);
+	if (get_counters(slow.path, &k1))
+		CHECK(k1.evicted == k0.evicted, "(g) nobody evicted for them: evicted %" PRIu64
+		      " -> %" PRIu64, k0.evicted, k1.evicted);
+	for (int i = 0; i < 16; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+	free(want);
+	section_end("(g) 20 requests in one batch beside a full table: all answered");
+}
+
+/* Waits up to 1 s for the handler to have seen n "record" requests. */
+static bool recorded_reaches(int n)
+{
+	for (int i = 0; i < 100 && atomic_load(&recorded) < n; i++)
+		sleep_ms(10);
+	return atomic_load(&recorded) == n;
+}
+
+/* (h) a request followed by close() or shutdown() is handled */
+static void test_close_after_request(void)
+{
+	char *want = echo_of("record"), *reply;
+	int a, b, busy, end;
+	size_t len;
+
+	atomic_store(&recorded, 0);
+	/* accepted and read (nothing yet); then the line and the hangup
+	 * arrive together while the loop is busy: EPOLLIN | EPOLLHUP */
+	a = connect_to(fast.path);
+	sleep_ms(50);
+	busy = busy_loop(fast.path, 200);
+	CHECK(a >= 0 && send_all(a, "record\n", 7), "(h) record request");
+	if (a >= 0)
+		close(a);
+	/* never accepted before its close: line and hangup come with the accept */
+	b = connect_to(fast.path);
+	CHECK(b >= 0 && send_all(b, "record\n", 7), "(h) second record request");
+	if (b >= 0)
+		close(b);
+	read_and_close(busy, "(h) busy loop");
+	CHECK(recorded_reaches(2), "(h) requests followed by close() handled: %d of 2",
+	      atomic_load(&recorded));
+
+	/* shutdown(SHUT_WR) after the line: handled and answered */
+	a = connect_to(fast.path);
+	busy = busy_loop(fast.path, 100);
+	if (a >= 0 && send_all(a, "record\n", 7) && shutdown(a, SHUT_WR) == 0)
+		reply = read_all(a, 2000, &len, &end);
+	else
+		reply = NULL;
+	CHECK(reply_is(reply, want), "(h) request + shutdown answered: %s", reply ?: "(none)");
+	free(reply);
+	if (a >= 0)
+		close(a);
+	read_and_close(busy, "(h) busy loop");
+	free(want);
+	section_end("(h) a request followed by close() or shutdown() is handled");
+}
+
+#define STORM_CLIENTS	100
+
+static atomic_bool storm_stop;
+static atomic_ulong storm_connects;
+
+/* sockhog --reconnect: STORM_CLIENTS silent clients, each replaced as soon
+ * as the server closes it. */
+static void *storm_main(void *arg)
+{
+	struct pollfd pf[STORM_CLIENTS];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char c;
+
+	set_sun_path(&sa, arg);
+	for (int i = 0; i < STORM_CLIENTS; i++)
+		pf[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
+	while (!atomic_load(&storm_stop)) {
+		for (int i = 0; i < STORM_CLIENTS; i++) {
+			if (pf[i].fd >= 0)
+				continue;
+			pf[i].fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (pf[i].fd >= 0 && connect(pf[i].fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+				close(pf[i].fd);	/* a full backlog: again next round */
+				pf[i].fd = -1;
+			} else if (pf[i].fd >= 0) {
+				atomic_fetch_add(&storm_connects, 1);
+			}
+		}
+		poll(pf, STORM_CLIENTS, 1);
+		for (int i = 0; i < STORM_CLIENTS; i++)
+			if (pf[i].fd >= 0 && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    recv(pf[i].fd, &c, 1, MSG_DONTWAIT) <= 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+			}
+	}
+	for (int i = 0; i < STORM_CLIENTS; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	return NULL;
+}
+
+/* (i) 100 clients reconnecting without pause: 20 requests all answered */
+static void test_storm(void)
+{
+	char *want = echo_of("status"), *reply;
+	uint64_t t0, dt, max_ms = 0;
+	int answered = 0;
+	pthread_t th;
+
+	atomic_store(&storm_stop, false);
+	if (pthread_create(&th, NULL, storm_main, slow.path)) {
+		CHECK(false, "(i) pthread_create");
+		free(want);
+		return;
+	}
+	sleep_ms(300);		/* the table is full of storm clients */
+	for (int i = 0; i < 20; i++) {
+		t0 = now_ms();
+		reply = request(slow.path, "status", 5000, NULL);
+		dt = now_ms() - t0;
+		max_ms = dt > max_ms ? dt : max_ms;
+		answered += reply_is(reply, want);
+		free(reply);
+		sleep_ms(20);
+	}
+	atomic_store(&storm_stop, true);
+	pthread_join(th, NULL);
+	printf("     (i) storm: %lu storm connects, slowest answer %" PRIu64 " ms\n",
+	       atomic_load(&storm_connects), max_ms);
+	CHECK(atomic_load(&storm_connects) > 200, "(i) the storm reconnected (%lu connects)",
+	      atomic_load(&storm_connects));
+	CHECK(answered == 20, "(i) %d of 20 requests answered during the storm", answered);
+	free(want);
+	section_end("(i) a reconnect storm of 100 clients: 20 of 20 requests answered");
+}
+
 static void *client_main(void *arg)
 {
 	section_start();
@@ -703,6 +901,12 @@ static void *client_main(void *arg)
 	test_slow_reader();
 	section_start();
 	test_permissions();
+	section_start();
+	test_batch();
+	section_start();
+	test_close_after_request();
+	section_start();
+	test_storm();
 	atomic_store(&done, true);
 	return NULL;
 }
@@ -717,7 +921,7 @@ static int new_server(struct test_srv *t, const char *path, const char *group, u
 	};
 
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	return td_server_new(&p, &t->s);
+	return td_server_new(&p, loop, &t->s);
 }
 
 static void pick_group(void)
@@ -749,13 +953,14 @@ static void test_setup(void)
 	int fd, r;
 
 	p.handle = NULL;
-	CHECK(td_server_new(&p, &s) == -EINVAL, "no handler: -EINVAL");
+	CHECK(td_server_new(&p, loop, &s) == -EINVAL, "no handler: -EINVAL");
 	p.handle = handle;
+	CHECK(td_server_new(&p, NULL, &s) == -EINVAL, "no event loop: -EINVAL");
 	p.max_request = 1;
-	CHECK(td_server_new(&p, &s) == -EINVAL, "max_request 1: -EINVAL");
+	CHECK(td_server_new(&p, loop, &s) == -EINVAL, "max_request 1: -EINVAL");
 	p.max_request = 0;
 	p.path = NULL;
-	CHECK(td_server_new(&p, &s) == -EINVAL, "no path: -EINVAL");
+	CHECK(td_server_new(&p, loop, &s) == -EINVAL, "no path: -EINVAL");
 
 	/* a regular file is not ours to remove */
 	snprintf(path, sizeof(path), "%s/file", tmpdir);
@@ -815,6 +1020,9 @@ static int activation_child(void)
 	struct stat st;
 	int fd, r;
 
+	/* an sd_event belongs to the process that made it */
+	if (sd_event_new(&loop) < 0)
+		return 1;
 	snprintf(path, sizeof(path), "%s/activated.sock", tmpdir);
 	set_sun_path(&sa, path);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -873,7 +1081,8 @@ static int emfile_child(const char *path, int ready_fd)
 	uint64_t t0;
 	int free_fd;
 
-	if (new_server(&t, path, NULL, 5000) || getrlimit(RLIMIT_NOFILE, &old) < 0)
+	if (sd_event_new(&loop) < 0 || new_server(&t, path, NULL, 5000) ||
+	    getrlimit(RLIMIT_NOFILE, &old) < 0)
 		return 2;
 	/* every fd below the lowest free one is taken: the next one is EMFILE */
 	free_fd = dup(0);
@@ -882,23 +1091,15 @@ static int emfile_child(const char *path, int ready_fd)
 	lim.rlim_cur = free_fd;
 	if (write(ready_fd, "r", 1) != 1 || setrlimit(RLIMIT_NOFILE, &lim) < 0)
 		return 2;
-	for (t0 = now_ms(); now_ms() - t0 < 500;) {
-		struct epoll_event ev;
-
-		if (epoll_wait(td_server_fd(t.s), &ev, 1, 20) > 0) {
-			td_server_dispatch(t.s, now_ns());
+	for (t0 = now_ms(); now_ms() - t0 < 500;)
+		if (sd_event_run(loop, 20 * 1000) > 0)
 			spins++;
-		}
-	}
 	setrlimit(RLIMIT_NOFILE, &old);
-	for (t0 = now_ms(); now_ms() - t0 < 1000;) {
-		struct epoll_event ev;
-
-		if (epoll_wait(td_server_fd(t.s), &ev, 1, 20) > 0)
-			td_server_dispatch(t.s, now_ns());
-	}
+	for (t0 = now_ms(); now_ms() - t0 < 1000;)
+		sd_event_run(loop, 20 * 1000);
 	CHECK(spins < 50, "EMFILE: %u dispatches in 500 ms", spins);
 	td_server_free(t.s);
+	sd_event_unref(loop);
 	return atomic_load(&failures) ? 1 : 0;
 }
 
@@ -942,32 +1143,20 @@ static void test_emfile(void)
 
 /* ------------------------------------------------------------ the loop */
 
-/* The daemon's side: one EPOLLIN entry per server, dispatch when ready. */
+/* The daemon's side: both servers on one sd-event loop. */
 static void run_loop(void)
 {
-	struct test_srv *srvs[] = { &fast, &slow };
-	struct epoll_event ev = { .events = EPOLLIN }, evs[4];
 	uint64_t start = now_ms();
-	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	for (uint32_t i = 0; i < 2; i++) {
-		ev.data.u32 = i;
-		CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, td_server_fd(srvs[i]->s), &ev) == 0, "epoll_ctl");
-	}
 	while (!atomic_load(&done)) {
-		int n = epoll_wait(ep, evs, 4, 50);
+		int r = sd_event_run(loop, 50 * 1000);
 
-		for (int i = 0; i < n; i++) {
-			int r = td_server_dispatch(srvs[evs[i].data.u32]->s, now_ns());
-
-			CHECK(r == 0, "td_server_dispatch: %d", r);
-		}
-		if (now_ms() - start > 60000) {
-			fprintf(stderr, "FAIL: clients still running after 60 s\n");
+		CHECK(r >= 0, "sd_event_run: %d", r);
+		if (now_ms() - start > 90000) {
+			fprintf(stderr, "FAIL: clients still running after 90 s\n");
 			_exit(1);
 		}
 	}
-	close(ep);
 }
 
 int main(int argc, char **argv)
@@ -984,6 +1173,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pick_group();
+	r = sd_event_new(&loop);
+	if (r < 0) {
+		fprintf(stderr, "FAIL: sd_event_new: %s\n", strerror(-r));
+		return 1;
+	}
 	section_start();
 	test_setup();
 	section_start();
@@ -1011,6 +1205,7 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	td_server_free(fast.s);
 	td_server_free(slow.s);
+	loop = sd_event_unref(loop);
 	CHECK(lstat(fast_path, &st) < 0, "fast socket removed at free");
 	rmdir(strcat(strcpy(fast_path, tmpdir), "/run/tieringd"));
 	rmdir(strcat(strcpy(fast_path, tmpdir), "/run"));
