@@ -17,6 +17,7 @@
  *     the file, errors in line order;
  *   - n_cgroups <= TD_CONFIG_MAX_CGROUPS; every path is absolute, normal
  *     and unique; every field within its documented range, weight 1..10000;
+ *     set_mask holds only bits of [Cgroup] keys of the key table;
  *   - td_config_policy_for() on a section's path returns that section, and
  *     on a child's path that section or a deeper one;
  *   - every [Daemon] value within its documented range.
@@ -58,6 +59,7 @@ static struct td_config *tmpl;		/* td_config_init()ed: the defaults */
 static struct td_daemon_config snap_daemon;
 static struct td_cgroup_policy *snap_cgroups;
 static size_t snap_n_cgroups;
+static uint32_t cgroup_bits;		/* the key table's [Cgroup] set_mask bits */
 
 #define check(cond)							\
 	do {								\
@@ -198,6 +200,7 @@ NO_COVERAGE static void check_cgroups(const struct td_config *c)
 		check(p->max_fast_percent <= 100);
 		check(!p->max_fast_percent || !p->max_fast_bytes);
 		check(p->weight >= 1 && p->weight <= 10000);
+		check(!(p->set_mask & ~cgroup_bits));
 		/* a section that set nothing has the defaults */
 		if (!p->set_mask)
 			check(p->mode == c->daemon.default_mode && !p->hot_threshold &&
@@ -270,6 +273,9 @@ NO_COVERAGE static void check_again(struct td_config *c, const char *text, size_
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	const struct td_config_key *keys;
+	size_t n_keys;
+
 	(void)argc;
 	(void)argv;
 	cfg = malloc(sizeof(*cfg));
@@ -279,6 +285,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	td_config_init(tmpl);
 	td_config_init(cfg);
+	keys = td_config_keys(&n_keys);
+	for (size_t i = 0; i < n_keys; i++)
+		if (keys[i].section == TD_CONFIG_CGROUP)
+			cgroup_bits |= keys[i].set_bit;
+	check(cgroup_bits);
 	check_daemon(&tmpl->daemon);
 	check(!tmpl->n_cgroups && !tmpl->n_errors);
 	return 0;
