@@ -366,7 +366,8 @@ enum { CG_MODE = 1, CG_THRESHOLD = 2, CG_RATE = 4, CG_MAXFAST = 8, CG_WEIGHT = 1
 #define FIELD(type, f) .offset = offsetof(type, f), .size = sizeof(((type *)0)->f)
 #define FIELD2(type, f) .offset2 = offsetof(type, f), .size2 = sizeof(((type *)0)->f)
 #define DAEMON_KEY(n, p, f, ...) \
-	{ .name = n, .section = TD_CONFIG_DAEMON, .parse = p, FIELD(struct td_daemon_config, f), __VA_ARGS__ }
+	{ .name = n, .section = TD_CONFIG_DAEMON, .parse = p, FIELD(struct td_daemon_config, f), \
+	  __VA_ARGS__ }
 #define CGROUP_KEY(n, p, f, bit, ...) \
 	{ .name = n, .section = TD_CONFIG_CGROUP, .parse = p, FIELD(struct td_cgroup_policy, f), \
 	  .set_bit = bit, __VA_ARGS__ }
@@ -378,8 +379,10 @@ enum { CG_MODE = 1, CG_THRESHOLD = 2, CG_RATE = 4, CG_MAXFAST = 8, CG_WEIGHT = 1
  * and td_daemon_reload() does not touch them.
  */
 static const struct td_config_key keys[] = {
-	DAEMON_KEY("FastNodes", parse_nodes, fast_nodes, FIELD2(struct td_daemon_config, fast_nodes_auto), START),
-	DAEMON_KEY("SlowNodes", parse_nodes, slow_nodes, FIELD2(struct td_daemon_config, slow_nodes_auto), START),
+	DAEMON_KEY("FastNodes", parse_nodes, fast_nodes,
+		   FIELD2(struct td_daemon_config, fast_nodes_auto), START),
+	DAEMON_KEY("SlowNodes", parse_nodes, slow_nodes,
+		   FIELD2(struct td_daemon_config, slow_nodes_auto), START),
 	DAEMON_KEY("Sources", parse_sources, sources, START),
 	DAEMON_KEY("HintFaultHook", parse_hint_hook, hint_hook, START),
 	DAEMON_KEY("SamplePeriod", parse_number, sample_period, .min = 1, .max = UINT32_MAX, START),
