@@ -14,7 +14,7 @@
  *
  * Memory: everything is allocated in td_cgcache_new() and nothing later. A
  * cache costs at most TD_CGCACHE_ENTRY_BYTES per entry of capacity plus
- * TD_CGCACHE_FIXED_BYTES (capacity 4096: under 2.3 MiB); td_cgcache_bytes()
+ * TD_CGCACHE_FIXED_BYTES (capacity 4 Ki: under 2.3 MiB); td_cgcache_bytes()
  * gives the exact figure.
  *
  * When full, a put evicts the least recently used entry (get and put both

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "units.h"
 
 #define LINE_MAX_LEN 1024
 
@@ -397,7 +398,7 @@ static const struct td_config_key keys[] = {
 	DAEMON_KEY("HotnessHalfLife", parse_duration, hotness_half_life_ms, .min = 1, .max = 86400000,
 		   START),
 	DAEMON_KEY("HotThreshold", parse_number, hot_threshold, .min = 1, .max = 1000000),
-	DAEMON_KEY("RingBufferSize", parse_pow2_size, ring_buffer_bytes, .min = 4096, .max = 1ULL << 30,
+	DAEMON_KEY("RingBufferSize", parse_pow2_size, ring_buffer_bytes, .min = TD_PAGE_SIZE, .max = 1ULL << 30,
 		   START),
 	DAEMON_KEY("DefaultMode", parse_mode_key, default_mode),
 	DAEMON_KEY("Demotion", parse_bool_key, demotion, START),

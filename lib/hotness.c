@@ -190,7 +190,7 @@ static bool key_args_valid(uint32_t tgid, uint64_t addr)
 
 static bool node_valid(int node)
 {
-	return node >= TD_HOTNESS_NODE_UNKNOWN && node < TD_HOTNESS_MAX_NODES;
+	return node >= TD_HOTNESS_NODE_UNKNOWN && node < TD_MAX_NODES;
 }
 
 /* ---- memcg side table ---- */
@@ -524,7 +524,7 @@ int td_hotness_new(const struct td_hotness_params *p, struct td_hotness **ret)
 		return -EINVAL;
 
 	max_procs = p->max_processes ?: clamp_u32(p->capacity / 64, 64, 16384);
-	max_memcgs = p->max_memcgs ?: clamp_u32(p->capacity / 256, 64, 4096);
+	max_memcgs = p->max_memcgs ?: clamp_u32(p->capacity / 256, 64, 4u << 10);
 
 	t = calloc(1, sizeof(*t));
 	if (!t)

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tier_abi.h"
+
 /* Hotness values are fixed point: one recent access adds TD_HOTNESS_ONE. */
 #define TD_HOTNESS_SHIFT	10
 #define TD_HOTNESS_ONE		(1u << TD_HOTNESS_SHIFT)
@@ -35,8 +37,7 @@
 /* Largest hotness; an entry's frequency saturates here (~4 M accesses). */
 #define TD_HOTNESS_MAX		UINT32_MAX
 
-/* Nodes are 0..TD_HOTNESS_MAX_NODES-1; TD_HOTNESS_NODE_UNKNOWN is "unknown". */
-#define TD_HOTNESS_MAX_NODES	64
+/* Nodes are 0..TD_MAX_NODES-1 (tier_abi.h); TD_HOTNESS_NODE_UNKNOWN is "unknown". */
 #define TD_HOTNESS_NODE_UNKNOWN	(-1)
 
 /* Valid tgids are 1..TD_HOTNESS_TGID_MAX (the kernel's PID_MAX_LIMIT). */
@@ -78,7 +79,7 @@ struct td_hotness_params {
 	uint32_t max_processes;
 	/*
 	 * Most distinct memcgs referenced at once, 0 for the default
-	 * (capacity / 256, clamped to 64..4096), at most TD_HOTNESS_MEMCGS_MAX.
+	 * (capacity / 256, clamped to 64..4 Ki), at most TD_HOTNESS_MEMCGS_MAX.
 	 */
 	uint32_t max_memcgs;
 };

@@ -4,7 +4,7 @@
  * per-node byte counts of the lines tieringd uses:
  *
  *	anon N0=1234 N1=5678
- *	file N0=4096 N1=0
+ *	file N0=8192 N1=0
  *	kernel_stack N0=16384 N1=0
  *	...
  *

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "promote.h"
+#include "tier_abi.h"
 
-#define MAX_NODES 64
 
 static const struct {
 	int err;
@@ -134,7 +134,7 @@ static void move_batch(struct run_state *st, const struct td_candidate *c, size_
 			slot = st->status[i] >= 0 ? TD_ERR_WRONG_NODE : td_errno_slot(-st->status[i]);
 			b.errors[slot]++;
 			st->t->errors[slot]++;
-			if (o == TD_MOVE_FULL && c[i].dst_nid >= 0 && c[i].dst_nid < MAX_NODES)
+			if (o == TD_MOVE_FULL && c[i].dst_nid >= 0 && c[i].dst_nid < TD_MAX_NODES)
 				st->full_nodes |= 1ULL << c[i].dst_nid;
 		}
 		report_page(st, &c[i], o, st->status[i]);
@@ -147,7 +147,7 @@ static void move_batch(struct run_state *st, const struct td_candidate *c, size_
 
 static bool node_full(const struct run_state *st, int nid)
 {
-	return nid >= 0 && nid < MAX_NODES && (st->full_nodes & (1ULL << nid));
+	return nid >= 0 && nid < TD_MAX_NODES && (st->full_nodes & (1ULL << nid));
 }
 
 int td_promote(const struct td_promote_params *p, struct td_candidate *cands, size_t n,
