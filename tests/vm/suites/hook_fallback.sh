@@ -28,7 +28,7 @@ pct=$(awk '$1 == "FINAL" { print $4 }' "$hs")
 if [ "$(t_kernel)" = 6.1 ]; then
 	t_check "6.1: the one-tier limitation is stated" grep -q "^limitation the kernel puts slow node 1" "$td_log"
 else
-	hf=$(awk '$1 == "events_hint_faults" { print $2 }' "$td_log")
+	hf=$(awk '$1 == "events_hint_fault" { print $2 }' "$td_log")
 	t_check "hint-fault events arrived through the pair ($hf)" t_range "${hf:-0}" 1 1000000000
 	t_check "hot set >= 90 % on the fast node ($pct %)" t_range "$pct" 90 100
 fi

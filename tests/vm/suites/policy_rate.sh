@@ -44,7 +44,7 @@ t_check "the measured rate is at most the limit + 10 % (${3:-none} MB/s <= 2.2)"
 	sh -c '[ -n "$1" ] && awk -v r="$1" "BEGIN { exit !(r <= 2.2) }"' sh "$3"
 t_check "the measured rate is not idle (${3:-none} MB/s >= 1)" \
 	sh -c '[ -n "$1" ] && awk -v r="$1" "BEGIN { exit !(r >= 1) }"' sh "$3"
-held=$(awk '$1 == "promote_held_rate" { print $2 }' "$td_log")
+held=$(awk '$1 == "promote_decisions_group_rate" { print $2 }' "$td_log")
 t_check "the cgroup's limit held candidates back, so it was binding ($held)" t_range "${held:-0}" 1 1000000000
 
 prom=$(t_result_file td.prom)

@@ -42,7 +42,7 @@ if [ "$(t_kernel)" = 6.1 ]; then
 	t_tieringd_stop
 	sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
 	t_check "6.1: no hint fault reached tieringd, as stated" \
-		grep -q "^events_hint_faults 0$" "$td_log"
+		grep -q "^events_hint_fault 0$" "$td_log"
 	t_check "6.1: the limitation is in the summary" grep -q "^limitation the kernel puts" "$td_log"
 	exit 0
 fi

@@ -34,8 +34,8 @@ wait $hp
 t_tieringd_stop
 sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
 val() { awk -v k="$1" '$1 == k { print $2 }' "$td_log"; }
-t_check "samples arrived ($(val events_samples))" t_range "$(val events_samples)" 1 1000000000
-t_check "no hint-fault events" t_eq 0 "$(val events_hint_faults)"
+t_check "samples arrived ($(val events_sample))" t_range "$(val events_sample)" 1 1000000000
+t_check "no hint-fault events" t_eq 0 "$(val events_hint_fault)"
 t_check "nodes of sampled pages were queried ($(val node_queries) queries)" t_range "$(val node_queries)" 1 100000000
 pct=$(awk '$1 == "FINAL" { print $4 }' "$hs")
 t_check "hot set >= 90 % on the fast node from samples alone ($pct %)" t_range "$pct" 90 100
