@@ -14,10 +14,8 @@
  *	why PID ADDR			ADDR hex with 0x, or decimal; any alignment
  *	pause [CGROUP] | resume [CGROUP]	CGROUP absolute, no ".." component
  *
- * PID is decimal, 1..2147483647. One reply: a JSON object followed by "\n",
- *
- *	{"version":1,"ok":true,...verb's members...}
- *	{"version":1,"ok":false,"error":"message"}
+ * PID is decimal, 1..2147483647. One reply: a JSON object followed by "\n"
+ * (lib/reply.h builds and parses it).
  */
 #ifndef TIERINGD_PROTO_H
 #define TIERINGD_PROTO_H
@@ -25,8 +23,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "json.h"
 
 #define TD_PROTO_VERSION 1
 #define TD_PROTO_MAX_REQUEST 4096	/* bytes, the newline included */
@@ -95,26 +91,5 @@ int td_proto_request_line(const struct td_request *req, char *buf, size_t size);
 
 /* True if the two requests have the same verb and arguments. */
 bool td_proto_request_equal(const struct td_request *a, const struct td_request *b);
-
-/*
- * Replies, written with @j (errors are kept in it, see json.h).
- * td_proto_reply_begin() opens the object and writes "version" and "ok";
- * the caller adds its members and ends with td_proto_reply_end(), which
- * closes the object and appends "\n". td_proto_reply_error() writes a
- * whole error reply, "\n" included.
- */
-void td_proto_reply_begin(struct td_json *j, bool ok);
-void td_proto_reply_end(struct td_json *j);
-void td_proto_reply_error(struct td_json *j, const char *msg);
-
-/*
- * For tieringctl: parses one reply (trailing whitespace allowed). Returns 0
- * with the document in *@ret_doc (caller frees) and the value of "ok" in
- * *@ret_ok; -EINVAL if it is not a JSON object with a boolean "ok" (or,
- * when ok is false, a string "error"), -EPROTONOSUPPORT if "version" is
- * not TD_PROTO_VERSION, -ENOMEM. @err (may be NULL) says what was wrong.
- */
-int td_proto_parse_reply(const char *buf, size_t len, struct td_json_doc **ret_doc,
-			 bool *ret_ok, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * tieringctl - talks to tieringd over its Unix socket: one request line,
- * one JSON reply (lib/proto.h). Links lib/ only.
+ * one JSON reply (lib/reply.h), parsed with jansson. Links lib/ and jansson
+ * only.
  * Exit codes: 0 ok, 1 error (connection, I/O, malformed or failed reply),
  * 2 usage.
  */
@@ -17,8 +18,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "json.h"
 #include "proto.h"
+#include "reply.h"
 
 #define DEFAULT_SOCKET "/run/tieringd/tieringd.sock"
 #define MAX_REPLY (16u << 20)
@@ -172,54 +173,75 @@ static char *sanitize(const char *s, size_t n, char *buf, size_t size)
 	return buf;
 }
 
-static char *list_text(const struct td_json_node *n, char *buf, size_t size);
+static char *list_text(const json_t *n, char *buf, size_t size);
+
+/* A number or object as the daemon wrote it (compact, members in order). */
+static char *dumped(const json_t *n, char *buf, size_t size)
+{
+	char *s = json_dumps(n, JSON_ENCODE_ANY | TD_JSON_DUMP_FLAGS);
+
+	if (!s)
+		return sanitize("-", 1, buf, size);
+	sanitize(s, strlen(s), buf, size);
+	free(s);
+	return buf;
+}
 
 /* A value for humans: strings bare, yes/no, numbers as sent, "-" if missing. */
-static char *text(const struct td_json_node *n, char *buf, size_t size)
+static char *text(const json_t *n, char *buf, size_t size)
 {
-	const char *s;
-	size_t len;
-	bool b;
-
-	switch (td_json_type(n)) {
-	case TD_JSON_STRING:
-		s = td_json_as_str(n, &len);
-		return sanitize(s, len, buf, size);
-	case TD_JSON_BOOL:
-		td_json_as_bool(n, &b);
-		return sanitize(b ? "yes" : "no", b ? 3 : 2, buf, size);
-	case TD_JSON_ARRAY:
+	switch (n ? json_typeof(n) : JSON_NULL) {
+	case JSON_STRING:
+		return sanitize(json_string_value(n), json_string_length(n), buf, size);
+	case JSON_TRUE:
+		return sanitize("yes", 3, buf, size);
+	case JSON_FALSE:
+		return sanitize("no", 2, buf, size);
+	case JSON_ARRAY:
 		return list_text(n, buf, size);
-	case TD_JSON_NUMBER:
-	case TD_JSON_OBJECT:
-		s = td_json_span(n, &len);
-		return sanitize(s, len, buf, size);
+	case JSON_INTEGER:
+	case JSON_REAL:
+	case JSON_OBJECT:
+		return dumped(n, buf, size);
 	default:
 		return sanitize("-", 1, buf, size);
 	}
 }
 
 /* "0,1"; an empty list is "-". */
-static char *list_text(const struct td_json_node *n, char *buf, size_t size)
+static char *list_text(const json_t *n, char *buf, size_t size)
 {
 	char item[TEXT_MAX];
-	size_t off = 0;
+	size_t off = 0, i;
+	const json_t *v;
 
 	buf[0] = '\0';
-	for (n = td_json_first(n); n && off < size; n = td_json_next(n))
+	json_array_foreach(n, i, v) {
+		if (off >= size)
+			break;
 		off += snprintf(buf + off, size - off, "%s%s", off ? "," : "",
-				text(n, item, sizeof(item)));
+				text(v, item, sizeof(item)));
+	}
 	return off ? buf : sanitize("-", 1, buf, size);
 }
 
-static char *human_bytes(const struct td_json_node *n, char *buf, size_t size)
+/* A non-negative JSON integer. */
+static bool as_u64(const json_t *n, uint64_t *ret)
+{
+	if (!json_is_integer(n) || json_integer_value(n) < 0)
+		return false;
+	*ret = json_integer_value(n);
+	return true;
+}
+
+static char *human_bytes(const json_t *n, char *buf, size_t size)
 {
 	static const char units[] = "KMGTPE";
 	uint64_t v;
 	double d;
 	int u;
 
-	if (td_json_as_u64(n, &v) < 0)
+	if (!as_u64(n, &v))
 		return text(n, buf, size);
 	if (v < 1024) {
 		snprintf(buf, size, "%" PRIu64 "B", v);
@@ -231,11 +253,11 @@ static char *human_bytes(const struct td_json_node *n, char *buf, size_t size)
 	return buf;
 }
 
-static char *duration(const struct td_json_node *n, char *buf, size_t size)
+static char *duration(const json_t *n, char *buf, size_t size)
 {
 	uint64_t s;
 
-	if (td_json_as_u64(n, &s) < 0)
+	if (!as_u64(n, &s))
 		return text(n, buf, size);
 	if (s >= 86400)
 		snprintf(buf, size, "%" PRIu64 "d %" PRIu64 "h %" PRIu64 "m", s / 86400,
@@ -250,17 +272,15 @@ static char *duration(const struct td_json_node *n, char *buf, size_t size)
 	return buf;
 }
 
-static char *fixed2(const struct td_json_node *n, char *buf, size_t size)
+static char *fixed2(const json_t *n, char *buf, size_t size)
 {
-	double d;
-
-	if (td_json_as_double(n, &d) < 0)
+	if (!json_is_number(n))
 		return text(n, buf, size);
-	snprintf(buf, size, "%.2f", d);
+	snprintf(buf, size, "%.2f", json_number_value(n));
 	return buf;
 }
 
-typedef char *(*format_fn)(const struct td_json_node *n, char *buf, size_t size);
+typedef char *(*format_fn)(const json_t *n, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- key: value */
 
@@ -269,26 +289,29 @@ struct field {
 	format_fn format;	/* NULL: text() */
 };
 
-static void print_sources(const struct td_json_node *sources, int width)
+static void print_sources(const json_t *sources, int width)
 {
 	char name[TEXT_MAX], hook[TEXT_MAX];
-	const struct td_json_node *s = td_json_first(sources);
-	bool attached;
+	const char *label = "Sources:";
+	const json_t *s;
+	size_t i;
 
-	if (!s)
-		printf("%-*s -\n", width, "Sources:");
-	for (const char *label = "Sources:"; s; s = td_json_next(s), label = "") {
-		bool known = td_json_as_bool(td_json_get(s, "attached"), &attached) == 0;
+	if (json_array_size(sources) == 0)
+		printf("%-*s -\n", width, label);
+	json_array_foreach(sources, i, s) {
+		const json_t *attached = json_object_get(s, "attached");
 
 		printf("%-*s %s (%s, %s)\n", width, label,
-		       text(td_json_get(s, "name"), name, sizeof(name)),
-		       text(td_json_get(s, "hook"), hook, sizeof(hook)),
-		       !known ? "-" : attached ? "attached" : "not attached");
+		       text(json_object_get(s, "name"), name, sizeof(name)),
+		       text(json_object_get(s, "hook"), hook, sizeof(hook)),
+		       !json_is_boolean(attached) ? "-" :
+		       json_is_true(attached) ? "attached" : "not attached");
+		label = "";
 	}
 }
 
 /* Aligned "Label: value" lines; the "sources" key prints a list. */
-static void print_fields(const struct td_json_node *root, const struct field *f, size_t n)
+static void print_fields(const json_t *root, const struct field *f, size_t n)
 {
 	char value[TEXT_MAX];
 	int width = 0;
@@ -297,7 +320,7 @@ static void print_fields(const struct td_json_node *root, const struct field *f,
 		if ((int)strlen(f[i].label) + 1 > width)
 			width = strlen(f[i].label) + 1;
 	for (size_t i = 0; i < n; i++) {
-		const struct td_json_node *v = td_json_get(root, f[i].key);
+		const json_t *v = json_object_get(root, f[i].key);
 		char label[64];
 
 		if (!strcmp(f[i].key, "sources")) {
@@ -310,7 +333,7 @@ static void print_fields(const struct td_json_node *root, const struct field *f,
 	}
 }
 
-static int print_status(const struct td_json_node *root, const struct td_request *req)
+static int print_status(const json_t *root, const struct td_request *req)
 {
 	static const struct field fields[] = {
 		{ .key = "uptime_s", .label = "Uptime", .format = duration },
@@ -335,7 +358,7 @@ static int print_status(const struct td_json_node *root, const struct td_request
 	return 0;
 }
 
-static int print_why(const struct td_json_node *root, const struct td_request *req)
+static int print_why(const json_t *root, const struct td_request *req)
 {
 	static const struct field fields[] = {
 		{ .key = "pid", .label = "PID" },
@@ -355,18 +378,19 @@ static int print_why(const struct td_json_node *root, const struct td_request *r
 	return 0;
 }
 
-static int print_stats(const struct td_json_node *root, const struct td_request *req)
+static int print_stats(const json_t *root, const struct td_request *req)
 {
-	const struct td_json_node *counters = td_json_get(root, "counters"), *k;
+	const json_t *counters = json_object_get(root, "counters"), *v;
 	char name[TEXT_MAX], value[TEXT_MAX];
+	const char *k;
 	int width = 0;
 
-	for (k = td_json_first(counters); k; k = td_json_next(td_json_next(k)))
-		if ((int)strlen(text(k, name, sizeof(name))) > width)
+	json_object_foreach((json_t *)counters, k, v)
+		if ((int)strlen(sanitize(k, strlen(k), name, sizeof(name))) > width)
 			width = strlen(name);
-	for (k = td_json_first(counters); k; k = td_json_next(td_json_next(k)))
-		printf("%-*s %s\n", width, text(k, name, sizeof(name)),
-		       text(td_json_next(k), value, sizeof(value)));
+	json_object_foreach((json_t *)counters, k, v)
+		printf("%-*s %s\n", width, sanitize(k, strlen(k), name, sizeof(name)),
+		       text(v, value, sizeof(value)));
 	return 0;
 }
 
@@ -379,9 +403,9 @@ struct column {
 	bool right;		/* right-aligned (numbers) */
 };
 
-static char *cell(const struct td_json_node *row, const struct column *c, char *buf, size_t size)
+static char *cell(const json_t *row, const struct column *c, char *buf, size_t size)
 {
-	const struct td_json_node *n = c->key ? td_json_get(row, c->key) : row;
+	const json_t *n = c->key ? json_object_get(row, c->key) : row;
 
 	return (c->format ? c->format : text)(n, buf, size);
 }
@@ -393,17 +417,18 @@ static void free_cells(char **cells, size_t n)
 	free(cells);
 }
 
-static int table_cells(const struct td_json_node *rows, const struct column *c, size_t ncols,
+static int table_cells(const json_t *rows, const struct column *c, size_t ncols,
 		       char ***ret)
 {
-	size_t nrows = td_json_count(rows) + 1, i = 0;
+	size_t nrows = json_array_size(rows) + 1, i = 0, ri;
 	char **cells = calloc(nrows * ncols, sizeof(*cells)), buf[TEXT_MAX];
+	const json_t *r;
 
 	if (!cells)
 		return -ENOMEM;
 	for (size_t k = 0; k < ncols; k++)
 		cells[i++] = strdup(c[k].header);
-	for (const struct td_json_node *r = td_json_first(rows); r; r = td_json_next(r))
+	json_array_foreach(rows, ri, r)
 		for (size_t k = 0; k < ncols; k++)
 			cells[i++] = strdup(cell(r, &c[k], buf, sizeof(buf)));
 	for (i = 0; i < nrows * ncols; i++)
@@ -416,7 +441,7 @@ static int table_cells(const struct td_json_node *rows, const struct column *c, 
 }
 
 /* A header line and one line per element of @rows, columns padded to fit. */
-static int print_table(const struct td_json_node *rows, const struct column *c, size_t ncols)
+static int print_table(const json_t *rows, const struct column *c, size_t ncols)
 {
 	int width[8] = {}, nrows;
 	char **cells;
@@ -442,18 +467,16 @@ static int print_table(const struct td_json_node *rows, const struct column *c, 
 }
 
 /* "promote", or "promote (paused)" */
-static char *mode_text(const struct td_json_node *row, char *buf, size_t size)
+static char *mode_text(const json_t *row, char *buf, size_t size)
 {
-	size_t len = strlen(text(td_json_get(row, "mode"), buf, size));
-	bool paused = false;
+	size_t len = strlen(text(json_object_get(row, "mode"), buf, size));
 
-	td_json_as_bool(td_json_get(row, "paused"), &paused);
-	if (paused && len < size)
+	if (json_is_true(json_object_get(row, "paused")) && len < size)
 		snprintf(buf + len, size - len, " (paused)");
 	return buf;
 }
 
-static int print_cgroups(const struct td_json_node *root, const struct td_request *req)
+static int print_cgroups(const json_t *root, const struct td_request *req)
 {
 	static const struct column cols[] = {
 		{ .header = "PATH", .key = "path" },
@@ -465,10 +488,10 @@ static int print_cgroups(const struct td_json_node *root, const struct td_reques
 		{ .header = "SLOW", .key = "slow_bytes", .format = human_bytes, .right = true },
 	};
 
-	return print_table(td_json_get(root, "cgroups"), cols, ARRAY_SIZE(cols));
+	return print_table(json_object_get(root, "cgroups"), cols, ARRAY_SIZE(cols));
 }
 
-static int print_top(const struct td_json_node *root, const struct td_request *req)
+static int print_top(const json_t *root, const struct td_request *req)
 {
 	static const struct column cols[] = {
 		{ .header = "PID", .key = "pid", .right = true },
@@ -478,28 +501,27 @@ static int print_top(const struct td_json_node *root, const struct td_request *r
 		{ .header = "CGROUP", .key = "cgroup" },
 	};
 
-	return print_table(td_json_get(root, "pages"), cols, ARRAY_SIZE(cols));
+	return print_table(json_object_get(root, "pages"), cols, ARRAY_SIZE(cols));
 }
 
 /* ---------------------------------------------------------------- actions */
 
-static int print_reload(const struct td_json_node *root, const struct td_request *req)
+static int print_reload(const json_t *root, const struct td_request *req)
 {
-	bool reloaded = true;
+	const json_t *r = json_object_get(root, "reloaded");
+	bool reloaded = json_is_boolean(r) ? json_is_true(r) : true;
 
-	td_json_as_bool(td_json_get(root, "reloaded"), &reloaded);
 	printf("%s\n", reloaded ? "Configuration reloaded." : "Configuration unchanged.");
 	return 0;
 }
 
-static int print_pause(const struct td_json_node *root, const struct td_request *req)
+static int print_pause(const json_t *root, const struct td_request *req)
 {
-	const struct td_json_node *cgroup = td_json_get(root, "cgroup");
-	bool paused = req->verb == TD_VERB_PAUSE;
+	const json_t *cgroup = json_object_get(root, "cgroup"), *p = json_object_get(root, "paused");
+	bool paused = json_is_boolean(p) ? json_is_true(p) : req->verb == TD_VERB_PAUSE;
 	char path[TEXT_MAX];
 
-	td_json_as_bool(td_json_get(root, "paused"), &paused);
-	if (td_json_type(cgroup) == TD_JSON_STRING)
+	if (json_is_string(cgroup))
 		printf("%s page moves for %s.\n", paused ? "Paused" : "Resumed",
 		       text(cgroup, path, sizeof(path)));
 	else
@@ -507,7 +529,7 @@ static int print_pause(const struct td_json_node *root, const struct td_request 
 	return 0;
 }
 
-typedef int (*print_fn)(const struct td_json_node *root, const struct td_request *req);
+typedef int (*print_fn)(const json_t *root, const struct td_request *req);
 
 static const print_fn printers[_TD_VERB_MAX] = {
 	[TD_VERB_STATUS] = print_status,
@@ -522,33 +544,38 @@ static const print_fn printers[_TD_VERB_MAX] = {
 
 /* ---------------------------------------------------------------- main */
 
-/* -j: the list for cgroups and top, the whole reply otherwise, as sent. */
-static int print_json(const struct td_json_node *root, const struct td_request *req)
+/* -j: the list for cgroups and top, the whole reply otherwise, dumped as
+ * the daemon dumps it (the same text as sent). */
+static int print_json(const json_t *root, const struct td_request *req)
 {
-	const struct td_json_node *n = root;
-	const char *s;
-	size_t len;
+	const json_t *n = root;
+	char *s;
 
 	if (req->verb == TD_VERB_CGROUPS || req->verb == TD_VERB_TOP) {
 		const char *key = req->verb == TD_VERB_TOP ? "pages" : "cgroups";
 
-		n = td_json_get(root, key);
-		if (td_json_type(n) != TD_JSON_ARRAY) {
+		n = json_object_get(root, key);
+		if (!json_is_array(n)) {
 			fprintf(stderr, "tieringctl: malformed reply: no \"%s\" list\n", key);
 			return 1;
 		}
 	}
-	s = td_json_span(n, &len);
-	fwrite(s, 1, len, stdout);
-	putchar('\n');
+	s = json_dumps(n, TD_JSON_DUMP_FLAGS);
+	if (!s) {
+		fprintf(stderr, "tieringctl: %s\n", strerror(ENOMEM));
+		return 1;
+	}
+	printf("%s\n", s);
+	free(s);
 	return 0;
 }
 
 /* The daemon's message, one "tieringctl: " line per line of it. */
-static void print_error(const struct td_json_node *root)
+static void print_error(const json_t *root)
 {
-	size_t len = 0, n;
-	const char *s = td_json_as_str(td_json_get(root, "error"), &len);
+	const json_t *e = json_object_get(root, "error");
+	const char *s = json_string_value(e);
+	size_t len = json_string_length(e), n;
 	char line[TEXT_MAX];
 
 	if (!s || len == 0) {
@@ -567,12 +594,12 @@ static void print_error(const struct td_json_node *root)
 
 static int handle_reply(const char *buf, size_t len, const struct td_request *req, bool json)
 {
-	struct td_json_doc *doc;
+	json_t *doc;
 	char err[128];
 	bool ok;
 	int r;
 
-	r = td_proto_parse_reply(buf, len, &doc, &ok, err, sizeof(err));
+	r = td_reply_parse(buf, len, &doc, &ok, err, sizeof(err));
 	if (r == -EPROTONOSUPPORT)
 		fprintf(stderr, "tieringctl: %s (this tieringctl speaks %d)\n", err, TD_PROTO_VERSION);
 	else if (r < 0)
@@ -580,15 +607,15 @@ static int handle_reply(const char *buf, size_t len, const struct td_request *re
 	if (r < 0)
 		return 1;
 	if (!ok) {
-		print_error(td_json_root(doc));
+		print_error(doc);
 		r = 1;
 	} else if (json) {
-		r = print_json(td_json_root(doc), req);
-	} else if (printers[req->verb](td_json_root(doc), req) < 0) {
+		r = print_json(doc, req);
+	} else if (printers[req->verb](doc, req) < 0) {
 		fprintf(stderr, "tieringctl: %s\n", strerror(ENOMEM));
 		r = 1;
 	}
-	td_json_doc_free(doc);
+	json_decref(doc);
 	return r;
 }
 

@@ -2,7 +2,10 @@
 /*
  * control.c - the verbs of the control socket (lib/proto.h has the codec)
  * and the metrics snapshot: read-only views of the daemon's state, plus
- * reload, pause and resume, which only root may ask for.
+ * reload, pause and resume, which only root may ask for. Replies are
+ * jansson objects (lib/reply.h); every string from outside the daemon goes
+ * through td_json_bytes() (the put_str() helper), so invalid UTF-8 in a
+ * cgroup name never reaches a reply.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,11 +17,11 @@
 #include "move/demoter.h"
 #include "policy/groups.h"
 #include "hotness.h"
-#include "json.h"
 #include "ops/log.h"
 #include "metrics.h"
 #include "move/promoter.h"
 #include "proto.h"
+#include "reply.h"
 
 #define PAGE_SIZE_B 4096
 
@@ -27,67 +30,137 @@ static double hotness_accesses(uint32_t h)
 	return (double)h / TD_HOTNESS_ONE;
 }
 
-static void node_list(struct td_json *j, const char *key, uint64_t mask)
+/*
+ * JSON-building helpers: put_*() sets member @key of object @o and returns
+ * 0, or -1 when out of memory (jansson drops a NULL value and fails the
+ * set), so a reply builder ORs the results and checks once. put_str() is
+ * for every string: it goes through td_json_bytes(). The *_object() and
+ * *_list() helpers build containers (NULL when out of memory), attached
+ * with json_object_set_new() or json_array_append_new(), which take the
+ * reference even when they fail.
+ */
+static int put_u64(json_t *o, const char *key, uint64_t v)
 {
-	td_json_key(j, key);
-	td_json_begin_array(j);
-	for (int n = 0; n < 64; n++)
-		if (mask & (1ULL << n))
-			td_json_i64(j, n);
-	td_json_end_array(j);
+	return json_object_set_new(o, key, td_json_u64(v));
 }
 
-static void reply_status(struct td_daemon *d, struct td_json *j)
+static int put_i64(json_t *o, const char *key, int64_t v)
+{
+	return json_object_set_new(o, key, json_integer(v));
+}
+
+static int put_bool(json_t *o, const char *key, bool v)
+{
+	return json_object_set_new(o, key, json_boolean(v));
+}
+
+static int put_double(json_t *o, const char *key, double v)
+{
+	return json_object_set_new(o, key, td_json_double(v));
+}
+
+static int put_str(json_t *o, const char *key, const char *s)
+{
+	return json_object_set_new(o, key, td_json_bytes(s));
+}
+
+/* A container @v whose members were all set (@r is 0), else NULL, @v dropped. */
+static json_t *built(json_t *v, int r)
+{
+	if (r) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+static json_t *node_list(uint64_t mask)
+{
+	json_t *a = json_array();
+	int r = 0;
+
+	for (int n = 0; a && n < 64; n++)
+		if (mask & (1ULL << n))
+			r |= json_array_append_new(a, json_integer(n));
+	return built(a, r);
+}
+
+static json_t *source_object(const struct td_source_status *s)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= put_str(o, "name", s->name);
+	r |= put_str(o, "hook", s->hook);
+	r |= put_bool(o, "attached", s->attached);
+	r |= put_bool(o, "enabled", s->enabled);
+	return built(o, r);
+}
+
+static json_t *source_list(struct td_daemon *d)
+{
+	json_t *a = json_array();
+	int r = 0;
+
+	for (int i = 0; a && i < TD_SOURCE__MAX; i++)
+		r |= json_array_append_new(a, source_object(td_sources_status(d->sources, i)));
+	return built(a, r);
+}
+
+static int reply_status(struct td_daemon *d, json_t *j)
 {
 	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
 	uint64_t st[TD_STAT__MAX] = { 0 };
 	struct td_hotness_stats hs;
+	int r = 0;
 
 	td_sources_stats(d->sources, st);
 	td_hotness_get_stats(d->hot, &hs);
-	td_json_field_u64(j, "uptime_s", (td_now_ns() - d->start_ns) / 1000000000ULL);
-	td_json_field_bool(j, "paused", d->paused);
-	node_list(j, "fast_nodes", d->fast_mask);
-	node_list(j, "slow_nodes", d->slow_mask);
-	td_json_key(j, "sources");
-	td_json_begin_array(j);
-	for (int i = 0; i < TD_SOURCE__MAX; i++) {
-		const struct td_source_status *s = td_sources_status(d->sources, i);
-
-		td_json_begin_object(j);
-		td_json_field_string(j, "name", s->name);
-		td_json_field_string(j, "hook", s->hook);
-		td_json_field_bool(j, "attached", s->attached);
-		td_json_field_bool(j, "enabled", s->enabled);
-		td_json_end_object(j);
-	}
-	td_json_end_array(j);
-	td_json_field_u64(j, "events_received", d->events_received);
-	td_json_field_u64(j, "events_dropped", st[TD_STAT_DROPPED]);
-	td_json_field_u64(j, "hot_entries", hs.live);
-	td_json_field_u64(j, "pages_promoted", c->pages_promoted);
-	td_json_field_u64(j, "pages_failed", c->pages_failed);
-	td_json_field_u64(j, "pages_demoted",
-			  d->demoter ? td_demoter_counters(d->demoter)->pages_demoted : 0);
-	td_json_field_i64(j, "kernel_numa_balancing", td_daemon_kernel_numa_balancing());
-	td_json_field_string(j, "limitation", d->limitation);
-	td_json_field_u64(j, "reloads", d->reloads);
-	td_json_field_u64(j, "reload_failures", d->reload_failures);
-	td_json_field_string(j, "config", d->opt.config_path ? d->opt.config_path : "");
-	td_json_field_bool(j, "dry_run", d->opt.dry_run);
+	r |= put_u64(j, "uptime_s", (td_now_ns() - d->start_ns) / 1000000000ULL);
+	r |= put_bool(j, "paused", d->paused);
+	r |= json_object_set_new(j, "fast_nodes", node_list(d->fast_mask));
+	r |= json_object_set_new(j, "slow_nodes", node_list(d->slow_mask));
+	r |= json_object_set_new(j, "sources", source_list(d));
+	r |= put_u64(j, "events_received", d->events_received);
+	r |= put_u64(j, "events_dropped", st[TD_STAT_DROPPED]);
+	r |= put_u64(j, "hot_entries", hs.live);
+	r |= put_u64(j, "pages_promoted", c->pages_promoted);
+	r |= put_u64(j, "pages_failed", c->pages_failed);
+	r |= put_u64(j, "pages_demoted",
+		     d->demoter ? td_demoter_counters(d->demoter)->pages_demoted : 0);
+	r |= put_i64(j, "kernel_numa_balancing", td_daemon_kernel_numa_balancing());
+	r |= put_str(j, "limitation", d->limitation);
+	r |= put_u64(j, "reloads", d->reloads);
+	r |= put_u64(j, "reload_failures", d->reload_failures);
+	r |= put_str(j, "config", d->opt.config_path ? d->opt.config_path : "");
+	r |= put_bool(j, "dry_run", d->opt.dry_run);
+	return r ? -ENOMEM : 0;
 }
+
+struct counter_ctx {
+	json_t *counters;
+	int r;
+};
 
 static void add_counter(const char *name, uint64_t v, void *ud)
 {
-	td_json_field_u64(ud, name, v);
+	struct counter_ctx *x = ud;
+
+	x->r |= put_u64(x->counters, name, v);
 }
 
-static void reply_stats(struct td_daemon *d, struct td_json *j)
+static int reply_stats(struct td_daemon *d, json_t *j)
 {
-	td_json_key(j, "counters");
-	td_json_begin_object(j);
-	td_daemon_foreach_counter(d, add_counter, j);
-	td_json_end_object(j);
+	struct counter_ctx x = { .counters = json_object() };
+
+	if (!x.counters)
+		return -ENOMEM;
+	td_daemon_foreach_counter(d, add_counter, &x);
+	if (json_object_set_new(j, "counters", x.counters) < 0 || x.r)
+		return -ENOMEM;
+	return 0;
 }
 
 static uint32_t accesses_of(const struct td_daemon *d, const struct td_group *g)
@@ -95,32 +168,40 @@ static uint32_t accesses_of(const struct td_daemon *d, const struct td_group *g)
 	return g->pol && g->pol->hot_threshold ? g->pol->hot_threshold : d->cfg->hot_threshold;
 }
 
-static void reply_cgroups(struct td_daemon *d, struct td_json *j)
+static json_t *cgroup_object(const struct td_daemon *d, const struct td_group *g,
+			     const struct td_policy_group *pg)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= put_str(o, "path", g->path);
+	r |= put_str(o, "mode", td_mode_name(pg->mode));
+	r |= put_bool(o, "default", g->is_default);
+	r |= put_bool(o, "paused", pg->paused);
+	r |= put_u64(o, "weight", pg->weight);
+	r |= put_u64(o, "hot_threshold", accesses_of(d, g));
+	r |= put_u64(o, "rate_limit_mbps", pg->rate.mbps);
+	r |= put_u64(o, "max_fast_bytes", pg->fast_cap_pages == TD_POLICY_NO_LIMIT ?
+		     0 : pg->fast_cap_pages * PAGE_SIZE_B);
+	r |= put_u64(o, "pages_promoted", g->pages_promoted);
+	r |= put_u64(o, "pages_failed", g->pages_failed);
+	r |= put_u64(o, "fast_bytes", g->fast_bytes);
+	r |= put_u64(o, "slow_bytes", g->slow_bytes);
+	return built(o, r);
+}
+
+static int reply_cgroups(struct td_daemon *d, json_t *j)
 {
 	const struct td_policy_group *pg = td_groups_policy(d->groups);
+	json_t *a = json_array();
+	int r = 0;
 
-	td_json_key(j, "cgroups");
-	td_json_begin_array(j);
-	for (size_t i = 0; i < td_groups_count(d->groups); i++) {
-		const struct td_group *g = td_groups_get(d->groups, i);
-
-		td_json_begin_object(j);
-		td_json_field_string(j, "path", g->path);
-		td_json_field_string(j, "mode", td_mode_name(pg[i].mode));
-		td_json_field_bool(j, "default", g->is_default);
-		td_json_field_bool(j, "paused", pg[i].paused);
-		td_json_field_u64(j, "weight", pg[i].weight);
-		td_json_field_u64(j, "hot_threshold", accesses_of(d, g));
-		td_json_field_u64(j, "rate_limit_mbps", pg[i].rate.mbps);
-		td_json_field_u64(j, "max_fast_bytes", pg[i].fast_cap_pages == TD_POLICY_NO_LIMIT ?
-				  0 : pg[i].fast_cap_pages * PAGE_SIZE_B);
-		td_json_field_u64(j, "pages_promoted", g->pages_promoted);
-		td_json_field_u64(j, "pages_failed", g->pages_failed);
-		td_json_field_u64(j, "fast_bytes", g->fast_bytes);
-		td_json_field_u64(j, "slow_bytes", g->slow_bytes);
-		td_json_end_object(j);
-	}
-	td_json_end_array(j);
+	for (size_t i = 0; a && i < td_groups_count(d->groups); i++)
+		r |= json_array_append_new(a, cgroup_object(d, td_groups_get(d->groups, i), &pg[i]));
+	r |= json_object_set_new(j, "cgroups", a);
+	return r ? -ENOMEM : 0;
 }
 
 static bool pid_filter(const struct td_hotness_info *i, void *ud)
@@ -128,33 +209,40 @@ static bool pid_filter(const struct td_hotness_info *i, void *ud)
 	return i->tgid == *(const uint32_t *)ud;
 }
 
-static int reply_top(struct td_daemon *d, const struct td_request *rq, struct td_json *j)
+static json_t *page_object(struct td_daemon *d, const struct td_hotness_info *v, uint64_t now)
+{
+	json_t *o = json_object();
+	char addr[32];
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, v->addr);
+	r |= put_u64(o, "pid", v->tgid);
+	r |= put_str(o, "addr", addr);
+	r |= put_double(o, "hotness", hotness_accesses(v->hotness));
+	r |= put_i64(o, "node", v->node);
+	r |= put_str(o, "cgroup", td_groups_path_of(d->groups, v->memcg_id, now));
+	return built(o, r);
+}
+
+static int reply_top(struct td_daemon *d, const struct td_request *rq, json_t *j)
 {
 	struct td_hotness_info *v = calloc(rq->top_n, sizeof(*v));
 	uint64_t now = td_now_ns();
-	int n;
+	json_t *a;
+	int n, r = 0;
 
 	if (!v)
 		return -ENOMEM;
 	n = td_hotness_hottest(d->hot, now, 0, rq->has_pid ? pid_filter : NULL,
 			       (void *)&rq->pid, rq->top_n, v);
-	td_json_key(j, "pages");
-	td_json_begin_array(j);
-	for (int i = 0; i < n; i++) {
-		char addr[32];
-
-		snprintf(addr, sizeof(addr), "0x%" PRIx64, v[i].addr);
-		td_json_begin_object(j);
-		td_json_field_u64(j, "pid", v[i].tgid);
-		td_json_field_string(j, "addr", addr);
-		td_json_field_double(j, "hotness", hotness_accesses(v[i].hotness));
-		td_json_field_i64(j, "node", v[i].node);
-		td_json_field_string(j, "cgroup", td_groups_path_of(d->groups, v[i].memcg_id, now));
-		td_json_end_object(j);
-	}
-	td_json_end_array(j);
+	a = json_array();
+	for (int i = 0; a && i < n; i++)
+		r |= json_array_append_new(a, page_object(d, &v[i], now));
+	r |= json_object_set_new(j, "pages", a);
 	free(v);
-	return 0;
+	return r ? -ENOMEM : 0;
 }
 
 static const char *tier_of(const struct td_daemon *d, int node)
@@ -205,86 +293,68 @@ static void explain(const struct td_daemon *d, const struct td_hotness_info *i,
 	}
 }
 
-static void reply_why(struct td_daemon *d, const struct td_request *rq, struct td_json *j)
+static int reply_why(struct td_daemon *d, const struct td_request *rq, json_t *j)
 {
 	uint64_t now = td_now_ns(), addr = rq->addr & ~(uint64_t)(PAGE_SIZE_B - 1);
 	struct td_hotness_info i;
 	char a[32], dec[64] = "none", why[160] = "no access to this page was seen";
-	int g;
+	int g, r = 0;
 
 	snprintf(a, sizeof(a), "0x%" PRIx64, addr);
-	td_json_field_u64(j, "pid", rq->pid);
-	td_json_field_string(j, "addr", a);
+	r |= put_u64(j, "pid", rq->pid);
+	r |= put_str(j, "addr", a);
 	if (td_hotness_get(d->hot, rq->pid, addr, now, &i) < 0) {
-		td_json_field_bool(j, "tracked", false);
-		td_json_field_string(j, "decision", dec);
-		td_json_field_string(j, "reason", why);
-		return;
+		r |= put_bool(j, "tracked", false);
+		r |= put_str(j, "decision", dec);
+		r |= put_str(j, "reason", why);
+		return r ? -ENOMEM : 0;
 	}
 	g = td_groups_of(d->groups, i.memcg_id, now);
 	explain(d, &i, g < 0 ? NULL : &td_groups_policy(d->groups)[g], dec, sizeof(dec), why,
 		sizeof(why));
-	td_json_field_bool(j, "tracked", true);
-	td_json_field_double(j, "hotness", hotness_accesses(i.hotness));
+	r |= put_bool(j, "tracked", true);
+	r |= put_double(j, "hotness", hotness_accesses(i.hotness));
 	if (g >= 0)
-		td_json_field_double(j, "threshold",
-				     hotness_accesses(td_groups_policy(d->groups)[g].hot_threshold));
-	td_json_field_i64(j, "node", i.node);
-	td_json_field_string(j, "tier", tier_of(d, i.node));
-	td_json_field_string(j, "cgroup", td_groups_path_of(d->groups, i.memcg_id, now));
+		r |= put_double(j, "threshold",
+				hotness_accesses(td_groups_policy(d->groups)[g].hot_threshold));
+	r |= put_i64(j, "node", i.node);
+	r |= put_str(j, "tier", tier_of(d, i.node));
+	r |= put_str(j, "cgroup", td_groups_path_of(d->groups, i.memcg_id, now));
 	if (g >= 0) {
-		td_json_field_string(j, "policy", td_groups_get(d->groups, g)->path);
-		td_json_field_string(j, "mode", td_mode_name(td_groups_policy(d->groups)[g].mode));
+		r |= put_str(j, "policy", td_groups_get(d->groups, g)->path);
+		r |= put_str(j, "mode", td_mode_name(td_groups_policy(d->groups)[g].mode));
 	}
-	td_json_field_string(j, "decision", dec);
-	td_json_field_string(j, "reason", why);
+	r |= put_str(j, "decision", dec);
+	r |= put_str(j, "reason", why);
+	return r ? -ENOMEM : 0;
 }
 
-/* pause/resume: everything, or one policy group by its path. */
-static int set_paused(struct td_daemon *d, const struct td_request *rq, bool paused,
-		      struct td_json *j)
+/* pause/resume: everything, or one policy group by its path. 0, -ENOENT
+ * for an unknown group, -ENOMEM if the reply could not be built. */
+static int set_paused(struct td_daemon *d, const struct td_request *rq, bool paused, json_t *j)
 {
-	int g;
+	int g, r = 0;
 
 	if (!rq->has_cgroup) {
 		d->paused = paused;
 		td_info("%s by tieringctl", paused ? "paused" : "resumed");
-		td_json_field_bool(j, "paused", paused);
-		td_json_key(j, "cgroup");
-		td_json_null(j);
-		return 0;
+		r |= put_bool(j, "paused", paused);
+		r |= json_object_set_new(j, "cgroup", json_null());
+		return r ? -ENOMEM : 0;
 	}
 	g = td_groups_find(d->groups, rq->cgroup);
 	if (g < 0)
 		return -ENOENT;
 	td_groups_policy(d->groups)[g].paused = paused;
 	td_info("cgroup %s %s by tieringctl", rq->cgroup, paused ? "paused" : "resumed");
-	td_json_field_bool(j, "paused", paused);
-	td_json_field_string(j, "cgroup", rq->cgroup);
-	return 0;
-}
-
-static char *finish(struct td_json *j, size_t *ret_len)
-{
-	if (td_json_error(j)) {
-		td_json_fini(j);
-		return NULL;
-	}
-	return td_json_take(j, ret_len);
-}
-
-static char *error_reply(const char *msg, size_t *ret_len)
-{
-	struct td_json j;
-
-	td_json_init(&j);
-	td_proto_reply_error(&j, msg);
-	return finish(&j, ret_len);
+	r |= put_bool(j, "paused", paused);
+	r |= put_str(j, "cgroup", rq->cgroup);
+	return r ? -ENOMEM : 0;
 }
 
 /* The mutating verbs; an error message or NULL. */
 static const char *run_mutating(struct td_daemon *d, const struct td_request *rq,
-				struct td_json *j, char *err, size_t errlen)
+				json_t *j, char *err, size_t errlen)
 {
 	int r;
 
@@ -295,11 +365,13 @@ static const char *run_mutating(struct td_daemon *d, const struct td_request *rq
 			return "out of memory";
 		if (r)
 			return err;
-		td_json_field_bool(j, "reloaded", true);
-		return NULL;
+		return put_bool(j, "reloaded", true) ? "out of memory" : NULL;
 	case TD_VERB_PAUSE:
 	case TD_VERB_RESUME:
-		if (set_paused(d, rq, rq->verb == TD_VERB_PAUSE, j) == 0)
+		r = set_paused(d, rq, rq->verb == TD_VERB_PAUSE, j);
+		if (r == -ENOMEM)
+			return "out of memory";
+		if (r == 0)
 			return NULL;
 		snprintf(err, errlen, "no [Cgroup \"%s\"] policy in the configuration", rq->cgroup);
 		return err;
@@ -313,46 +385,50 @@ char *td_control_handle(void *ctx, const char *line, size_t len, const struct td
 {
 	struct td_daemon *d = ctx;
 	struct td_request rq;
-	struct td_json j;
-	char err[2048];
+	char err[2048], *text;
 	const char *e = NULL;
+	json_t *j;
+	int r = 0;
 
 	if (td_proto_parse_request(line, len, &rq, err, sizeof(err)) < 0)
-		return error_reply(err, ret_len);
+		return td_reply_error(err, ret_len);
 	if (td_proto_verb_mutating(rq.verb) && peer->uid != 0) {
 		snprintf(err, sizeof(err), "permission denied: '%s' needs root",
 			 td_proto_verb_name(rq.verb));
-		return error_reply(err, ret_len);
+		return td_reply_error(err, ret_len);
 	}
-	td_json_init(&j);
-	td_proto_reply_begin(&j, true);
+	j = td_reply_new(/* ok= */ true);
+	if (!j)
+		return td_reply_error("out of memory", ret_len);
 	switch (rq.verb) {
 	case TD_VERB_STATUS:
-		reply_status(d, &j);
+		r = reply_status(d, j);
 		break;
 	case TD_VERB_STATS:
-		reply_stats(d, &j);
+		r = reply_stats(d, j);
 		break;
 	case TD_VERB_CGROUPS:
-		reply_cgroups(d, &j);
+		r = reply_cgroups(d, j);
 		break;
 	case TD_VERB_TOP:
-		if (reply_top(d, &rq, &j) < 0)
-			e = "out of memory";
+		r = reply_top(d, &rq, j);
 		break;
 	case TD_VERB_WHY:
-		reply_why(d, &rq, &j);
+		r = reply_why(d, &rq, j);
 		break;
 	default:
-		e = run_mutating(d, &rq, &j, err, sizeof(err));
+		e = run_mutating(d, &rq, j, err, sizeof(err));
 		break;
 	}
+	if (r < 0)
+		e = "out of memory";
 	if (e) {
-		td_json_fini(&j);
-		return error_reply(e, ret_len);
+		json_decref(j);
+		return td_reply_error(e, ret_len);
 	}
-	td_proto_reply_end(&j);
-	return finish(&j, ret_len);
+	text = td_reply_dump(j, ret_len);
+	json_decref(j);
+	return text;
 }
 
 int td_daemon_metrics(struct td_daemon *d, char **ret, size_t *ret_len)

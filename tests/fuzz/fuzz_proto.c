@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fuzz_proto - libFuzzer target for lib/proto and lib/json.
+ * fuzz_proto - libFuzzer target for lib/proto and lib/reply.
  *
  * Requests: whatever parses must come back equal after
  *   parse -> td_proto_request_line -> parse, and
  *   parse -> split into words -> td_proto_format_request -> parse.
- * JSON: whatever parses must come back equal after parse -> write -> parse
- * (which puts every decoded string through the writer's escaping), and
- * td_proto_parse_reply must not crash on it. Any mismatch aborts.
+ * Replies: any bytes through td_json_bytes() as an error message must give a
+ * reply that parses strictly back to the same string (valid UTF-8 kept,
+ * invalid escaped), and whatever td_reply_parse() takes must read the same
+ * after td_reply_dump(). Any mismatch aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
 #include "proto.h"
+#include "reply.h"
 
 #define MAX_ARGS 16
 
@@ -72,166 +73,58 @@ static void fuzz_request(const char *buf, size_t len)
 	format_roundtrip(buf, len, &req);
 }
 
-/* Numbers are written as the best of u64, i64 and double; false (and null
- * written, to keep the document whole) if that would lose it. */
-static bool write_number(struct td_json *j, const struct td_json_node *n)
+/*
+ * Any bytes, cut at the first NUL, through td_json_bytes(): always a
+ * string, the bytes themselves when jansson takes them as UTF-8; as the
+ * message of an error reply, the reply reads back strictly with that string.
+ */
+static void fuzz_bytes(const char *buf, size_t len)
 {
-	uint64_t u;
-	int64_t i;
-	double d;
+	char *s = strndup(buf, len), *text;
+	json_t *v, *plain, *reply = NULL;
+	size_t n = 0;
+	bool ok = true;
 
-	if (td_json_as_u64(n, &u) == 0)
-		td_json_u64(j, u);
-	else if (td_json_as_i64(n, &i) == 0)
-		td_json_i64(j, i);
-	else if (td_json_as_double(n, &d) == 0)
-		td_json_double(j, d);
-	else {
-		td_json_null(j);
-		return false;
-	}
-	return true;
-}
-
-static bool write_node(struct td_json *j, const struct td_json_node *n);
-
-/* Writes every child even when one is lossy, so the document stays whole. */
-static bool write_children(struct td_json *j, const struct td_json_node *n, bool object)
-{
-	bool exact = true;
-
-	for (const struct td_json_node *c = td_json_first(n); c; c = td_json_next(c)) {
-		if (object) {
-			size_t len;
-			const char *k = td_json_as_str(c, &len);
-
-			td_json_key(j, k);	/* a C string: NULs cut it short */
-			exact &= strlen(k) == len;
-			c = td_json_next(c);
-		}
-		exact &= write_node(j, c);
-	}
-	return exact;
-}
-
-/* Recursion is bounded by TD_JSON_MAX_DEPTH. */
-static bool write_node(struct td_json *j, const struct td_json_node *n)
-{
-	size_t len;
-	const char *s;
-	bool b, ok;
-
-	switch (td_json_type(n)) {
-	case TD_JSON_NULL:
-		td_json_null(j);
-		return true;
-	case TD_JSON_BOOL:
-		td_json_as_bool(n, &b);
-		td_json_bool(j, b);
-		return true;
-	case TD_JSON_NUMBER:
-		return write_number(j, n);
-	case TD_JSON_STRING:
-		s = td_json_as_str(n, &len);
-		td_json_string_len(j, s, len);
-		return true;
-	case TD_JSON_ARRAY:
-		td_json_begin_array(j);
-		ok = write_children(j, n, /* object= */ false);
-		td_json_end_array(j);
-		return ok;
-	case TD_JSON_OBJECT:
-		td_json_begin_object(j);
-		ok = write_children(j, n, /* object= */ true);
-		td_json_end_object(j);
-		return ok;
-	default:
-		check(false, "node of no type");
-		return false;
-	}
-}
-
-static bool same_number(const struct td_json_node *a, const struct td_json_node *b)
-{
-	double x = 0, y = 0;
-
-	check(td_json_as_double(a, &x) == 0 && td_json_as_double(b, &y) == 0, "number unreadable");
-	return x == y;
-}
-
-static bool same(const struct td_json_node *a, const struct td_json_node *b)
-{
-	const struct td_json_node *x, *y;
-	size_t la, lb;
-	bool ba, bb;
-
-	if (td_json_type(a) != td_json_type(b) || td_json_count(a) != td_json_count(b))
-		return false;
-	switch (td_json_type(a)) {
-	case TD_JSON_BOOL:
-		td_json_as_bool(a, &ba);
-		td_json_as_bool(b, &bb);
-		return ba == bb;
-	case TD_JSON_NUMBER:
-		return same_number(a, b);
-	case TD_JSON_STRING:
-		td_json_as_str(a, &la);
-		td_json_as_str(b, &lb);
-		return la == lb && !memcmp(td_json_as_str(a, NULL), td_json_as_str(b, NULL), la);
-	case TD_JSON_ARRAY:
-	case TD_JSON_OBJECT:
-		for (x = td_json_first(a), y = td_json_first(b); x && y; x = td_json_next(x), y = td_json_next(y))
-			if (!same(x, y))
-				return false;
-		return !x && !y;
-	default:
-		return true;
-	}
-}
-
-static void json_roundtrip(const struct td_json_doc *doc)
-{
-	struct td_json_doc *again;
-	struct td_json j;
-	size_t len;
-	char *text;
-	bool exact;
-
-	td_json_init(&j);
-	exact = write_node(&j, td_json_root(doc));
-	text = td_json_take(&j, &len);
-	check(text != NULL, "writer failed");
-	if (exact) {
-		check(td_json_parse(text, len, &again) == 0, "written JSON refused");
-		check(same(td_json_root(doc), td_json_root(again)), "written JSON reads differently");
-		td_json_doc_free(again);
-	}
+	check(s != NULL, "out of memory");
+	v = td_json_bytes(s);
+	check(json_is_string(v), "td_json_bytes gave no string");
+	plain = json_string(s);
+	check(!plain || !strcmp(json_string_value(v), s), "valid UTF-8 was changed");
+	check(plain || strcmp(json_string_value(v), s), "invalid UTF-8 was kept");
+	text = td_reply_error(s, &n);
+	check(text && n == strlen(text), "error reply failed");
+	check(td_reply_parse(text, n, &reply, &ok, NULL, 0) == 0 && !ok, "error reply refused");
+	check(json_equal(json_object_get(reply, "error"), v), "error reply reads differently");
+	json_decref(reply);
+	json_decref(plain);
+	json_decref(v);
 	free(text);
-	td_json_fini(&j);
+	free(s);
 }
 
-static void fuzz_json(const char *buf, size_t len)
+/* Whatever td_reply_parse() takes reads the same after td_reply_dump(). */
+static void fuzz_reply(const char *buf, size_t len)
 {
-	struct td_json_doc *doc;
-	bool ok;
-
-	const struct td_json_node *root;
+	json_t *reply, *again;
+	bool ok, ok2;
 	size_t n;
+	char *text;
 
-	if (td_json_parse(buf, len, &doc) < 0)
+	if (td_reply_parse(buf, len, &reply, &ok, NULL, 0) < 0)
 		return;
-	root = td_json_root(doc);
-	check(td_json_span(root, &n) != NULL && n <= len, "root span");
-	json_roundtrip(doc);
-	td_json_doc_free(doc);
-	/* only valid JSON gets past the reply parser's first step */
-	if (td_proto_parse_reply(buf, len, &doc, &ok, NULL, 0) == 0)
-		td_json_doc_free(doc);
+	text = td_reply_dump(reply, &n);
+	check(text != NULL, "dump failed");
+	check(td_reply_parse(text, n, &again, &ok2, NULL, 0) == 0, "dumped reply refused");
+	check(ok == ok2 && json_equal(reply, again), "dumped reply reads differently");
+	json_decref(again);
+	json_decref(reply);
+	free(text);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_request((const char *)data, size);
-	fuzz_json((const char *)data, size);
+	fuzz_bytes((const char *)data, size);
+	fuzz_reply((const char *)data, size);
 	return 0;
 }

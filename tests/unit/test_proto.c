@@ -358,76 +358,6 @@ static void test_format_request_limits(void **state)
 	assert_string_equal(err, "request too long");
 }
 
-static char *take(struct td_json *j)
-{
-	char *s = td_json_take(j, NULL);
-
-	assert_non_null(s);
-	return s;
-}
-
-static void test_replies(void **state)
-{
-	struct td_json j;
-	char *s;
-
-	td_json_init(&j);
-	td_proto_reply_begin(&j, /* ok= */ true);
-	td_json_field_bool(&j, "reloaded", true);
-	td_proto_reply_end(&j);
-	s = take(&j);
-	assert_string_equal(s, "{\"version\":1,\"ok\":true,\"reloaded\":true}\n");
-	free(s);
-	td_proto_reply_error(&j, "a.conf:3: unknown key \"X\"\nb.conf:1: bad");
-	s = take(&j);
-	assert_string_equal(s, "{\"version\":1,\"ok\":false,"
-			    "\"error\":\"a.conf:3: unknown key \\\"X\\\"\\u000ab.conf:1: bad\"}\n");
-	free(s);
-	td_json_fini(&j);
-}
-
-static const struct {
-	const char *text;
-	int r;
-	bool ok;
-	const char *err;
-} replies[] = {
-	{ "{\"version\":1,\"ok\":true}\n", 0, true, "" },
-	{ "{\"ok\":true,\"extra\":[1,2],\"version\":1}", 0, true, "" },
-	{ "{\"version\":1,\"ok\":false,\"error\":\"nope\"}\n", 0, false, "" },
-	{ "{\"version\":2,\"ok\":true}", -EPROTONOSUPPORT, false, "unknown protocol version 2" },
-	{ "{\"version\":\"1\",\"ok\":true}", -EPROTONOSUPPORT, false, "unknown protocol version \"1\"" },
-	{ "{\"version\":1.0,\"ok\":true}", -EPROTONOSUPPORT, false, "unknown protocol version 1.0" },
-	{ "{\"ok\":true}", -EINVAL, false, "reply without a version" },
-	{ "[1]", -EINVAL, false, "reply is not a JSON object" },
-	{ "{\"version\":1,\"ok\":tru", -EINVAL, false, "reply is not valid JSON" },
-	{ "", -EINVAL, false, "reply is not valid JSON" },
-	{ "{\"version\":1}", -EINVAL, false, "reply without a boolean \"ok\"" },
-	{ "{\"version\":1,\"ok\":1}", -EINVAL, false, "reply without a boolean \"ok\"" },
-	{ "{\"version\":1,\"ok\":false}", -EINVAL, false, "error reply without a message" },
-	{ "{\"version\":1,\"ok\":false,\"error\":null}", -EINVAL, false, "error reply without a message" },
-};
-
-static void test_parse_reply(void **state)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(replies); i++) {
-		struct td_json_doc *d = NULL;
-		char err[128] = "";
-		bool ok = !replies[i].ok;
-
-		assert_int_equal(td_proto_parse_reply(replies[i].text, strlen(replies[i].text),
-						      &d, &ok, err, sizeof(err)), replies[i].r);
-		assert_string_equal(err, replies[i].err);
-		if (replies[i].r == 0) {
-			assert_int_equal(ok, replies[i].ok);
-			assert_non_null(d);
-		} else {
-			assert_null(d);
-		}
-		td_json_doc_free(d);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,8 +372,6 @@ int main(void)
 		cmocka_unit_test(test_request_equal),
 		cmocka_unit_test(test_format_request),
 		cmocka_unit_test(test_format_request_limits),
-		cmocka_unit_test(test_replies),
-		cmocka_unit_test(test_parse_reply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,9 @@
  *
  *   jsoncheck FILE object|list KEY...
  *
- * Exits 0 iff FILE ("-" for stdin) is exactly one JSON document (lib/json.c's
- * parser, RFC 8259) whose top level is an object (object) or a non-empty
+ * Exits 0 iff FILE ("-" for stdin) is exactly one JSON document (jansson's
+ * strict parser as tieringctl uses it: RFC 8259, valid UTF-8, no NUL in
+ * strings, no duplicate keys) whose top level is an object (object) or a non-empty
  * array of objects (list), and that object (every item of the list) has
  * every KEY. A KEY "a[].b" means: member a is a non-empty array and every
  * item of it is an object with a member b (nesting: "a[].b[].c"); "a.b"
@@ -18,18 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "reply.h"
 
-static const char *type_name(enum td_json_type t)
+static const char *type_name(const json_t *v)
 {
-	switch (t) {
-	case TD_JSON_NONE: return "missing";
-	case TD_JSON_NULL: return "null";
-	case TD_JSON_BOOL: return "boolean";
-	case TD_JSON_NUMBER: return "number";
-	case TD_JSON_STRING: return "string";
-	case TD_JSON_ARRAY: return "array";
-	case TD_JSON_OBJECT: return "object";
+	if (!v)
+		return "missing";
+	switch (json_typeof(v)) {
+	case JSON_NULL: return "null";
+	case JSON_TRUE:
+	case JSON_FALSE: return "boolean";
+	case JSON_INTEGER:
+	case JSON_REAL: return "number";
+	case JSON_STRING: return "string";
+	case JSON_ARRAY: return "array";
+	case JSON_OBJECT: return "object";
 	}
 	return "?";
 }
@@ -69,12 +73,12 @@ static char *read_all(const char *path, size_t *ret_len)
  * Checks key path spec (e.g. "sources[].name") below object obj; where is
  * the context for messages. Returns 0 or 1 (message printed).
  */
-static int check_key(const struct td_json_node *obj, const char *spec, const char *where)
+static int check_key(const json_t *obj, const char *spec, const char *where)
 {
 	const char *dot = strchr(spec, '.');
 	size_t seglen = dot ? (size_t)(dot - spec) : strlen(spec);
 	char seg[256], ctx[512];
-	const struct td_json_node *v, *it;
+	const json_t *v, *it;
 	int is_array = 0;
 	size_t i;
 
@@ -88,7 +92,7 @@ static int check_key(const struct td_json_node *obj, const char *spec, const cha
 		is_array = 1;
 		seg[seglen - 2] = '\0';
 	}
-	v = td_json_get(obj, seg);
+	v = json_object_get(obj, seg);
 	if (!v) {
 		printf("jsoncheck: %s has no member \"%s\"\n", where, seg);
 		return 1;
@@ -97,25 +101,25 @@ static int check_key(const struct td_json_node *obj, const char *spec, const cha
 		return 0;
 	snprintf(ctx, sizeof(ctx), "%s.%s", where, seg);
 	if (!is_array) {
-		if (td_json_type(v) != TD_JSON_OBJECT) {
-			printf("jsoncheck: %s is a %s, not an object\n", ctx, type_name(td_json_type(v)));
+		if (!json_is_object(v)) {
+			printf("jsoncheck: %s is a %s, not an object\n", ctx, type_name(v));
 			return 1;
 		}
 		return check_key(v, dot + 1, ctx);
 	}
-	if (td_json_type(v) != TD_JSON_ARRAY || td_json_count(v) == 0) {
+	if (!json_is_array(v) || json_array_size(v) == 0) {
 		printf("jsoncheck: %s is %s, not a non-empty array\n", ctx,
-		       td_json_type(v) == TD_JSON_ARRAY ? "empty" : type_name(td_json_type(v)));
+		       json_is_array(v) ? "empty" : type_name(v));
 		return 1;
 	}
 	if (!dot)
 		return 0;
-	for (i = 0, it = td_json_first(v); it; it = td_json_next(it), i++) {
+	json_array_foreach(v, i, it) {
 		char ictx[600];
 
 		snprintf(ictx, sizeof(ictx), "%s[%zu]", ctx, i);
-		if (td_json_type(it) != TD_JSON_OBJECT) {
-			printf("jsoncheck: %s is a %s, not an object\n", ictx, type_name(td_json_type(it)));
+		if (!json_is_object(it)) {
+			printf("jsoncheck: %s is a %s, not an object\n", ictx, type_name(it));
 			return 1;
 		}
 		if (check_key(it, dot + 1, ictx))
@@ -124,10 +128,10 @@ static int check_key(const struct td_json_node *obj, const char *spec, const cha
 	return 0;
 }
 
-static int check_object(const struct td_json_node *o, const char *where, int nkeys, char **keys)
+static int check_object(const json_t *o, const char *where, int nkeys, char **keys)
 {
-	if (td_json_type(o) != TD_JSON_OBJECT) {
-		printf("jsoncheck: %s is a %s, not an object\n", where, type_name(td_json_type(o)));
+	if (!json_is_object(o)) {
+		printf("jsoncheck: %s is a %s, not an object\n", where, type_name(o));
 		return 1;
 	}
 	for (int k = 0; k < nkeys; k++)
@@ -138,8 +142,9 @@ static int check_object(const struct td_json_node *o, const char *where, int nke
 
 int main(int argc, char **argv)
 {
-	struct td_json_doc *doc = NULL;
-	const struct td_json_node *root, *it;
+	const json_t *it;
+	json_error_t e;
+	json_t *root;
 	size_t len = 0, n = 0;
 	char *text;
 	int r, list;
@@ -154,25 +159,25 @@ int main(int argc, char **argv)
 		printf("jsoncheck: cannot read %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	r = td_json_parse(text, len, &doc);
+	root = json_loadb(text, len, TD_JSON_LOAD_FLAGS, &e);
 	free(text);
-	if (r < 0) {
-		printf("jsoncheck: %s: not one valid JSON document (%s, %zu bytes)\n", argv[1],
-		       strerror(-r), len);
+	if (!root) {
+		printf("jsoncheck: %s: not one valid JSON document (line %d, column %d: %s; %zu bytes)\n",
+		       argv[1], e.line, e.column, e.text, len);
 		return 1;
 	}
-	root = td_json_root(doc);
 	if (!list) {
 		r = check_object(root, "the document", argc - 3, argv + 3);
-	} else if (td_json_type(root) != TD_JSON_ARRAY || td_json_count(root) == 0) {
+	} else if (!json_is_array(root) || json_array_size(root) == 0) {
 		printf("jsoncheck: the document is %s, not a non-empty list\n",
-		       td_json_type(root) == TD_JSON_ARRAY ? "empty" : type_name(td_json_type(root)));
+		       json_is_array(root) ? "empty" : type_name(root));
 		r = 1;
 	} else {
 		r = 0;
-		for (it = td_json_first(root); it && !r; it = td_json_next(it), n++) {
+		for (n = 0; n < json_array_size(root) && !r; n++) {
 			char where[64];
 
+			it = json_array_get(root, n);
 			snprintf(where, sizeof(where), "item %zu", n);
 			r = check_object(it, where, argc - 3, argv + 3);
 		}
@@ -182,6 +187,6 @@ int main(int argc, char **argv)
 		       argc - 3);
 	else if (!r)
 		printf("jsoncheck: %s: an object with the %d key(s)\n", argv[1], argc - 3);
-	td_json_doc_free(doc);
+	json_decref(root);
 	return r ? 1 : 0;
 }
