@@ -156,7 +156,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_SAN_OBJS)
 # Unit tests of daemon/ modules (decisions tested without a VM) also link
 # the module's objects, listed in TEST_OBJS_<test>, built with ASan+UBSan.
 TEST_OBJS_test_promoter := move/promoter ops/log
-DAEMON_TESTS := test_promoter
+TEST_OBJS_test_demoter := move/demoter policy/cgroupfs ops/log
+DAEMON_TESTS := test_promoter test_demoter
 $(foreach t,$(DAEMON_TESTS),$(eval $(BUILD)/tests/$(t): $(TEST_OBJS_$(t):%=$(BUILD)/san/daemon/%.o)))
 
 $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)

@@ -24,8 +24,9 @@
 #include "ops/log.h"
 #include "numastat.h"
 #include "ratelimit.h"
+#include "units.h"
 
-#define MAX_CGROUPS 4096
+#define MAX_CGROUPS 4096	/* cgroups the demoter knows of */
 #define DEMOTION_ENABLED "kernel/mm/numa/demotion_enabled"
 
 struct cg {
@@ -178,14 +179,12 @@ static uint64_t vmstat_demoted(const struct td_demoter *d)
 	return sum;
 }
 
-/* Writes memory.reclaim: 0, -EAGAIN (less than asked), or negative errno. */
-static int reclaim_path(const struct td_demoter *d, const char *path, uint64_t bytes)
+int td_demoter_reclaim_write(void *ctx, const char *file, uint64_t bytes)
 {
-	char f[PATH_MAX], buf[32];
+	char buf[32];
 	int fd, n, r = 0;
 
-	snprintf(f, sizeof(f), "%s%s/memory.reclaim", d->c.cgroup_root, path);
-	fd = open(f, O_WRONLY | O_CLOEXEC);
+	fd = open(file, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = snprintf(buf, sizeof(buf), "%" PRIu64, bytes);
@@ -193,6 +192,19 @@ static int reclaim_path(const struct td_demoter *d, const char *path, uint64_t b
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+/* Asks the cgroup at path for bytes: 0, -EAGAIN (less than asked), or a
+ * negative errno. */
+static int reclaim_path(const struct td_demoter *d, const char *path, uint64_t bytes)
+{
+	char f[PATH_MAX];
+
+	if (snprintf(f, sizeof(f), "%s%s/memory.reclaim", d->c.cgroup_root, path) >= (int)sizeof(f))
+		return -ENAMETOOLONG;
+	if (d->c.reclaim)
+		return d->c.reclaim(d->c.reclaim_ctx, f, bytes);
+	return td_demoter_reclaim_write(NULL, f, bytes);
 }
 
 static int reclaim(const struct td_demoter *d, const struct cg *g, uint64_t bytes)
@@ -348,29 +360,14 @@ static bool shielded(const struct td_demoter *d, const struct cg *g, uint64_t no
 {
 	if (!g->last_promote_ns || now_ns - g->last_promote_ns >= d->c.pingpong_window_ns)
 		return false;
-	return g->promoted_recent * 4096 * 10 > g->fast_anon;
+	return td_pages_to_bytes(g->promoted_recent) > g->fast_anon / 10;
 }
 
-int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
-		    uint64_t need_bytes, bool rescan_tree)
+/* The cgroups that may be asked for room now, into victims; their count. */
+static size_t collect_victims(struct td_demoter *d, uint64_t now_ns, struct cg **victims)
 {
-	struct cg **victims;
-	uint64_t budget = td_ratelimit_refill(&d->rate, tick_ns), before, done = 0;
 	size_t nv = 0;
-	int r;
 
-	if (rescan_tree && (r = rescan(d)) < 0)
-		return r;
-	age_event_rates(d);
-	if (!need_bytes)
-		return 0;
-	if (need_bytes > budget)
-		need_bytes = budget;
-	if (need_bytes > d->c.chunk_bytes)
-		need_bytes = d->c.chunk_bytes;
-	victims = calloc(d->n ? d->n : 1, sizeof(*victims));
-	if (!victims)
-		return -ENOMEM;
 	for (size_t i = 0; i < d->n; i++) {
 		struct cg *g = &d->cgs[i];
 
@@ -383,15 +380,18 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 		g->weight = d->c.weight ? d->c.weight(d->c.hook_ctx, g->id) : 100;
 		victims[nv++] = g;
 	}
-	if (!nv) {
-		d->cnt.no_victim_ticks++;
-		free(victims);
-		return 0;
-	}
-	qsort(victims, nv, sizeof(*victims), cmp_victim);
-	before = vmstat_demoted(d);
-	for (size_t i = 0; i < nv && done * 4096 < need_bytes; i++) {
-		uint64_t ask = need_bytes - done * 4096;
+	return nv;
+}
+
+/* Asks victims in order until need_bytes were demoted; pages demoted. */
+static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv,
+			    uint64_t need_bytes, uint64_t now_ns)
+{
+	uint64_t before = vmstat_demoted(d), done = 0;
+	int r;
+
+	for (size_t i = 0; i < nv && td_pages_to_bytes(done) < need_bytes; i++) {
+		uint64_t ask = need_bytes - td_pages_to_bytes(done);
 
 		if (ask > victims[i]->fast_anon)
 			ask = victims[i]->fast_anon;
@@ -411,8 +411,39 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 		td_info("demote: cgroup %s asked for %" PRIu64 " KiB, %" PRIu64 " pages demoted so far",
 			victims[i]->path, ask >> 10, done);
 	}
+	return done;
+}
+
+int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
+		    uint64_t need_bytes, bool rescan_tree)
+{
+	uint64_t budget = td_ratelimit_refill(&d->rate, tick_ns), done;
+	struct cg **victims;
+	size_t nv;
+	int r;
+
+	if (rescan_tree && (r = rescan(d)) < 0)
+		return r;
+	age_event_rates(d);
+	if (!need_bytes)
+		return 0;
+	if (need_bytes > budget)
+		need_bytes = budget;
+	if (need_bytes > d->c.chunk_bytes)
+		need_bytes = d->c.chunk_bytes;
+	victims = calloc(d->n ? d->n : 1, sizeof(*victims));
+	if (!victims)
+		return -ENOMEM;
+	nv = collect_victims(d, now_ns, victims);
+	if (!nv) {
+		d->cnt.no_victim_ticks++;
+		free(victims);
+		return 0;
+	}
+	qsort(victims, nv, sizeof(*victims), cmp_victim);
+	done = ask_victims(d, victims, nv, need_bytes, now_ns);
 	free(victims);
-	td_ratelimit_spend(&d->rate, done * 4096);
+	td_ratelimit_spend(&d->rate, td_pages_to_bytes(done));
 	d->cnt.pages_demoted += done;
 	return (int)done;
 }
@@ -448,7 +479,7 @@ int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_by
 		if (!strcmp(d->cgs[i].path, path) ||
 		    (!strncmp(d->cgs[i].path, path, strlen(path)) && d->cgs[i].path[strlen(path)] == '/'))
 			d->cgs[i].last_demote_ns = now_ns;
-	td_ratelimit_spend(&d->rate, done * 4096);
+	td_ratelimit_spend(&d->rate, td_pages_to_bytes(done));
 	d->cnt.pages_demoted += done;
 	d->cnt.pages_demoted_cap += done;
 	td_info("demote: cgroup %s over MaxFastMemory, asked for %" PRIu64 " KiB, %" PRIu64

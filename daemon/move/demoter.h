@@ -35,6 +35,14 @@ struct td_demoter_config {
 	/* policy: the cgroup's Weight; lower weights are asked first */
 	uint32_t (*weight)(void *ctx, uint64_t memcg_id);
 	void *hook_ctx;
+	/*
+	 * The kernel's side: writes bytes to the memory.reclaim file at file
+	 * (an absolute path); 0, -EAGAIN when the kernel reclaimed less, or a
+	 * negative errno. NULL: td_demoter_reclaim_write(). Pages demoted are
+	 * counted from <proc_root>/vmstat's pgdemote_* around each call.
+	 */
+	int (*reclaim)(void *ctx, const char *file, uint64_t bytes);
+	void *reclaim_ctx;
 };
 
 struct td_demoter_counters {
@@ -83,5 +91,9 @@ int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_by
 		      uint64_t now_ns);
 
 const struct td_demoter_counters *td_demoter_counters(const struct td_demoter *d);
+
+/* The default reclaim: writes the decimal byte count to file (ctx unused).
+ * 0 or the write's negative errno (-EAGAIN: the kernel fell short). */
+int td_demoter_reclaim_write(void *ctx, const char *file, uint64_t bytes);
 
 #endif

@@ -9,7 +9,7 @@
 #include <numa.h>
 
 #include "ops/log.h"
-#include "tier_abi.h"
+#include "units.h"
 #include "move/topology.h"
 
 /*
@@ -80,7 +80,7 @@ int td_topology_detect(uint64_t *ret_fast, uint64_t *ret_slow)
 			 node_has_cpus(id) ? "has" : "no", (unsigned long long)lat[id]);
 	}
 	for (int id = 0; best && id < TD_MAX_NODES; id++) {
-		if ((fast & (1ULL << id)) && lat[id] > 2 * best) {
+		if (td_node_in(fast, id) && lat[id] > 2 * best) {
 			fast &= ~(1ULL << id);
 			slow |= 1ULL << id;
 		}
@@ -96,12 +96,12 @@ char *td_nodemask_str(uint64_t mask, char *buf, size_t len)
 	size_t off = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; i < 64 && off < len; i++) {
+	for (int i = 0; i < TD_MAX_NODES && off < len; i++) {
 		int j = i;
 
-		if (!(mask & (1ULL << i)))
+		if (!td_node_in(mask, i))
 			continue;
-		while (j + 1 < 64 && (mask & (1ULL << (j + 1))))
+		while (td_node_in(mask, j + 1))
 			j++;
 		off += snprintf(buf + off, len - off, off ? ",%d" : "%d", i);
 		if (j > i && off < len)
@@ -111,14 +111,14 @@ char *td_nodemask_str(uint64_t mask, char *buf, size_t len)
 	return buf;
 }
 
-int td_topology_tiers(const char *sys_root, int ret_tier[64])
+int td_topology_tiers(const char *sys_root, int ret_tier[TD_MAX_NODES])
 {
 	char dir[512];
 	struct dirent *de;
 	int ntiers = 0;
 	DIR *dp;
 
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < TD_MAX_NODES; i++)
 		ret_tier[i] = -1;
 	snprintf(dir, sizeof(dir), "%s/devices/virtual/memory_tiering", sys_root);
 	dp = opendir(dir);
@@ -145,11 +145,11 @@ int td_topology_tiers(const char *sys_root, int ret_tier[64])
 
 			if (sscanf(t, "%d-%d", &a, &b) != 2)
 				a = b = atoi(t);
-			for (int n = a; n <= b && n >= 0 && n < 64; n++)
+			for (int n = a; n <= b && td_node_valid(n); n++)
 				mask |= 1ULL << n;
 		}
-		for (int n = 0; n < 64; n++)
-			if (mask & (1ULL << n))
+		for (int n = 0; n < TD_MAX_NODES; n++)
+			if (td_node_in(mask, n))
 				ret_tier[n] = tier;
 		ntiers++;
 	}

@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests for daemon/move/demoter.c without a kernel: a temp-dir cgroup
+ * tree (memory.numa_stat, memory.reclaim and cgroup.procs as regular
+ * files), a temp /proc (vmstat with pgdemote_* counters) and a temp /sys
+ * (kernel/mm/numa/demotion_enabled). The kernel's side of a memory.reclaim
+ * write is a fake that writes the file through the default writer, records
+ * what was asked, and "demotes" a scripted share of it by raising
+ * pgdemote_kswapd in the fake vmstat, which the demoter reads as the kernel's.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "move/demoter.h"
+#include "units.h"
+#include "tmptree.h"
+
+#define SEC 1000000000ULL
+#define MIB (1ULL << 20)
+#define WINDOW (2 * SEC)
+#define MAX_CALLS 16
+
+/* Node 0 fast, node 1 slow. The leaves are /a/x, /a/y and /b; /a is their
+ * parent, /n has no memory.reclaim (not a memory cgroup for us). */
+static const char *const leaves[] = { "/a/x", "/a/y", "/b" };
+static const uint64_t leaf_fast_mib[] = { 24, 16, 8 };	/* fast anon: x, y, b */
+enum { X, Y, B, NLEAVES };
+
+struct world {
+	struct tmptree t;
+	char cg[PATH_MAX], proc[PATH_MAX], sys[PATH_MAX];
+	struct td_demoter_config c;
+	struct td_demoter *d;
+	uint64_t id[NLEAVES], id_a;
+	uint32_t weight[NLEAVES];
+	bool unmovable[NLEAVES];
+	unsigned unmovable_asked;
+	/* the fake kernel */
+	uint64_t pgdemote;		/* pgdemote_kswapd now */
+	unsigned pct[NLEAVES];		/* of what a leaf is asked, demoted */
+	unsigned demote_percent;	/* the same, for the other cgroups */
+	unsigned ncalls;
+	char call_path[MAX_CALLS][64];	/* relative to the cgroup root */
+	uint64_t call_bytes[MAX_CALLS];
+};
+
+static void write_vmstat(struct world *w)
+{
+	tmptree_write(&w->t, "proc/vmstat",
+		      "nr_free_pages 1000\npgdemote_kswapd %" PRIu64 "\npgdemote_direct 7\n"
+		      "pgdemote_khugepaged 0\npgpromote_success 99\n", w->pgdemote);
+}
+
+static void set_numastat(struct world *w, const char *cg, uint64_t fast_anon, uint64_t slow_anon,
+			 uint64_t fast_file)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "cg%s/memory.numa_stat", cg);
+	tmptree_write(&w->t, rel, "anon N0=%" PRIu64 " N1=%" PRIu64 "\nfile N0=%" PRIu64
+		      " N1=0\nkernel_stack N0=16384 N1=0\n", fast_anon, slow_anon, fast_file);
+}
+
+static void add_cgroup(struct world *w, const char *cg, bool reclaim, uint64_t fast_anon)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "cg%s", cg);
+	tmptree_mkdir(&w->t, rel);
+	snprintf(rel, sizeof(rel), "cg%s/cgroup.procs", cg);
+	tmptree_write(&w->t, rel, "%s", "");
+	if (reclaim) {
+		snprintf(rel, sizeof(rel), "cg%s/memory.reclaim", cg);
+		tmptree_write(&w->t, rel, "%s", "");
+	}
+	set_numastat(w, cg, fast_anon, 8 * MIB, 0);
+}
+
+static void set_percent(struct world *w, unsigned pct)
+{
+	for (int i = 0; i < NLEAVES; i++)
+		w->pct[i] = pct;
+	w->demote_percent = pct;
+}
+
+static int leaf_of(const struct world *w, uint64_t id)
+{
+	for (int i = 0; i < NLEAVES; i++)
+		if (w->id[i] == id)
+			return i;
+	return -1;
+}
+
+static bool hook_unmovable(void *ctx, uint64_t id)
+{
+	struct world *w = ctx;
+	int i = leaf_of(w, id);
+
+	w->unmovable_asked++;
+	return i >= 0 && w->unmovable[i];
+}
+
+static uint32_t hook_weight(void *ctx, uint64_t id)
+{
+	struct world *w = ctx;
+	int i = leaf_of(w, id);
+
+	return i >= 0 ? w->weight[i] : 1;
+}
+
+static int fake_reclaim(void *ctx, const char *file, uint64_t bytes)
+{
+	struct world *w = ctx;
+	size_t rl = strlen(w->cg), fl = strlen(file), sl = strlen("/memory.reclaim");
+	char back[32], want[32];
+	uint64_t pages;
+	unsigned pct;
+	int r, leaf;
+
+	assert_true(fl > rl + sl && !strncmp(file, w->cg, rl));
+	assert_string_equal(file + fl - sl, "/memory.reclaim");
+	r = td_demoter_reclaim_write(NULL, file, bytes);
+	if (r < 0)
+		return r;
+	/* the file holds what was written: the decimal byte count */
+	snprintf(want, sizeof(want), "%" PRIu64, bytes);
+	assert_string_equal(tmptree_read(&(struct tmptree){ .root = "" }, file, back, sizeof(back)),
+			    want);
+	assert_int_equal(truncate(file, 0), 0);
+	assert_true(w->ncalls < MAX_CALLS);
+	snprintf(w->call_path[w->ncalls], sizeof(w->call_path[0]), "%.*s",
+		 (int)(fl - rl - sl), file + rl);
+	w->call_bytes[w->ncalls] = bytes;
+	leaf = -1;
+	for (int i = 0; i < NLEAVES; i++)
+		if (!strcmp(w->call_path[w->ncalls], leaves[i]))
+			leaf = i;
+	w->ncalls++;
+	pct = leaf >= 0 ? w->pct[leaf] : w->demote_percent;
+	pages = td_bytes_to_pages(bytes * pct / 100);
+	w->pgdemote += pages;
+	write_vmstat(w);
+	return pct < 100 ? -EAGAIN : 0;
+}
+
+static void world_new(struct world *w, const char *demotion_enabled)
+{
+	memset(w, 0, sizeof(*w));
+	tmptree_new(&w->t);
+	tmptree_path(&w->t, "cg", w->cg, sizeof(w->cg));
+	tmptree_path(&w->t, "proc", w->proc, sizeof(w->proc));
+	tmptree_path(&w->t, "sys", w->sys, sizeof(w->sys));
+	tmptree_mkdir(&w->t, "proc");
+	tmptree_mkdir(&w->t, "sys/kernel/mm/numa");
+	tmptree_write(&w->t, "sys/kernel/mm/numa/demotion_enabled", "%s\n", demotion_enabled);
+	add_cgroup(w, "", /* reclaim= */ true, 64 * MIB);	/* the root: never a victim */
+	add_cgroup(w, "/a", true, 64 * MIB);
+	add_cgroup(w, "/n", false, 64 * MIB);
+	for (int i = 0; i < NLEAVES; i++) {
+		char rel[64];
+
+		add_cgroup(w, leaves[i], true, leaf_fast_mib[i] * MIB);
+		snprintf(rel, sizeof(rel), "cg%s", leaves[i]);
+		w->id[i] = tmptree_ino(&w->t, rel);
+		w->weight[i] = 100;
+	}
+	w->id_a = tmptree_ino(&w->t, "cg/a");
+	write_vmstat(w);
+	set_percent(w, 100);
+	w->c = (struct td_demoter_config){
+		.cgroup_root = w->cg, .proc_root = w->proc, .sys_root = w->sys,
+		.fast_mask = 0x1, .chunk_bytes = 64 * MIB, .pingpong_window_ns = WINDOW,
+		.unmovable = hook_unmovable, .weight = hook_weight, .hook_ctx = w,
+		.reclaim = fake_reclaim, .reclaim_ctx = w,
+	};
+}
+
+static void world_start(struct world *w)
+{
+	assert_int_equal(td_demoter_new(&w->c, &w->d), 0);
+}
+
+static void world_free(struct world *w)
+{
+	td_demoter_free(w->d);
+	tmptree_free(&w->t);
+}
+
+static int tick(struct world *w, uint64_t now, uint64_t need)
+{
+	return td_demoter_tick(w->d, now, SEC, need, /* rescan= */ false);
+}
+
+static const char *sys_demotion(struct world *w, char *buf, size_t size)
+{
+	return tmptree_read(&w->t, "sys/kernel/mm/numa/demotion_enabled", buf, size);
+}
+
+static void assert_calls(const struct world *w, const char *const *want, unsigned n)
+{
+	assert_int_equal(w->ncalls, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_string_equal(w->call_path[i], want[i]);
+}
+
+/* ------------------------------------------------------------ demotion_enabled */
+
+static void test_demotion_enabled_set_and_restored(void **state)
+{
+	struct world w;
+	char buf[16];
+
+	world_new(&w, "false");
+	world_start(&w);
+	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "true");
+	td_demoter_free(w.d);
+	w.d = NULL;
+	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "false");
+	world_free(&w);
+}
+
+/* Already on: left on at the end (it was not ours to restore). */
+static void test_demotion_enabled_kept(void **state)
+{
+	struct world w;
+	char buf[16];
+
+	world_new(&w, "true");
+	world_start(&w);
+	td_demoter_free(w.d);
+	w.d = NULL;
+	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "true\n");
+	world_free(&w);
+}
+
+/* No demotion_enabled (an old kernel): the demoter still starts. */
+static void test_demotion_enabled_missing(void **state)
+{
+	struct world w;
+
+	world_new(&w, "false");
+	tmptree_rm(&w.t, "sys/kernel/mm/numa/demotion_enabled");
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, MIB), 256);
+	world_free(&w);
+}
+
+/* An unwalkable cgroup root fails td_demoter_new with the walk's errno. */
+static void test_new_bad_root(void **state)
+{
+	struct world w;
+	struct td_demoter *d = NULL;
+
+	world_new(&w, "false");
+	tmptree_rm(&w.t, "cg");
+	assert_int_equal(td_demoter_new(&w.c, &d), -ENOENT);
+	assert_null(d);
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------ victims */
+
+/* Nothing is demoted, so every victim is asked, in victim order: the
+ * lowest Weight first, then the fewest events per MiB, then the most fast
+ * memory. Never the root, a parent or a cgroup without memory.reclaim. */
+static void test_victim_order(void **state)
+{
+	static const char *const want[] = { "/b", "/a/y", "/a/x" };
+	struct world w;
+
+	world_new(&w, "false");
+	w.weight[B] = 50;
+	set_percent(&w, 0);
+	world_start(&w);
+	for (int i = 0; i < 40; i++)
+		td_demoter_note_event(w.d, w.id[X], SEC + i);
+	assert_int_equal(tick(&w, 10 * SEC, 4 * MIB), 0);
+	assert_calls(&w, want, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(w.call_bytes[i], 4 * MIB);
+	assert_int_equal(td_demoter_counters(w.d)->reclaim_calls, 3);
+	assert_int_equal(td_demoter_counters(w.d)->reclaim_short, 3);
+	assert_int_equal(td_demoter_counters(w.d)->bytes_requested, 12 * MIB);
+	assert_int_equal(td_demoter_counters(w.d)->cgroups, 5);	/* /, /a and the leaves */
+	world_free(&w);
+}
+
+/* The same Weight and no events: the larger fast memory first; events age
+ * (halved every tick), so the once-hot cgroup becomes a victim again. */
+static void test_victim_order_size_and_aging(void **state)
+{
+	static const char *const want1[] = { "/a/y", "/b", "/a/x" };
+	static const char *const want2[] = { "/a/y", "/a/x", "/b" };
+	struct world w;
+
+	world_new(&w, "false");
+	set_numastat(&w, "/a/x", 16 * MIB, 0, 0);
+	set_numastat(&w, "/a/y", 32 * MIB, 0, 0);
+	set_percent(&w, 0);
+	world_start(&w);
+	for (int i = 0; i < 8; i++)
+		td_demoter_note_event(w.d, w.id[X], SEC);
+	assert_int_equal(tick(&w, 10 * SEC, MIB), 0);
+	assert_calls(&w, want1, 3);
+	for (int i = 0; i < 10; i++)
+		tick(&w, (11 + i) * SEC, 0);
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 30 * SEC, MIB), 0);
+	assert_calls(&w, want2, 3);
+	world_free(&w);
+}
+
+/* Only fast anonymous memory counts: file pages and slow-node pages do not
+ * make a victim, and below 1 MiB of it a cgroup is not asked. */
+static void test_fast_anon_only(void **state)
+{
+	static const char *const want[] = { "/b" };
+	struct world w;
+
+	world_new(&w, "false");
+	set_numastat(&w, "/a/x", MIB - 4096, 64 * MIB, 64 * MIB);
+	set_numastat(&w, "/a/y", 0, 64 * MIB, 0);
+	set_numastat(&w, "/b", 2 * MIB, 0, 0);
+	set_percent(&w, 0);
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 8 * MIB), 0);
+	assert_calls(&w, want, 1);
+	assert_int_equal(w.call_bytes[0], 2 * MIB);	/* no more than it has */
+	world_free(&w);
+}
+
+/* Enough demoted: no further victim is asked; a short one: the next is
+ * asked for the rest. Pages come from the pgdemote_* deltas. */
+static void test_stops_when_enough(void **state)
+{
+	static const char *const want[] = { "/a/x", "/a/y" };
+	struct world w;
+
+	world_new(&w, "false");
+	w.weight[X] = 10;
+	w.weight[Y] = 20;
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_calls(&w, want, 1);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 512);
+	assert_int_equal(td_demoter_counters(w.d)->reclaim_short, 0);
+	w.ncalls = 0;
+	w.pct[X] = 25;
+	assert_int_equal(tick(&w, 11 * SEC, 4 * MIB), 256 + 768);
+	assert_calls(&w, want, 2);
+	assert_int_equal(w.call_bytes[0], 4 * MIB);
+	assert_int_equal(w.call_bytes[1], 3 * MIB);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 512 + 1024);
+	assert_int_equal(td_demoter_counters(w.d)->reclaim_short, 1);
+	world_free(&w);
+}
+
+/* Mode=observe/off (the unmovable hook): never asked; none left: counted. */
+static void test_unmovable(void **state)
+{
+	static const char *const want[] = { "/a/x", "/b" };
+	struct world w;
+
+	world_new(&w, "false");
+	w.unmovable[Y] = true;
+	set_percent(&w, 0);
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, MIB), 0);
+	assert_calls(&w, want, 2);
+	assert_int_equal(w.unmovable_asked, 3);	/* leaves only */
+	w.unmovable[X] = w.unmovable[B] = true;
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 11 * SEC, MIB), 0);
+	assert_int_equal(w.ncalls, 0);
+	assert_int_equal(td_demoter_counters(w.d)->no_victim_ticks, 1);
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------ ping-pong */
+
+/* A cgroup whose fast memory is over a tenth freshly promoted pages is not
+ * asked within the window; a tenth or less does not shield it. */
+static void test_pingpong_shield(void **state)
+{
+	static const char *const all[] = { "/a/x", "/a/y", "/b" };
+	static const char *const no_x[] = { "/a/y", "/b" };
+	/* x has 24 MiB fast: a tenth is 614.4 pages */
+	struct world w;
+
+	world_new(&w, "false");
+	set_percent(&w, 0);
+	world_start(&w);
+	td_demoter_note_promote(w.d, w.id[X], 614, 10 * SEC);
+	assert_int_equal(tick(&w, 10 * SEC, MIB), 0);
+	assert_calls(&w, all, 3);
+	td_demoter_note_promote(w.d, w.id[X], 1, 10 * SEC);
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 11 * SEC, MIB), 0);
+	assert_calls(&w, no_x, 2);
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 10 * SEC + WINDOW, MIB), 0);
+	assert_calls(&w, all, 3);
+	/* promotions older than the window start a new count */
+	td_demoter_note_promote(w.d, w.id[X], 500, 20 * SEC);
+	td_demoter_note_promote(w.d, w.id[X], 150, 20 * SEC + WINDOW);
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 21 * SEC + WINDOW, MIB), 0);
+	assert_calls(&w, all, 3);
+	world_free(&w);
+}
+
+/* A cgroup asked for room counts as recently demoted for the window. */
+static void test_recently_demoted(void **state)
+{
+	struct world w;
+
+	world_new(&w, "false");
+	world_start(&w);
+	assert_false(td_demoter_recently_demoted(w.d, w.id[X], 10 * SEC));
+	assert_int_equal(tick(&w, 10 * SEC, MIB), 256);
+	assert_true(td_demoter_recently_demoted(w.d, w.id[X], 10 * SEC));
+	assert_true(td_demoter_recently_demoted(w.d, w.id[X], 10 * SEC + WINDOW - 1));
+	assert_false(td_demoter_recently_demoted(w.d, w.id[X], 10 * SEC + WINDOW));
+	assert_false(td_demoter_recently_demoted(w.d, w.id[Y], 10 * SEC));
+	assert_false(td_demoter_recently_demoted(w.d, 12345678, 10 * SEC));
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------ bounds */
+
+/* What one tick asks is bounded by the rate (MB/s over the tick, spent by
+ * what was demoted) and by the chunk size. */
+static void test_rate_and_chunk(void **state)
+{
+	struct world w;
+
+	world_new(&w, "false");
+	w.c.rate_limit_mbps = 1;
+	world_start(&w);
+	assert_int_equal(td_demoter_tick(w.d, 10 * SEC, SEC / 2, 8 * MIB, false), 128);
+	assert_int_equal(w.ncalls, 1);
+	assert_int_equal(w.call_bytes[0], MIB / 2);
+	/* the budget was spent: nothing more this instant */
+	assert_int_equal(td_demoter_tick(w.d, 10 * SEC, 0, 8 * MIB, false), 0);
+	assert_int_equal(w.ncalls, 1);
+	/* no limit on reload: each victim gives what it has, up to the chunk */
+	td_demoter_reconfigure(w.d, 0, WINDOW);
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 11 * SEC, 64 * MIB), (24 + 16 + 8) * 256);
+	assert_int_equal(w.ncalls, 3);
+	assert_int_equal(w.call_bytes[0], 24 * MIB);
+	assert_int_equal(w.call_bytes[1], 16 * MIB);
+	/* a smaller chunk bounds one tick */
+	td_demoter_free(w.d);
+	w.c.chunk_bytes = 3 * MIB;
+	w.c.rate_limit_mbps = 0;
+	world_start(&w);
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 10 * SEC, 64 * MIB), 768);
+	assert_int_equal(w.ncalls, 1);
+	assert_int_equal(w.call_bytes[0], 3 * MIB);
+	td_demoter_reconfigure(w.d, 2, WINDOW);
+	w.ncalls = 0;
+	assert_int_equal(td_demoter_tick(w.d, 20 * SEC, SEC / 4, 64 * MIB, false), 128);
+	assert_int_equal(w.call_bytes[0], MIB / 2);
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------ MaxFastMemory */
+
+static void test_shrink(void **state)
+{
+	static const char *const want[] = { "/a" };
+	struct world w;
+
+	world_new(&w, "false");
+	w.c.chunk_bytes = 4 * MIB;
+	world_start(&w);
+	assert_int_equal(td_demoter_shrink(w.d, "/", MIB, 10 * SEC), -EINVAL);
+	assert_int_equal(w.ncalls, 0);
+	assert_int_equal(td_demoter_shrink(w.d, "/a", 0, 10 * SEC), 0);
+	assert_int_equal(w.ncalls, 0);
+	/* the parent's own memory.reclaim, bounded by the chunk */
+	assert_int_equal(td_demoter_shrink(w.d, "/a", 16 * MIB, 10 * SEC), 1024);
+	assert_calls(&w, want, 1);
+	assert_int_equal(w.call_bytes[0], 4 * MIB);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted_cap, 1024);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 1024);
+	/* its subtree was demoted, the rest not */
+	assert_true(td_demoter_recently_demoted(w.d, w.id_a, 10 * SEC));
+	assert_true(td_demoter_recently_demoted(w.d, w.id[X], 10 * SEC));
+	assert_true(td_demoter_recently_demoted(w.d, w.id[Y], 10 * SEC));
+	assert_false(td_demoter_recently_demoted(w.d, w.id[B], 10 * SEC));
+	/* short: counted, pages still counted */
+	set_percent(&w, 50);
+	assert_int_equal(td_demoter_shrink(w.d, "/b", MIB, 11 * SEC), 128);
+	assert_int_equal(td_demoter_counters(w.d)->reclaim_short, 1);
+	/* a cgroup gone: the write's errno */
+	assert_int_equal(td_demoter_shrink(w.d, "/gone", MIB, 11 * SEC), -ENOENT);
+	world_free(&w);
+}
+
+static void test_shrink_rate(void **state)
+{
+	struct world w;
+
+	world_new(&w, "false");
+	w.c.rate_limit_mbps = 1;
+	world_start(&w);
+	/* the bucket starts empty and shrink adds no time of its own */
+	assert_int_equal(td_demoter_shrink(w.d, "/b", MIB, 10 * SEC), 0);
+	assert_int_equal(w.ncalls, 0);
+	assert_int_equal(td_demoter_tick(w.d, 10 * SEC, SEC / 4, 0, false), 0);
+	assert_int_equal(td_demoter_shrink(w.d, "/b", MIB, 10 * SEC), 64);
+	assert_int_equal(w.call_bytes[0], MIB / 4);
+	world_free(&w);
+}
+
+/* ------------------------------------------------------------ dry run, files */
+
+/* Dry run: demotion_enabled untouched and no memory.reclaim written (the
+ * real writer, no fake: the files stay empty). */
+static void test_dry_run(void **state)
+{
+	const char *const files[] = { "cg/memory.reclaim", "cg/a/memory.reclaim",
+				      "cg/a/x/memory.reclaim", "cg/a/y/memory.reclaim",
+				      "cg/b/memory.reclaim" };
+	struct world w;
+	char buf[32];
+
+	world_new(&w, "false");
+	w.c.dry_run = true;
+	w.c.reclaim = NULL;
+	world_start(&w);
+	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "false\n");
+	assert_int_equal(tick(&w, 10 * SEC, 4 * MIB), 0);
+	assert_int_equal(td_demoter_shrink(w.d, "/a", 4 * MIB, 10 * SEC), 0);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		assert_string_equal(tmptree_read(&w.t, files[i], buf, sizeof(buf)), "");
+	assert_int_equal(td_demoter_counters(w.d)->reclaim_calls, 0);
+	td_demoter_free(w.d);
+	w.d = NULL;
+	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "false\n");
+	world_free(&w);
+}
+
+/* The default writer: the byte count in memory.reclaim. The fake vmstat
+ * does not move, so every victim is asked. */
+static void test_default_writer(void **state)
+{
+	struct world w;
+	char buf[32];
+
+	world_new(&w, "false");
+	w.c.reclaim = NULL;
+	w.weight[B] = 1;
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 3 * MIB), 0);
+	assert_string_equal(tmptree_read(&w.t, "cg/b/memory.reclaim", buf, sizeof(buf)), "3145728");
+	assert_string_equal(tmptree_read(&w.t, "cg/a/x/memory.reclaim", buf, sizeof(buf)), "3145728");
+	assert_string_equal(tmptree_read(&w.t, "cg/memory.reclaim", buf, sizeof(buf)), "");
+	assert_string_equal(tmptree_read(&w.t, "cg/a/memory.reclaim", buf, sizeof(buf)), "");
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 0);
+	assert_int_equal(td_demoter_reclaim_write(NULL, "/nonexistent/memory.reclaim", 1), -ENOENT);
+	world_free(&w);
+}
+
+/* A rescan finds new cgroups and forgets removed ones, keeping what it
+ * knew of the rest (their events). */
+static void test_rescan(void **state)
+{
+	static const char *const before[] = { "/a/x", "/b" };
+	static const char *const after[] = { "/c", "/a/x", "/b" };
+	struct world w;
+
+	world_new(&w, "false");
+	set_percent(&w, 0);
+	world_start(&w);
+	for (int i = 0; i < 64; i++)
+		td_demoter_note_event(w.d, w.id[B], SEC);
+	tmptree_rm(&w.t, "cg/a/y");
+	add_cgroup(&w, "/c", true, 4 * MIB);
+	assert_int_equal(tick(&w, 10 * SEC, MIB), 0);	/* no rescan: /a/y gone, /c unknown */
+	assert_calls(&w, before, 2);
+	w.ncalls = 0;
+	for (int i = 0; i < 64; i++)
+		td_demoter_note_event(w.d, w.id[X], 2 * SEC);
+	assert_int_equal(td_demoter_tick(w.d, 11 * SEC, SEC, MIB, /* rescan= */ true), 0);
+	assert_calls(&w, after, 3);
+	assert_int_equal(td_demoter_counters(w.d)->cgroups, 5);
+	world_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		tmptree_test(test_demotion_enabled_set_and_restored),
+		tmptree_test(test_demotion_enabled_kept),
+		tmptree_test(test_demotion_enabled_missing),
+		tmptree_test(test_new_bad_root),
+		tmptree_test(test_victim_order),
+		tmptree_test(test_victim_order_size_and_aging),
+		tmptree_test(test_fast_anon_only),
+		tmptree_test(test_stops_when_enough),
+		tmptree_test(test_unmovable),
+		tmptree_test(test_pingpong_shield),
+		tmptree_test(test_recently_demoted),
+		tmptree_test(test_rate_and_chunk),
+		tmptree_test(test_shrink),
+		tmptree_test(test_shrink_rate),
+		tmptree_test(test_dry_run),
+		tmptree_test(test_default_writer),
+		tmptree_test(test_rescan),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
