@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "counters.h"
 #include "daemon.h"
 #include "ops/server.h"
 #include "source/sources.h"
@@ -59,6 +60,9 @@ void td_daemon_status_line(const struct td_daemon *d, char *buf, size_t len);
 /* Walks the cgroup tree: the id cache and the kernel's map, from the
  * configuration just loaded (new_config) or the one in force. */
 void td_daemon_sync_cgroups(struct td_daemon *d, bool new_config);
+
+/* Every registry counter (lib/counters.h) now. */
+void td_daemon_counters(const struct td_daemon *d, struct td_counters *ret);
 
 /* Calls fn for each counter of the summary (name, value). */
 void td_daemon_foreach_counter(const struct td_daemon *d,

@@ -16,6 +16,7 @@
 #include "policy/cgroupfs.h"
 #include "policy/conffile.h"
 #include "config.h"
+#include "counters.h"
 #include "daemon.h"
 #include "daemon-internal.h"
 #include "loop.h"
@@ -498,76 +499,104 @@ int td_daemon_reload(struct td_daemon *d, char *errbuf, size_t errlen)
 	return 0;
 }
 
-void td_daemon_foreach_counter(const struct td_daemon *d,
-			       void (*fn)(const char *name, uint64_t v, void *ud), void *ud)
+/* The sources' and the table's counters. */
+static void counters_intake(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_MAX])
 {
 	uint64_t st[TD_STAT__MAX] = { 0 };
-
-	td_sources_stats(d->sources, st);
-	fn("reloads", d->reloads, ud);
-	fn("reload_failures", d->reload_failures, ud);
-	fn("events_received", d->events_received, ud);
-	fn("events_hint_faults", d->events_by_source[TD_SRC_HINT_FAULT], ud);
-	fn("events_samples", d->events_by_source[TD_SRC_SAMPLE], ud);
-	fn("events_on_slow_nodes", d->events_on_slow, ud);
-	fn("events_submitted", st[TD_STAT_SUBMITTED], ud);
-	fn("events_dropped", st[TD_STAT_DROPPED], ud);
-	fn("events_bad", td_sources_bad_events(d->sources), ud);
-	fn("filtered_fast", st[TD_STAT_FILTERED_FAST], ud);
-	fn("filtered_self", st[TD_STAT_FILTERED_SELF], ud);
-	fn("filtered_cgroup", st[TD_STAT_FILTERED_CGROUP], ud);
-	fn("hook_hits", st[TD_STAT_HOOK_HITS], ud);
-	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
 	struct td_hotness_stats hs;
 
+	td_sources_stats(d->sources, st);
 	td_hotness_get_stats(d->hot, &hs);
-	fn("hot_entries", hs.live, ud);
-	fn("hotness_evictions", hs.evictions, ud);
-	fn("record_errors", d->record_errors, ud);
-	fn("pages_promoted", c->pages_promoted, ud);
-	fn("pages_failed", c->pages_failed, ud);
-	fn("pages_skipped", c->pages_skipped, ud);
-	fn("promote_batches", c->batches, ud);
-	fn("move_pages_calls", c->calls, ud);
-	fn("dry_run_pages", c->dry_run_pages, ud);
-	fn("promote_ticks_no_room", c->ticks_no_room, ud);
-	fn("node_queries", c->node_queries, ud);
-	fn("promote_held_rate", c->decided[TD_REASON_GROUP_RATE], ud);
-	fn("promote_held_cap", c->decided[TD_REASON_CAP], ud);
-	fn("promote_waiting", c->waiting, ud);
-	struct td_groups_stats gst;
+	v[TD_CTR_EVENTS_RECEIVED][0] = d->events_received;
+	v[TD_CTR_EVENTS][0] = d->events_by_source[TD_SRC_HINT_FAULT];
+	v[TD_CTR_EVENTS][1] = d->events_by_source[TD_SRC_SAMPLE];
+	v[TD_CTR_EVENTS_ON_SLOW][0] = d->events_on_slow;
+	v[TD_CTR_EVENTS_SUBMITTED][0] = st[TD_STAT_SUBMITTED];
+	v[TD_CTR_EVENTS_DROPPED][0] = st[TD_STAT_DROPPED];
+	v[TD_CTR_EVENTS_BAD][0] = td_sources_bad_events(d->sources);
+	v[TD_CTR_FILTERED][0] = st[TD_STAT_FILTERED_FAST];
+	v[TD_CTR_FILTERED][1] = st[TD_STAT_FILTERED_SELF];
+	v[TD_CTR_FILTERED][2] = st[TD_STAT_FILTERED_CGROUP];
+	v[TD_CTR_HOOK_HITS][0] = st[TD_STAT_HOOK_HITS];
+	v[TD_CTR_HOT_ENTRIES][0] = hs.live;
+	v[TD_CTR_HOTNESS_STALE][0] = hs.stale;
+	v[TD_CTR_HOTNESS_EVICTIONS][0] = hs.evictions;
+	v[TD_CTR_HOTNESS_PID_REUSES][0] = hs.pid_reuses;
+	v[TD_CTR_HOTNESS_MEMCG_OVERFLOWS][0] = hs.memcg_overflows;
+	v[TD_CTR_RECORD_ERRORS][0] = d->record_errors;
+}
 
-	td_groups_get_stats(d->groups, &gst);
-	fn("cgroup_cache_hits", gst.cache_hits, ud);
-	fn("cgroup_cache_misses", gst.cache_misses, ud);
-	fn("cgroup_ids_resolved", gst.resolved, ud);
-	fn("cgroup_ids_unresolved", gst.unresolved, ud);
-	fn("cgroups_walked", gst.cached, ud);
-	if (d->server) {
-		const struct td_server_counters *sc = td_server_counters(d->server);
+/* The promoter's and the demoter's counters. */
+static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_MAX])
+{
+	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
 
-		fn("control_accepted", sc->accepted, ud);
-		fn("control_evicted", sc->evicted, ud);
-		fn("control_timed_out", sc->timed_out, ud);
-		fn("control_too_long", sc->too_long, ud);
-		fn("control_denied", sc->denied, ud);
-	}
+	v[TD_CTR_PAGES_PROMOTED][0] = c->pages_promoted;
+	v[TD_CTR_PAGES_FAILED][0] = c->pages_failed;
+	memcpy(v[TD_CTR_PAGES_FAILED_BY], c->errors, sizeof(c->errors));
+	v[TD_CTR_PAGES_SKIPPED][0] = c->pages_skipped;
+	v[TD_CTR_PROMOTE_BATCHES][0] = c->batches;
+	v[TD_CTR_MOVE_PAGES_CALLS][0] = c->calls;
+	v[TD_CTR_NODE_QUERIES][0] = c->node_queries;
+	v[TD_CTR_DRY_RUN_PAGES][0] = c->dry_run_pages;
+	v[TD_CTR_PROMOTE_TICKS_NO_ROOM][0] = c->ticks_no_room;
+	v[TD_CTR_PROMOTE_WAITING][0] = c->waiting;
+	memcpy(v[TD_CTR_PROMOTE_DECISIONS], c->decided, sizeof(c->decided));
 	if (d->demoter) {
 		const struct td_demoter_counters *dc = td_demoter_counters(d->demoter);
 
-		fn("pages_demoted", dc->pages_demoted, ud);
-		fn("demote_bytes_requested", dc->bytes_requested, ud);
-		fn("demote_calls", dc->reclaim_calls, ud);
-		fn("demote_no_victim_ticks", dc->no_victim_ticks, ud);
-		fn("pages_demoted_max_fast", dc->pages_demoted_cap, ud);
+		v[TD_CTR_PAGES_DEMOTED][0] = dc->pages_demoted;
+		v[TD_CTR_PAGES_DEMOTED_MAX_FAST][0] = dc->pages_demoted_cap;
+		v[TD_CTR_DEMOTE_BYTES_REQUESTED][0] = dc->bytes_requested;
+		v[TD_CTR_DEMOTE_CALLS][0] = dc->reclaim_calls;
+		v[TD_CTR_DEMOTE_SHORT][0] = dc->reclaim_short;
+		v[TD_CTR_DEMOTE_NO_VICTIM_TICKS][0] = dc->no_victim_ticks;
+		v[TD_CTR_DEMOTE_CGROUPS][0] = dc->cgroups;
 	}
-	for (int i = 0; i < TD_ERR__MAX; i++)
-		if (c->errors[i]) {
-			char name[48];
+}
 
-			snprintf(name, sizeof(name), "pages_failed_%s", td_errno_slot_name(i));
-			fn(name, c->errors[i], ud);
-		}
+/* Policy groups, the control socket, the journal, reloads. */
+static void counters_ops(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_MAX])
+{
+	struct td_groups_stats gst;
+
+	td_groups_get_stats(d->groups, &gst);
+	v[TD_CTR_CGROUP_CACHE_HITS][0] = gst.cache_hits;
+	v[TD_CTR_CGROUP_CACHE_MISSES][0] = gst.cache_misses;
+	v[TD_CTR_CGROUP_IDS_RESOLVED][0] = gst.resolved;
+	v[TD_CTR_CGROUP_IDS_UNRESOLVED][0] = gst.unresolved;
+	v[TD_CTR_CGROUPS_WALKED][0] = gst.cached;
+	v[TD_CTR_CGROUPS_MARKED][0] = d->cgroups_marked;
+	v[TD_CTR_CGROUP_MAP_FULL][0] = d->cgroup_map_full;
+	if (d->server) {
+		const struct td_server_counters *sc = td_server_counters(d->server);
+
+		v[TD_CTR_CONTROL_ACCEPTED][0] = sc->accepted;
+		v[TD_CTR_CONTROL_EVICTED][0] = sc->evicted;
+		v[TD_CTR_CONTROL_TIMED_OUT][0] = sc->timed_out;
+		v[TD_CTR_CONTROL_TOO_LONG][0] = sc->too_long;
+		v[TD_CTR_CONTROL_DENIED][0] = sc->denied;
+	}
+	v[TD_CTR_JOURNAL_SUPPRESSED][0] = td_log_promote_suppressed();
+	v[TD_CTR_RELOADS][0] = d->reloads;
+	v[TD_CTR_RELOAD_FAILURES][0] = d->reload_failures;
+}
+
+void td_daemon_counters(const struct td_daemon *d, struct td_counters *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	counters_intake(d, ret->v);
+	counters_move(d, ret->v);
+	counters_ops(d, ret->v);
+}
+
+void td_daemon_foreach_counter(const struct td_daemon *d,
+			       void (*fn)(const char *name, uint64_t v, void *ud), void *ud)
+{
+	struct td_counters c;
+
+	td_daemon_counters(d, &c);
+	td_counters_foreach(&c, fn, ud);
 }
 
 static void print_counter(const char *name, uint64_t v, void *ud)

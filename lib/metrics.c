@@ -11,7 +11,7 @@
 #include "metrics.h"
 
 /* The first write allocates this much; a typical scrape fits. */
-#define BUF_MIN 4096
+#define BUF_MIN (4 << 10)
 
 /* Output state: the first error sticks and later writes do nothing, so the
  * formatting code reads straight through and checks once at the end. */
@@ -191,20 +191,6 @@ static void sample_double(struct out *o, struct family *f, double v)
 		put_fmt(o, "%.3f\n", v);	/* ms: more is noise in a scrape */
 }
 
-static void counter(struct out *o, const char *name, const char *help, uint64_t v)
-{
-	struct family f = { name, "counter", help, false };
-
-	sample_u64(o, &f, NULL, 0, v);
-}
-
-static void gauge(struct out *o, const char *name, const char *help, uint64_t v)
-{
-	struct family f = { name, "gauge", help, false };
-
-	sample_u64(o, &f, NULL, 0, v);
-}
-
 static uint64_t at(const uint64_t *a, size_t i)
 {
 	return a ? a[i] : 0;
@@ -222,8 +208,7 @@ static bool names_ok(const char *const *names, size_t n)
 
 static bool snapshot_ok(const struct td_metrics_snapshot *s)
 {
-	if (!names_ok(s->reason_names, s->n_reasons) ||
-	    !names_ok(s->source_names, s->n_sources))
+	if (!s->counters || !names_ok(s->reason_names, s->n_reasons))
 		return false;
 	if (s->n_cgroups && !s->cgroups)
 		return false;
@@ -233,40 +218,36 @@ static bool snapshot_ok(const struct td_metrics_snapshot *s)
 	return true;
 }
 
+/* One family per registry counter (lib/counters.h): tieringd_<metric>,
+ * "_total" for counters, one sample per label value. */
+static void format_registry(struct out *o, const struct td_counters *c)
+{
+	for (unsigned i = 0; i < TD_CTR__MAX; i++) {
+		const struct td_ctr_def *d = td_ctr_def(i);
+		char name[128];
+		struct family f = { name, d->gauge ? "gauge" : "counter", d->help, false };
+
+		snprintf(name, sizeof(name), "tieringd_%s%s", d->metric ? d->metric : d->name,
+			 d->gauge ? "" : "_total");
+		if (!d->label) {
+			sample_u64(o, &f, NULL, 0, c->v[i][0]);
+			continue;
+		}
+		for (unsigned k = 0; k < d->n_values; k++) {
+			struct label l = { d->label, d->values[k] };
+
+			sample_u64(o, &f, &l, 1, c->v[i][k]);
+		}
+	}
+}
+
 static void format_global(struct out *o, const struct td_metrics_snapshot *s)
 {
 	struct family uptime = { "tieringd_uptime_seconds", "gauge",
 				 "Seconds since the daemon started.", false };
-	struct family events = { "tieringd_events_total", "counter",
-				 "Events received, by source.", false };
-	struct family fails = { "tieringd_promote_failures_total", "counter",
-				"Pages that failed to promote, all cgroups, by reason.", false };
 
 	sample_double(o, &uptime, s->uptime_s);
-	counter(o, "tieringd_events_received_total",
-		"Events read from the BPF ring buffer.", s->events_received);
-	counter(o, "tieringd_events_dropped_total",
-		"Events lost because the ring buffer was full.", s->events_dropped);
-	for (size_t i = 0; i < s->n_sources; i++) {
-		struct label l = { "source", s->source_names[i] };
-
-		sample_u64(o, &events, &l, 1, at(s->events_by_source, i));
-	}
-	gauge(o, "tieringd_hot_entries", "Entries in the hotness table.", s->hot_entries);
-	counter(o, "tieringd_promoted_pages_total",
-		"Pages promoted to a fast node, all cgroups.", s->pages_promoted);
-	for (size_t i = 0; i < s->n_reasons; i++) {
-		struct label l = { "reason", s->reason_names[i] };
-
-		sample_u64(o, &fails, &l, 1, at(s->failed_by_reason, i));
-	}
-	counter(o, "tieringd_pages_demoted_total",
-		"Pages demoted to a slow node.", s->pages_demoted);
-	counter(o, "tieringd_reloads_total",
-		"Configuration reloads applied.", s->reloads);
-	counter(o, "tieringd_reload_failures_total",
-		"Configuration reloads rejected; the old configuration stayed.",
-		s->reload_failures);
+	format_registry(o, s->counters);
 }
 
 /* One family at a time, each walking the cgroups: a family's samples must

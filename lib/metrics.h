@@ -8,15 +8,9 @@
  * Families, in this order (HELP and TYPE once each, before its samples):
  *
  *   tieringd_uptime_seconds                          gauge
- *   tieringd_events_received_total                   counter
- *   tieringd_events_dropped_total                    counter
- *   tieringd_events_total{source}                    counter
- *   tieringd_hot_entries                             gauge
- *   tieringd_promoted_pages_total                    counter, all cgroups
- *   tieringd_promote_failures_total{reason}          counter, all cgroups
- *   tieringd_pages_demoted_total                     counter
- *   tieringd_reloads_total                           counter
- *   tieringd_reload_failures_total                   counter
+ *   tieringd_<metric>[_total]{label}                 one per counter of the
+ *                                                    registry (lib/counters.h),
+ *                                                    "_total" unless a gauge
  *   tieringd_cgroup_mode{cgroup,mode}                gauge, always 1
  *   tieringd_pages_promoted_total{cgroup}            counter
  *   tieringd_pages_failed_total{cgroup,reason}       counter
@@ -25,10 +19,9 @@
  *
  * Unlabelled families are always written. A labelled family is written only
  * when it has samples (an empty cgroup list writes no per-cgroup family).
- * The global failure family has one sample per reason, zero or not, so its
- * series exist from the start; the per-cgroup one has only the non-zero
- * reasons, which bounds cardinality to what actually happened. The sum over
- * reasons is the failed page count; there is no unlabelled duplicate.
+ * A registry family has one sample per label value, zero or not, so its
+ * series exist from the start; the per-cgroup failures have only the
+ * non-zero reasons, which bounds cardinality to what actually happened.
  *
  * Label values are escaped as the format requires (\ " and newline), and
  * bytes that are not valid UTF-8 (a cgroup directory name can be any bytes)
@@ -39,6 +32,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "counters.h"
 
 /* One managed cgroup. failed_by_reason has the snapshot's n_reasons entries,
  * indexed like reason_names, or is NULL when the cgroup has no failures. */
@@ -54,21 +49,10 @@ struct td_metrics_cgroup {
 /* Everything one scrape shows. Arrays are borrowed for the call only. */
 struct td_metrics_snapshot {
 	double uptime_s;
-	uint64_t events_received;
-	uint64_t events_dropped;
-	uint64_t hot_entries;
-	uint64_t pages_promoted;	/* all cgroups, listed or not */
-	uint64_t pages_demoted;
-	uint64_t reloads;
-	uint64_t reload_failures;
+	const struct td_counters *counters;	/* the registry's values */
 
-	const char *const *reason_names;	/* "ENOENT", "EBUSY", ... */
-	const uint64_t *failed_by_reason;	/* all cgroups; NULL: all zero */
+	const char *const *reason_names;	/* per-cgroup failures: "ENOENT", ... */
 	size_t n_reasons;
-
-	const char *const *source_names;	/* "hint_fault", "perf", ... */
-	const uint64_t *events_by_source;	/* NULL: all zero */
-	size_t n_sources;
 
 	const struct td_metrics_cgroup *cgroups;	/* each path once */
 	size_t n_cgroups;
@@ -87,8 +71,8 @@ void td_metrics_buf_fini(struct td_metrics_buf *b);
 
 /*
  * Replaces buf's contents with the exposition text of s. Returns 0;
- * -EINVAL when a name array is NULL while its count is not zero, or a name
- * or cgroup path is NULL; -ENOMEM. On error buf->len is 0 and the buffer
+ * -EINVAL when counters is NULL, a name array is NULL while its count is not
+ * zero, or a name or cgroup path is NULL; -ENOMEM. On error buf->len is 0 and the buffer
  * stays valid (and must still be freed).
  */
 int td_metrics_format(const struct td_metrics_snapshot *s, struct td_metrics_buf *buf);

@@ -22,13 +22,8 @@
 #include "move/promoter.h"
 #include "proto.h"
 #include "reply.h"
+#include "units.h"
 
-#define PAGE_SIZE_B 4096
-
-static double hotness_accesses(uint32_t h)
-{
-	return (double)h / TD_HOTNESS_ONE;
-}
 
 /*
  * JSON-building helpers: put_*() sets member @key of object @o and returns
@@ -79,8 +74,8 @@ static json_t *node_list(uint64_t mask)
 	json_t *a = json_array();
 	int r = 0;
 
-	for (int n = 0; a && n < 64; n++)
-		if (mask & (1ULL << n))
+	for (int n = 0; a && n < TD_MAX_NODES; n++)
+		if (td_node_in(mask, n))
 			r |= json_array_append_new(a, json_integer(n));
 	return built(a, r);
 }
@@ -109,31 +104,37 @@ static json_t *source_list(struct td_daemon *d)
 	return built(a, r);
 }
 
-static int reply_status(struct td_daemon *d, json_t *j)
+/* The registry's status counters (lib/counters.h), under their names. */
+static int status_counters(struct td_daemon *d, json_t *j)
 {
-	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
-	uint64_t st[TD_STAT__MAX] = { 0 };
-	struct td_hotness_stats hs;
+	struct td_counters c;
 	int r = 0;
 
-	td_sources_stats(d->sources, st);
-	td_hotness_get_stats(d->hot, &hs);
+	td_daemon_counters(d, &c);
+	for (unsigned i = 0; i < TD_CTR__MAX; i++) {
+		const struct td_ctr_def *def = td_ctr_def(i);
+
+		if (def->status)
+			r |= put_u64(j, def->name, td_counters_sum(&c, i));
+	}
+	return r;
+}
+
+static int reply_status(struct td_daemon *d, json_t *j)
+{
+	int r = 0;
+
 	r |= put_u64(j, "uptime_s", (td_now_ns() - d->start_ns) / 1000000000ULL);
 	r |= put_bool(j, "paused", d->paused);
 	r |= json_object_set_new(j, "fast_nodes", node_list(d->fast_mask));
 	r |= json_object_set_new(j, "slow_nodes", node_list(d->slow_mask));
 	r |= json_object_set_new(j, "sources", source_list(d));
-	r |= put_u64(j, "events_received", d->events_received);
-	r |= put_u64(j, "events_dropped", st[TD_STAT_DROPPED]);
-	r |= put_u64(j, "hot_entries", hs.live);
-	r |= put_u64(j, "pages_promoted", c->pages_promoted);
-	r |= put_u64(j, "pages_failed", c->pages_failed);
-	r |= put_u64(j, "pages_demoted",
-		     d->demoter ? td_demoter_counters(d->demoter)->pages_demoted : 0);
+	r |= status_counters(d, j);
+	/* the default group's threshold, in the unit of `why` and `cgroups` */
+	r |= put_double(j, "hot_threshold",
+			td_hotness_accesses(td_threshold_of(d->cfg->hot_threshold)));
 	r |= put_i64(j, "kernel_numa_balancing", td_daemon_kernel_numa_balancing());
 	r |= put_str(j, "limitation", d->limitation);
-	r |= put_u64(j, "reloads", d->reloads);
-	r |= put_u64(j, "reload_failures", d->reload_failures);
 	r |= put_str(j, "config", d->opt.config_path ? d->opt.config_path : "");
 	r |= put_bool(j, "dry_run", d->opt.dry_run);
 	return r ? -ENOMEM : 0;
@@ -163,11 +164,6 @@ static int reply_stats(struct td_daemon *d, json_t *j)
 	return 0;
 }
 
-static uint32_t accesses_of(const struct td_daemon *d, const struct td_group *g)
-{
-	return g->pol && g->pol->hot_threshold ? g->pol->hot_threshold : d->cfg->hot_threshold;
-}
-
 static json_t *cgroup_object(const struct td_daemon *d, const struct td_group *g,
 			     const struct td_policy_group *pg)
 {
@@ -181,10 +177,10 @@ static json_t *cgroup_object(const struct td_daemon *d, const struct td_group *g
 	r |= put_bool(o, "default", g->is_default);
 	r |= put_bool(o, "paused", pg->paused);
 	r |= put_u64(o, "weight", pg->weight);
-	r |= put_u64(o, "hot_threshold", accesses_of(d, g));
+	r |= put_double(o, "hot_threshold", td_hotness_accesses(pg->hot_threshold));
 	r |= put_u64(o, "rate_limit_mbps", pg->rate.mbps);
 	r |= put_u64(o, "max_fast_bytes", pg->fast_cap_pages == TD_POLICY_NO_LIMIT ?
-		     0 : pg->fast_cap_pages * PAGE_SIZE_B);
+		     0 : td_pages_to_bytes(pg->fast_cap_pages));
 	r |= put_u64(o, "pages_promoted", g->pages_promoted);
 	r |= put_u64(o, "pages_failed", g->pages_failed);
 	r |= put_u64(o, "fast_bytes", g->fast_bytes);
@@ -220,7 +216,7 @@ static json_t *page_object(struct td_daemon *d, const struct td_hotness_info *v,
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, v->addr);
 	r |= put_u64(o, "pid", v->tgid);
 	r |= put_str(o, "addr", addr);
-	r |= put_double(o, "hotness", hotness_accesses(v->hotness));
+	r |= put_double(o, "hotness", td_hotness_accesses(v->hotness));
 	r |= put_i64(o, "node", v->node);
 	r |= put_str(o, "cgroup", td_groups_path_of(d->groups, v->memcg_id, now));
 	return built(o, r);
@@ -247,85 +243,118 @@ static int reply_top(struct td_daemon *d, const struct td_request *rq, json_t *j
 
 static const char *tier_of(const struct td_daemon *d, int node)
 {
-	if (node < 0 || node >= 64)
-		return "unknown";
-	if (d->fast_mask & (1ULL << node))
+	if (td_node_in(d->fast_mask, node))
 		return "fast";
-	return d->slow_mask & (1ULL << node) ? "slow" : "unknown";
+	return td_node_in(d->slow_mask, node) ? "slow" : "unknown";
 }
 
-/* The last decision about a page and why, from what the table knows and
- * the policy in force now. */
-static void explain(const struct td_daemon *d, const struct td_hotness_info *i,
-		    const struct td_policy_group *pg, char *dec, size_t dl, char *why, size_t wl)
+/* The sentence of a decision (lib/decide.h has the reasons). */
+static void reason_text(const struct td_decision *dc, const struct td_hotness_info *i,
+			const struct td_policy_group *pg, uint64_t now, char *buf, size_t len)
 {
-	bool on_fast = i->node >= 0 && i->node < 64 && (d->fast_mask & (1ULL << i->node));
-
-	if (i->last_move_dir == TD_HOTNESS_DIR_PROMOTE && i->move_retries == 0 && on_fast) {
-		snprintf(dec, dl, "promoted");
-		snprintf(why, wl, "it was hot on a slow node; moved %.1f s ago",
-			 (double)(td_now_ns() - i->last_move_ns) / 1e9);
-	} else if (on_fast) {
-		snprintf(dec, dl, "none");
-		snprintf(why, wl, "the page is on a fast node already");
-	} else if (!pg) {
-		snprintf(dec, dl, "left alone");
-		snprintf(why, wl, "its cgroup is not known to tieringd yet");
-	} else if (pg->mode != TD_MODE_PROMOTE) {
-		snprintf(dec, dl, "left alone");
-		snprintf(why, wl, "its cgroup's policy is Mode=%s", td_mode_name(pg->mode));
-	} else if (d->paused || pg->paused) {
-		snprintf(dec, dl, "left alone");
-		snprintf(why, wl, "promotion is paused%s", d->paused ? "" : " for its cgroup");
-	} else if (i->move_retries) {
-		snprintf(dec, dl, "retry later");
-		snprintf(why, wl, "%u promotion attempt(s) failed; backing off", i->move_retries);
-	} else if (i->hotness < pg->hot_threshold) {
-		snprintf(dec, dl, "wait");
-		snprintf(why, wl, "hotness %.2f is below the cgroup's threshold %.2f",
-			 hotness_accesses(i->hotness), hotness_accesses(pg->hot_threshold));
-	} else if (pg->fast_cap_pages != TD_POLICY_NO_LIMIT && pg->fast_pages >= pg->fast_cap_pages) {
-		snprintf(dec, dl, "held");
-		snprintf(why, wl, "its cgroup is at its MaxFastMemory");
-	} else {
-		snprintf(dec, dl, "promote");
-		snprintf(why, wl, "hot enough: promoted when the rate limit and the fast node's room allow");
+	switch (dc->reason) {
+	case TD_REASON_PROMOTE:
+		snprintf(buf, len, "hot on a slow node: promoted this tick, within its share");
+		break;
+	case TD_REASON_PROMOTED:
+		snprintf(buf, len, "it was hot on a slow node; moved %.1f s ago",
+			 (double)(now - i->last_move_ns) / 1e9);
+		break;
+	case TD_REASON_ON_FAST:
+		snprintf(buf, len, "the page is on a fast node already");
+		break;
+	case TD_REASON_NODE_UNKNOWN:
+		snprintf(buf, len, "its node is not known yet (a sampled access)");
+		break;
+	case TD_REASON_NOT_SLOW:
+		snprintf(buf, len, "node %d is neither a fast nor a slow node of tieringd", i->node);
+		break;
+	case TD_REASON_NO_GROUP:
+		snprintf(buf, len, "its cgroup is not known to tieringd yet");
+		break;
+	case TD_REASON_MODE:
+		snprintf(buf, len, "its cgroup's policy is Mode=%s", td_mode_name(pg->mode));
+		break;
+	case TD_REASON_PAUSED:
+	case TD_REASON_GROUP_PAUSED:
+		snprintf(buf, len, "promotion is paused%s",
+			 dc->reason == TD_REASON_PAUSED ? "" : " for its cgroup");
+		break;
+	case TD_REASON_THRESHOLD:
+		snprintf(buf, len, "hotness %.2f is below the cgroup's threshold %.2f",
+			 td_hotness_accesses(i->hotness), td_hotness_accesses(dc->threshold));
+		break;
+	case TD_REASON_PINGPONG:
+		snprintf(buf, len, "its cgroup had pages demoted lately: it needs hotness %.2f",
+			 2 * td_hotness_accesses(dc->threshold));
+		break;
+	case TD_REASON_BACKOFF:
+		snprintf(buf, len, "%u promotion attempt(s) failed; backing off for %.1f s",
+			 i->move_retries, (double)(dc->backoff_until_ns - now) / 1e9);
+		break;
+	case TD_REASON_CAP:
+		snprintf(buf, len, "its cgroup is at its MaxFastMemory");
+		break;
+	case TD_REASON_GROUP_RATE:
+		snprintf(buf, len, "its cgroup's PromoteRateLimitMBps is spent for now");
+		break;
+	case TD_REASON_RATE:
+		snprintf(buf, len, "the daemon's RateLimitMBps is spent for now");
+		break;
+	case TD_REASON_ROOM:
+		snprintf(buf, len, "the fast nodes have no room above their watermarks; waiting for demotion");
+		break;
+	default:
+		snprintf(buf, len, "unknown");
+		break;
 	}
+}
+
+/* The promoter's own decision (td_promoter_explain), as it would act on it. */
+static int why_tracked(struct td_daemon *d, const struct td_hotness_info *i, uint64_t now,
+		       json_t *j)
+{
+	const struct td_policy_group *pg = td_groups_policy(d->groups);
+	struct td_decision dc;
+	char why[200];
+	int g, r = 0;
+
+	td_promoter_explain(d->promoter, i, pg, td_groups_count(d->groups), &dc, &g);
+	reason_text(&dc, i, g < 0 ? NULL : &pg[g], now, why, sizeof(why));
+	r |= put_bool(j, "tracked", true);
+	r |= put_double(j, "hotness", td_hotness_accesses(i->hotness));
+	if (g >= 0)
+		r |= put_double(j, "threshold", td_hotness_accesses(pg[g].hot_threshold));
+	r |= put_i64(j, "node", i->node);
+	r |= put_str(j, "tier", tier_of(d, i->node));
+	r |= put_str(j, "cgroup", td_groups_path_of(d->groups, i->memcg_id, now));
+	if (g >= 0) {
+		r |= put_str(j, "policy", td_groups_get(d->groups, g)->path);
+		r |= put_str(j, "mode", td_mode_name(pg[g].mode));
+	}
+	r |= put_str(j, "decision", td_reason_decision(dc.reason));
+	r |= put_str(j, "reason_code", td_reason_name(dc.reason));
+	r |= put_str(j, "reason", why);
+	return r;
 }
 
 static int reply_why(struct td_daemon *d, const struct td_request *rq, json_t *j)
 {
-	uint64_t now = td_now_ns(), addr = rq->addr & ~(uint64_t)(PAGE_SIZE_B - 1);
+	uint64_t now = td_now_ns(), addr = rq->addr & ~(TD_PAGE_SIZE - 1);
 	struct td_hotness_info i;
-	char a[32], dec[64] = "none", why[160] = "no access to this page was seen";
-	int g, r = 0;
+	char a[32];
+	int r = 0;
 
 	snprintf(a, sizeof(a), "0x%" PRIx64, addr);
 	r |= put_u64(j, "pid", rq->pid);
 	r |= put_str(j, "addr", a);
 	if (td_hotness_get(d->hot, rq->pid, addr, now, &i) < 0) {
 		r |= put_bool(j, "tracked", false);
-		r |= put_str(j, "decision", dec);
-		r |= put_str(j, "reason", why);
-		return r ? -ENOMEM : 0;
+		r |= put_str(j, "decision", "none");
+		r |= put_str(j, "reason", "no access to this page was seen");
+	} else {
+		r |= why_tracked(d, &i, now, j);
 	}
-	g = td_groups_of(d->groups, i.memcg_id, now);
-	explain(d, &i, g < 0 ? NULL : &td_groups_policy(d->groups)[g], dec, sizeof(dec), why,
-		sizeof(why));
-	r |= put_bool(j, "tracked", true);
-	r |= put_double(j, "hotness", hotness_accesses(i.hotness));
-	if (g >= 0)
-		r |= put_double(j, "threshold",
-				hotness_accesses(td_groups_policy(d->groups)[g].hot_threshold));
-	r |= put_i64(j, "node", i.node);
-	r |= put_str(j, "tier", tier_of(d, i.node));
-	r |= put_str(j, "cgroup", td_groups_path_of(d->groups, i.memcg_id, now));
-	if (g >= 0) {
-		r |= put_str(j, "policy", td_groups_get(d->groups, g)->path);
-		r |= put_str(j, "mode", td_mode_name(td_groups_policy(d->groups)[g].mode));
-	}
-	r |= put_str(j, "decision", dec);
-	r |= put_str(j, "reason", why);
 	return r ? -ENOMEM : 0;
 }
 
@@ -433,14 +462,11 @@ char *td_control_handle(void *ctx, const char *line, size_t len, const struct td
 
 int td_daemon_metrics(struct td_daemon *d, char **ret, size_t *ret_len)
 {
-	static const char *const sources[] = { "hint_fault", "sample" };
-	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
 	size_t ng = td_groups_count(d->groups);
 	const char *reasons[TD_ERR__MAX];
 	struct td_metrics_cgroup *cg = calloc(ng ? ng : 1, sizeof(*cg));
-	uint64_t st[TD_STAT__MAX] = { 0 }, by_source[2];
 	struct td_metrics_buf buf = { 0 };
-	struct td_hotness_stats hs;
+	struct td_counters c;
 	int r;
 
 	if (!cg)
@@ -456,18 +482,10 @@ int td_daemon_metrics(struct td_daemon *d, char **ret, size_t *ret_len)
 			.slow_bytes = g->slow_bytes, .failed_by_reason = g->failed_by_reason,
 		};
 	}
-	td_sources_stats(d->sources, st);
-	td_hotness_get_stats(d->hot, &hs);
-	by_source[0] = d->events_by_source[TD_SRC_HINT_FAULT];
-	by_source[1] = d->events_by_source[TD_SRC_SAMPLE];
+	td_daemon_counters(d, &c);
 	struct td_metrics_snapshot s = {
-		.uptime_s = (double)(td_now_ns() - d->start_ns) / 1e9,
-		.events_received = d->events_received, .events_dropped = st[TD_STAT_DROPPED],
-		.hot_entries = hs.live, .pages_promoted = c->pages_promoted,
-		.pages_demoted = d->demoter ? td_demoter_counters(d->demoter)->pages_demoted : 0,
-		.reloads = d->reloads, .reload_failures = d->reload_failures,
-		.reason_names = reasons, .failed_by_reason = c->errors, .n_reasons = TD_ERR__MAX,
-		.source_names = sources, .events_by_source = by_source, .n_sources = 2,
+		.uptime_s = (double)(td_now_ns() - d->start_ns) / 1e9, .counters = &c,
+		.reason_names = reasons, .n_reasons = TD_ERR__MAX,
 		.cgroups = cg, .n_cgroups = ng,
 	};
 	r = td_metrics_format(&s, &buf);
