@@ -7,6 +7,7 @@
 #ifndef TIERINGD_DAEMON_INTERNAL_H
 #define TIERINGD_DAEMON_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,7 +38,7 @@ struct td_daemon {
 	char limitation[256];
 	uint64_t cgroups_marked, cgroup_map_full;
 	struct td_groups *groups;	/* the policy groups in force */
-	char cgroup_root[4096];		/* the cgroup v2 mount */
+	char cgroup_root[PATH_MAX];	/* the cgroup v2 mount */
 	bool paused;			/* tieringctl pause: nothing is moved */
 	uint64_t fast_mask, slow_mask;
 	struct td_loop *loop;		/* loop.c: the sd-event loop and its sources */

@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "move/demoter.h"
 #include "move/promoter.h"
+#include "units.h"
 #include "ops/log.h"
 #include "ops/metricsfile.h"
 #include "ops/notify.h"
@@ -101,7 +102,7 @@ static void enforce_fast_caps(struct td_daemon *d, uint64_t now)
 		    pg[i].fast_pages <= pg[i].fast_cap_pages)
 			continue;
 		r = td_demoter_shrink(d->demoter, g->path,
-				      (pg[i].fast_pages - pg[i].fast_cap_pages) * 4096, now);
+				      td_pages_to_bytes(pg[i].fast_pages - pg[i].fast_cap_pages), now);
 		if (r < 0 && r != -EAGAIN)
 			td_debug("MaxFastMemory of %s: demotion failed (%s)", g->path, strerror(-r));
 	}
@@ -127,7 +128,7 @@ static void tick(struct td_loop *l, uint64_t now, uint64_t tick_ns)
 	}
 	promote(d, now, tick_ns, d->paused);
 	if (d->demoter && !d->paused) {
-		uint64_t need = td_promoter_counters(d->promoter)->waiting * 4096;
+		uint64_t need = td_pages_to_bytes(td_promoter_counters(d->promoter)->waiting);
 		int r = td_demoter_tick(d->demoter, now, tick_ns, need,
 					/* rescan= */ l->ticks % 10 == 0);
 

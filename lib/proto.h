@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define TD_PROTO_VERSION 1
-#define TD_PROTO_MAX_REQUEST 4096	/* bytes, the newline included */
+#define TD_PROTO_MAX_REQUEST (4 << 10)	/* bytes, the newline included */
 #define TD_PROTO_CGROUP_MAX 512		/* bytes, the NUL included */
 #define TD_PROTO_TOP_DEFAULT 20
 #define TD_PROTO_TOP_MAX 10000

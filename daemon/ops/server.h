@@ -33,7 +33,7 @@
 #include <systemd/sd-event.h>
 
 #define TD_SERVER_MAX_CLIENTS		16
-#define TD_SERVER_MAX_REQUEST		4096
+#define TD_SERVER_MAX_REQUEST		(4 << 10)
 #define TD_SERVER_IDLE_TIMEOUT_MS	5000
 
 /* The peer's credentials as the kernel saw them at connect(). */
