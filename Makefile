@@ -303,29 +303,35 @@ clean:
 
 # ---------------------------------------------------------------- deb
 # make deb: the Debian package (debian/), built with dpkg-buildpackage -us
-# -uc -b from a copy of the tree in $(DEB_DIR)/src, so that what it writes
-# into ../ lands in $(DEB_DIR) and the tree itself stays clean. The copy
-# is the files git tracks or does not ignore (a tree without git: all but
-# build dirs). Output: $(DEB_DIR)/tieringd_VERSION_amd64.deb, the
-# -dbgsym .deb, .buildinfo and .changes. The unit tests run in the build
-# (debian/rules); the VM suites do not (tests/vm/suites/deb.sh installs it).
+# -uc -b from a copy of the tree in a temporary directory (it writes into
+# ../; and not under $(BUILD), whose *.d files the include above reads:
+# the package has etc/tieringd.conf.d). The copy is the files git tracks
+# or does not ignore (a tree without git: all but build dirs). Output in
+# $(DEB_DIR): tieringd_VERSION_amd64.deb, its -dbgsym .deb, .buildinfo,
+# .changes and build.log. The unit tests run in the build (debian/rules);
+# the VM suites do not (tests/vm/suites/deb.sh installs the package).
 #   make deb-lint   lintian on the .changes: fails on any error or warning
 DEB_DIR  = $(BUILD)/deb
 DEB_JOBS ?= auto
 .PHONY: deb deb-lint
 deb: | deps
 	$(call msg,DEB,$(DEB_DIR))
-	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
-	$(Q)if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then \
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR) && \
+	t=$$(mktemp -d "$${TMPDIR:-/tmp}/tieringd-deb.XXXXXX") && trap 'rm -rf "$$t"' EXIT && \
+	mkdir "$$t/src" && \
+	if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then \
 		git ls-files -z -c -o --exclude-standard | \
 			xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done; :' sh | \
-			tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src; \
+			tar --null -T - -cf - | tar -xf - -C "$$t/src"; \
 	else \
-		tar --exclude='./build*' --exclude='./$(BUILD)' -cf - . | tar -xf - -C $(DEB_DIR)/src; \
+		tar --exclude='./build*' -cf - . | tar -xf - -C "$$t/src"; \
+	fi && \
+	if (cd "$$t/src" && dpkg-buildpackage -us -uc -b -J$(DEB_JOBS)) > $(DEB_DIR)/build.log 2>&1; then \
+		mv "$$t"/*.deb "$$t"/*.buildinfo "$$t"/*.changes $(DEB_DIR)/ && ls $(DEB_DIR)/*.deb; \
+	else \
+		tail -n 30 $(DEB_DIR)/build.log; \
+		echo "deb: dpkg-buildpackage failed; log in $(DEB_DIR)/build.log" >&2; exit 1; \
 	fi
-	$(Q)cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b -J$(DEB_JOBS) \
-		> ../build.log 2>&1 || { tail -n 30 ../build.log; echo "deb: dpkg-buildpackage failed, log in $(DEB_DIR)/build.log" >&2; exit 1; }
-	$(Q)ls $(DEB_DIR)/*.deb
 
 deb-lint: deb
 	$(Q)lintian --fail-on error,warning $(DEB_DIR)/*.changes

@@ -9,6 +9,7 @@
 
 #include "policy/conffile.h"
 #include "daemon.h"
+#include "move/topology.h"
 #include "ops/log.h"
 
 #define TIERINGD_VERSION "0.1"
@@ -18,10 +19,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: tieringd [--config PATH] [--socket PATH] [--dry-run] [-v]\n"
 		"       tieringd --check-config [PATH]\n"
+		"       tieringd [--config PATH] --has-slow-tier\n"
 		"  --config PATH     configuration (default " TD_DEFAULT_CONFIG ", drop-ins in PATH.d/)\n"
 		"  --socket PATH     control socket (default " TD_DEFAULT_SOCKET ")\n"
 		"  --dry-run         decide and log, move nothing\n"
 		"  --run-for S       stop after S seconds (tests)\n"
+		"  --has-slow-tier   exit 0 if there is a slow memory node to promote from, else 1\n"
 		"  -v, --verbose     debug logging\n"
 		"  -V, --version\n"
 		"  -h, --help\n");
@@ -44,55 +47,56 @@ static int check_config(const char *path)
 	return r ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for, beyond the daemon's own options. */
+struct cmdline {
+	const char *config_path;
+	bool config_given;
+	bool slow_tier_check;	/* --has-slow-tier */
+	int prio;
+};
+
+/* Parses argv into o and cl. Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct td_daemon_options *o, struct cmdline *cl)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "run-for", required_argument, NULL, 'R' },
+		{ "has-slow-tier", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct td_daemon_options o = { .socket_path = TD_DEFAULT_SOCKET };
-	const char *config_path = TD_DEFAULT_CONFIG;
-	bool config_given = false;
-	struct td_config *cfg;
-	struct td_daemon *d = NULL;
-	int prio = LOG_INFO, c, r;
 	char *end;
+	int c;
 
-	if (argc >= 2 && !strcmp(argv[1], "--check-config")) {
-		if (argc > 3) {
-			usage(stderr);
-			return 2;
-		}
-		return check_config(argc == 3 ? argv[2] : TD_DEFAULT_CONFIG);
-	}
 	while ((c = getopt_long(argc, argv, "vVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config_path = optarg;
-			config_given = true;
+			cl->config_path = optarg;
+			cl->config_given = true;
 			break;
 		case 's':
-			o.socket_path = optarg;
+			o->socket_path = optarg;
 			break;
 		case 'n':
-			o.dry_run = true;
+			o->dry_run = true;
 			break;
 		case 'R':
 			errno = 0;
-			o.run_for_s = strtoul(optarg, &end, 10);
-			if (errno || *end || !o.run_for_s || optarg[0] == '-') {
+			o->run_for_s = strtoul(optarg, &end, 10);
+			if (errno || *end || !o->run_for_s || optarg[0] == '-') {
 				fprintf(stderr, "tieringd: invalid --run-for '%s'\n", optarg);
 				return 2;
 			}
 			break;
+		case 'S':
+			cl->slow_tier_check = true;
+			break;
 		case 'v':
-			prio = LOG_DEBUG;
+			cl->prio = LOG_DEBUG;
 			break;
 		case 'V':
 			printf("tieringd %s\n", TIERINGD_VERSION);
@@ -109,27 +113,117 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tieringd: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	td_log_init(prio);
-	td_log_libbpf();
+	return -1;
+}
 
-	cfg = malloc(sizeof(*cfg));
-	if (!cfg)
-		return 1;
-	r = td_conffile_load(config_path, /* missing_ok= */ !config_given, cfg);
-	if (r) {
-		td_conffile_print_errors(cfg);
-		free(cfg);
+/*
+ * The slow nodes the daemon would promote from: the detected topology with
+ * the configuration's FastNodes=/SlowNodes= over it, as td_daemon_new()
+ * computes them. 0 (*ret_slow may be 0: a one-node host; no NUMA at all
+ * counts as that), or -errno when the topology cannot be read.
+ */
+static int slow_nodes(const struct td_daemon_config *dc, uint64_t *ret_slow)
+{
+	uint64_t fast = 0, slow = 0;
+	int r = td_topology_detect(&fast, &slow);
+
+	*ret_slow = 0;
+	if (r == -ENOSYS)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!dc->fast_nodes_auto)
+		fast = dc->fast_nodes;
+	if (!dc->slow_nodes_auto)
+		slow = dc->slow_nodes;
+	*ret_slow = slow & ~fast;
+	return 0;
+}
+
+/*
+ * tieringd --has-slow-tier, the unit's ExecCondition=: 1 when there is no
+ * slow node (systemd then skips the unit: not failed, not restarted), 0
+ * when there is one, and also when it cannot tell (a configuration with
+ * errors, an unreadable topology): the daemon then starts and fails with
+ * the reason, where an operator sees it.
+ */
+static int check_slow_tier(const struct td_config *cfg, int load_r)
+{
+	uint64_t slow;
+	char buf[64];
+
+	if (load_r) {
+		printf("cannot tell: the configuration has errors (see tieringd --check-config)\n");
+		return 0;
+	}
+	if (slow_nodes(&cfg->daemon, &slow) < 0) {
+		printf("cannot tell: the NUMA topology cannot be read\n");
+		return 0;
+	}
+	if (!slow) {
+		printf("no slow memory tier on this host\n");
 		return 1;
 	}
-	o.config = cfg;
-	o.config_path = config_path;
-	o.config_missing_ok = !config_given;
-	r = td_daemon_new(&o, &d);
+	printf("slow memory tier: node %s\n", td_nodemask_str(slow, buf, sizeof(buf)));
+	return 0;
+}
+
+static int run_daemon(struct td_daemon_options *o, const struct cmdline *cl,
+		      const struct td_config *cfg)
+{
+	struct td_daemon *d = NULL;
+	uint64_t slow;
+	int r;
+
+	if (!slow_nodes(&cfg->daemon, &slow) && !slow) {
+		/* nothing to tier here: a clean exit, not a failure to retry */
+		td_info("no slow memory tier on this host");
+		return 0;
+	}
+	o->config = cfg;
+	o->config_path = cl->config_path;
+	o->config_missing_ok = !cl->config_given;
+	r = td_daemon_new(o, &d);
 	if (!r) {
 		r = td_daemon_run(d);
 		td_daemon_print_summary(d);
 	}
 	td_daemon_free(d);
-	free(cfg);
 	return r ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct td_daemon_options o = { .socket_path = TD_DEFAULT_SOCKET };
+	struct cmdline cl = { .config_path = TD_DEFAULT_CONFIG, .prio = LOG_INFO };
+	struct td_config *cfg;
+	int r;
+
+	if (argc >= 2 && !strcmp(argv[1], "--check-config")) {
+		if (argc > 3) {
+			usage(stderr);
+			return 2;
+		}
+		return check_config(argc == 3 ? argv[2] : TD_DEFAULT_CONFIG);
+	}
+	r = parse_args(argc, argv, &o, &cl);
+	if (r >= 0)
+		return r;
+	td_log_init(cl.prio);
+	td_log_libbpf();
+
+	cfg = malloc(sizeof(*cfg));
+	if (!cfg)
+		return 1;
+	r = td_conffile_load(cl.config_path, /* missing_ok= */ !cl.config_given, cfg);
+	if (cl.slow_tier_check)
+		r = check_slow_tier(cfg, r);
+	else if (r) {
+		td_conffile_print_errors(cfg);
+		r = 1;
+	} else {
+		r = run_daemon(&o, &cl, cfg);
+	}
+	free(cfg);
+	return r;
 }
