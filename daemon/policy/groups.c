@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +12,15 @@
 #include "hotness.h"
 #include "ops/log.h"
 #include "numastat.h"
+#include "units.h"
 
 #define MAX_GROUPS (TD_CONFIG_MAX_CGROUPS + 1)
 #define CACHE_CAPACITY 8192
 #define RESOLVE_RETRY_NS (10 * 1000000000ULL)
-#define PAGE_SIZE_B 4096
 
 struct td_groups {
 	char root[256];
+	char sys_root[256];
 	uint64_t fast_mask, slow_mask;
 	const struct td_config *conf;
 	struct td_group g[MAX_GROUPS];
@@ -31,8 +33,8 @@ struct td_groups {
 	void *userdata;
 };
 
-int td_groups_new(const char *cgroup_root, uint64_t fast_mask, uint64_t slow_mask,
-		  struct td_groups **ret)
+int td_groups_new_at(const char *cgroup_root, const char *sys_root, uint64_t fast_mask,
+		     uint64_t slow_mask, struct td_groups **ret)
 {
 	struct td_groups *gs = calloc(1, sizeof(*gs));
 	int r;
@@ -40,6 +42,7 @@ int td_groups_new(const char *cgroup_root, uint64_t fast_mask, uint64_t slow_mas
 	if (!gs)
 		return -ENOMEM;
 	snprintf(gs->root, sizeof(gs->root), "%s", cgroup_root);
+	snprintf(gs->sys_root, sizeof(gs->sys_root), "%s", sys_root);
 	gs->fast_mask = fast_mask;
 	gs->slow_mask = slow_mask;
 	r = td_cgcache_new(CACHE_CAPACITY, RESOLVE_RETRY_NS, &gs->cache);
@@ -51,19 +54,18 @@ int td_groups_new(const char *cgroup_root, uint64_t fast_mask, uint64_t slow_mas
 	return 0;
 }
 
+int td_groups_new(const char *cgroup_root, uint64_t fast_mask, uint64_t slow_mask,
+		  struct td_groups **ret)
+{
+	return td_groups_new_at(cgroup_root, "/sys", fast_mask, slow_mask, ret);
+}
+
 void td_groups_free(struct td_groups *gs)
 {
 	if (!gs)
 		return;
 	td_cgcache_free(gs->cache);
 	free(gs);
-}
-
-/* Accesses to hotness units: N accesses within one half-life decay to
- * between N/2 and N. */
-static uint32_t threshold_units(uint32_t accesses)
-{
-	return accesses * (TD_HOTNESS_ONE / 2);
 }
 
 static void group_init(struct td_groups *gs, size_t i, const struct td_config *c,
@@ -80,13 +82,13 @@ static void group_init(struct td_groups *gs, size_t i, const struct td_config *c
 	g->pol = pol;
 	g->memory_max = UINT64_MAX;
 	pg->mode = pol ? pol->mode : dc->default_mode;
-	pg->hot_threshold = threshold_units(pol && pol->hot_threshold ? pol->hot_threshold
+	pg->hot_threshold = td_threshold_of(pol && pol->hot_threshold ? pol->hot_threshold
 								     : dc->hot_threshold);
 	pg->weight = pol && pol->weight ? pol->weight : 100;
 	td_ratelimit_init(&pg->rate, pol ? pol->promote_rate_limit_mbps : 0);
 	pg->fast_cap_pages = TD_POLICY_NO_LIMIT;
 	if (pol && (pol->max_fast_bytes || pol->max_fast_percent))
-		pg->fast_cap_pages = td_policy_fast_cap_pages(pol, UINT64_MAX, PAGE_SIZE_B);
+		pg->fast_cap_pages = td_policy_fast_cap_pages(pol, UINT64_MAX, TD_PAGE_SIZE);
 	pg->budget_pages = TD_POLICY_NO_LIMIT;
 }
 
@@ -252,14 +254,14 @@ struct td_policy_group *td_groups_policy(struct td_groups *gs)
 static void node_usage(const struct td_groups *gs, uint64_t *fast, uint64_t *slow)
 {
 	*fast = *slow = 0;
-	for (int n = 0; n < 64; n++) {
-		char f[96], line[256];
+	for (int n = 0; n < TD_MAX_NODES; n++) {
+		char f[PATH_MAX], line[256];
 		unsigned long long kb, sum = 0;
 		FILE *fp;
 
-		if (!((gs->fast_mask | gs->slow_mask) & (1ULL << n)))
+		if (!td_node_in(gs->fast_mask | gs->slow_mask, n))
 			continue;
-		snprintf(f, sizeof(f), "/sys/devices/system/node/node%d/meminfo", n);
+		snprintf(f, sizeof(f), "%s/devices/system/node/node%d/meminfo", gs->sys_root, n);
 		fp = fopen(f, "re");
 		if (!fp)
 			continue;
@@ -271,7 +273,7 @@ static void node_usage(const struct td_groups *gs, uint64_t *fast, uint64_t *slo
 				sum += kb << 10;
 		}
 		fclose(fp);
-		*(gs->fast_mask & (1ULL << n) ? fast : slow) += sum;
+		*(td_node_in(gs->fast_mask, n) ? fast : slow) += sum;
 	}
 }
 
@@ -292,11 +294,11 @@ static void refresh_one(struct td_groups *gs, size_t i)
 		g->fast_bytes = g->slow_bytes = 0;
 		g->usage_known = false;
 	}
-	pg->fast_pages = g->fast_bytes / PAGE_SIZE_B;
+	pg->fast_pages = td_bytes_to_pages(g->fast_bytes);
 	if (g->pol && g->pol->max_fast_percent) {
 		if (td_cgroupfs_memory_max(gs->root, g->path, &g->memory_max) < 0)
 			g->memory_max = UINT64_MAX;
-		pg->fast_cap_pages = td_policy_fast_cap_pages(g->pol, g->memory_max, PAGE_SIZE_B);
+		pg->fast_cap_pages = td_policy_fast_cap_pages(g->pol, g->memory_max, TD_PAGE_SIZE);
 	}
 }
 

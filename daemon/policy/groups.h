@@ -34,9 +34,15 @@ struct td_group {
 
 struct td_groups;
 
-/* cgroup_root: "/sys/fs/cgroup". 0 or negative errno. */
+/* cgroup_root: "/sys/fs/cgroup"; the root group's usage is read from the
+ * nodes' meminfo under "/sys". 0 or -ENOMEM. */
 int td_groups_new(const char *cgroup_root, uint64_t fast_mask, uint64_t slow_mask,
 		  struct td_groups **ret);
+
+/* As td_groups_new(), with the sysfs mount at sys_root (a seam: tests pass
+ * a temp dir holding devices/system/node/nodeN/meminfo). */
+int td_groups_new_at(const char *cgroup_root, const char *sys_root, uint64_t fast_mask,
+		     uint64_t slow_mask, struct td_groups **ret);
 void td_groups_free(struct td_groups *gs);
 
 /*
