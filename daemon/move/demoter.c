@@ -26,7 +26,7 @@
 #include "ratelimit.h"
 #include "units.h"
 
-#define MAX_CGROUPS 4096	/* cgroups the demoter knows of */
+#define MAX_CGROUPS (4 << 10)	/* cgroups the demoter knows of */
 #define DEMOTION_ENABLED "kernel/mm/numa/demotion_enabled"
 
 struct cg {
