@@ -231,11 +231,15 @@ without() {
 # with CapabilityBoundingSet=CAPS, running `tieringd --config CONF
 # --socket /run/td-cap-NAME/sock --run-for 120 ARGS`, its stdout (the
 # end-of-run summary) in $OUTD/NAME.txt. Not socket-activated: it binds
-# its own socket.
+# its own socket, so the shipped unit's ExecStopPost= (which stops
+# tieringd.socket after a skipped start) goes too: with
+# StandardOutput=truncate: it would run after the daemon and empty the
+# summary.
 mkunit() {
 	{
 		sed -e '/^Requires=/d' -e '/^After=tieringd.socket/d' -e '/^ExecStart=/d' \
 			-e '/^ExecReload=/d' -e '/^Restart=/d' -e '/^CapabilityBoundingSet=/d' \
+			-e '/^ExecStopPost=/d' \
 			-e '/^\[Install\]/,$d' $UNIT
 		echo "ExecStart=/usr/sbin/tieringd --config $3 --socket /run/td-cap-$1/sock --run-for 120 $4"
 		echo "CapabilityBoundingSet=$2"
