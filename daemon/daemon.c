@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * daemon.c - start-up, reload and teardown. Start-up reads as phases:
- * topology -> sources (open, configure, load, attach) -> loop (loop.c) ->
- * control socket -> ready.
+ * daemon.c - the daemon owns the pipeline's stages: start-up, reload,
+ * counters and teardown. Start-up reads as phases (td_daemon_new):
+ * topology -> stages (table, groups, promoter, demoter) -> sources (open,
+ * load, attach) -> loop (loop.c) -> control socket -> kernel settings ->
+ * ready. The loop and the control verbs get a struct td_pipeline
+ * (pipeline.h), never this file's struct td_daemon.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,33 +17,46 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "policy/cgroupfs.h"
-#include "policy/conffile.h"
 #include "config.h"
 #include "counters.h"
 #include "daemon.h"
-#include "daemon-internal.h"
+#include "hotness.h"
 #include "loop.h"
 #include "move/demoter.h"
-#include "policy/groups.h"
-#include "hotness.h"
-#include "ops/log.h"
-#include "metrics.h"
-#include "ops/notify.h"
+#include "move/kernel.h"
 #include "move/promoter.h"
-#include "ops/server.h"
-#include "source/sources.h"
 #include "move/topology.h"
+#include "ops/control.h"
+#include "ops/log.h"
+#include "ops/notify.h"
+#include "ops/server.h"
+#include "pipeline.h"
+#include "policy/cgroupfs.h"
+#include "policy/conffile.h"
+#include "policy/groups.h"
+#include "source/sources.h"
+#include "units.h"
 
-static void notify_ready(const struct td_daemon *d);
+struct td_daemon {
+	struct td_pipeline pipe;	/* the stages, lent to the loop and the verbs */
+	struct td_daemon_options opt;
+	struct td_config *conf;		/* ours: replaced on reload */
+	struct td_kernel_settings kernel;
+	char cgroup_root[PATH_MAX];	/* the cgroup v2 mount */
+	char limitation[256];
+	struct td_loop *loop;
+	struct td_server *server;
+	/* intake and reload counters (the registry's; the stages keep theirs) */
+	uint64_t events_received, events_by_source[TD_SRC__MAX], events_on_slow;
+	uint64_t record_errors;
+	uint64_t cgroups_marked, cgroup_map_full;
+	uint64_t reloads, reload_failures;
+};
 
-uint64_t td_now_ns(void)
-{
-	struct timespec ts;
+static void sync_cgroups(struct td_daemon *d, bool new_config);
+static int reload(struct td_daemon *d, char *errbuf, size_t errlen);
+static void counters(const struct td_daemon *d, struct td_counters *ret);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Where the page will be: the kernel's target when it migrates the page
  * itself (our entry would be stale otherwise), else where it is. */
@@ -62,90 +79,27 @@ static void on_event(const struct td_event *e, void *userdata)
 	d->events_received++;
 	if (e->source < TD_SRC__MAX)
 		d->events_by_source[e->source]++;
-	if (e->page_nid >= 0 && e->page_nid < TD_MAX_NODES &&
-	    (d->slow_mask & (1ULL << e->page_nid)))
+	if (td_node_in(d->pipe.slow_mask, e->page_nid))
 		d->events_on_slow++;
-	if (td_hotness_record(d->hot, &a, e->ts_ns) < 0)
+	if (td_hotness_record(d->pipe.hot, &a, e->ts_ns) < 0)
 		d->record_errors++;
-	if (d->demoter)
-		td_demoter_note_event(d->demoter, e->memcg_id, e->ts_ns);
+	if (d->pipe.demoter)
+		td_demoter_note_event(d->pipe.demoter, e->memcg_id, e->ts_ns);
 }
 
 static bool hook_recently_demoted(void *ctx, uint64_t memcg_id, uint64_t now)
 {
 	struct td_daemon *d = ctx;
 
-	return d->demoter && td_demoter_recently_demoted(d->demoter, memcg_id, now);
+	return d->pipe.demoter && td_demoter_recently_demoted(d->pipe.demoter, memcg_id, now);
 }
 
 static void hook_promoted(void *ctx, uint64_t memcg_id, uint64_t pages, uint64_t now)
 {
 	struct td_daemon *d = ctx;
 
-	if (d->demoter)
-		td_demoter_note_promote(d->demoter, memcg_id, pages, now);
-}
-
-/* Reads an integer sysctl; -errno on failure. */
-static int sysctl_read(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	int v, r;
-
-	if (!f)
-		return -errno;
-	r = fscanf(f, "%d", &v) == 1 ? v : -EIO;
-	fclose(f);
-	return r;
-}
-
-static int sysctl_write(const char *path, int v)
-{
-	FILE *f = fopen(path, "we");
-	int r = 0;
-
-	if (!f)
-		return -errno;
-	if (fprintf(f, "%d\n", v) < 0)
-		r = -EIO;
-	if (fclose(f) && !r)
-		r = -errno;
-	return r;
-}
-
-#define SYSCTL_NB "/proc/sys/kernel/numa_balancing"
-#define SYSCTL_NB_RATE "/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps"
-
-/* tieringd owns the kernel's balancing mode while it runs; restored on exit. */
-static void kernel_knobs_set(struct td_daemon *d)
-{
-	d->saved_numa_balancing = d->saved_kernel_rate = -1;
-	if (d->cfg->numa_balancing != TD_KEEP) {
-		d->saved_numa_balancing = sysctl_read(SYSCTL_NB);
-		if (sysctl_write(SYSCTL_NB, d->cfg->numa_balancing) < 0)
-			td_warn("cannot set kernel.numa_balancing=%d, ignoring", d->cfg->numa_balancing);
-	}
-	if (d->cfg->kernel_promote_rate_limit_mbps != TD_KEEP) {
-		d->saved_kernel_rate = sysctl_read(SYSCTL_NB_RATE);
-		if (sysctl_write(SYSCTL_NB_RATE, (int)d->cfg->kernel_promote_rate_limit_mbps) < 0)
-			td_warn("cannot set kernel.numa_balancing_promote_rate_limit_MBps, ignoring");
-	}
-	td_info("kernel: numa_balancing=%d (was %d), promote_rate_limit_MBps=%d (was %d)",
-		sysctl_read(SYSCTL_NB), d->saved_numa_balancing,
-		sysctl_read(SYSCTL_NB_RATE), d->saved_kernel_rate);
-}
-
-int td_daemon_kernel_numa_balancing(void)
-{
-	return sysctl_read(SYSCTL_NB);
-}
-
-static void kernel_knobs_restore(struct td_daemon *d)
-{
-	if (d->saved_numa_balancing >= 0)
-		sysctl_write(SYSCTL_NB, d->saved_numa_balancing);
-	if (d->saved_kernel_rate >= 0)
-		sysctl_write(SYSCTL_NB_RATE, d->saved_kernel_rate);
+	if (d->pipe.demoter)
+		td_demoter_note_promote(d->pipe.demoter, memcg_id, pages, now);
 }
 
 /*
@@ -155,15 +109,15 @@ static void kernel_knobs_restore(struct td_daemon *d)
  */
 static void check_tiers(struct td_daemon *d)
 {
-	int tier[64], ntiers = td_topology_tiers("/sys", tier), fast_tier = -1;
+	int tier[TD_MAX_NODES], ntiers = td_topology_tiers("/sys", tier), fast_tier = -1;
 
-	for (int n = 0; n < 64; n++)
-		if ((d->fast_mask & (1ULL << n)) && tier[n] >= 0)
+	for (int n = 0; n < TD_MAX_NODES; n++)
+		if (td_node_in(d->pipe.fast_mask, n) && tier[n] >= 0)
 			fast_tier = tier[n];
-	for (int n = 0; n < 64; n++) {
-		if (!(d->slow_mask & (1ULL << n)) || tier[n] < 0 || tier[n] != fast_tier)
+	for (int n = 0; n < TD_MAX_NODES; n++) {
+		if (!td_node_in(d->pipe.slow_mask, n) || tier[n] < 0 || tier[n] != fast_tier)
 			continue;
-		if (d->cfg->numa_balancing == 2 && (d->cfg->sources & TD_SOURCES_HINT))
+		if (d->pipe.cfg->numa_balancing == 2 && (d->pipe.cfg->sources & TD_SOURCES_HINT))
 			snprintf(d->limitation, sizeof(d->limitation),
 				 "the kernel puts slow node %d in the same memory tier as the fast nodes "
 				 "(memory_tier%d), so numa_balancing=2 scans no slow page and raises no hint faults",
@@ -184,7 +138,7 @@ static int hook_group_of(void *ctx, uint64_t memcg_id)
 {
 	struct td_daemon *d = ctx;
 
-	return td_groups_of(d->groups, memcg_id, td_now_ns());
+	return td_groups_of(d->pipe.groups, memcg_id, td_now_ns());
 }
 
 /* Pages tieringd must not move: Mode=observe or off, paused, or a cgroup it
@@ -193,9 +147,9 @@ static bool hook_unmovable(void *ctx, uint64_t memcg_id)
 {
 	struct td_daemon *d = ctx;
 	int g = hook_group_of(ctx, memcg_id);
-	const struct td_policy_group *pg = td_groups_policy(d->groups);
+	const struct td_policy_group *pg = td_groups_policy(d->pipe.groups);
 
-	return d->paused || g < 0 || pg[g].mode != TD_MODE_PROMOTE || pg[g].paused;
+	return d->pipe.paused || g < 0 || pg[g].mode != TD_MODE_PROMOTE || pg[g].paused;
 }
 
 static uint32_t hook_weight(void *ctx, uint64_t memcg_id)
@@ -203,23 +157,23 @@ static uint32_t hook_weight(void *ctx, uint64_t memcg_id)
 	struct td_daemon *d = ctx;
 	int g = hook_group_of(ctx, memcg_id);
 
-	return g < 0 ? 100 : td_groups_policy(d->groups)[g].weight;
+	return g < 0 ? 100 : td_groups_policy(d->pipe.groups)[g].weight;
 }
 
 static void hook_page_done(void *ctx, int group, enum td_move_outcome o, int status)
 {
 	struct td_daemon *d = ctx;
 
-	td_groups_account(d->groups, group, o, status);
+	td_groups_account(d->pipe.groups, group, o, status);
 	/* the cap counts what we just put on the fast node, until the next refresh */
 	if (o == TD_MOVE_DONE)
-		td_groups_policy(d->groups)[group].fast_pages++;
+		td_groups_policy(d->pipe.groups)[group].fast_pages++;
 }
 
 static void hook_batch_done(void *ctx, const struct td_batch_result *b)
 {
 	struct td_daemon *d = ctx;
-	const char *path = td_groups_path_of(d->groups, b->memcg_id, td_now_ns());
+	const char *path = td_groups_path_of(d->pipe.groups, b->memcg_id, td_now_ns());
 
 	td_log_promote_batch(path, b->tgid, b->src_nid, b->dst_nid, b->moved, b->failed, td_now_ns());
 }
@@ -230,20 +184,20 @@ static void mark_cgroup(uint64_t id, const char *path, const struct td_group *g,
 {
 	struct td_daemon *d = userdata;
 
-	if (td_sources_set_cgroup(d->sources, id, mode_managed(mode)) < 0) {
+	if (td_sources_set_cgroup(d->pipe.sources, id, mode_managed(mode)) < 0) {
 		d->cgroup_map_full++;
 		return;
 	}
 	d->cgroups_marked++;
 }
 
-void td_daemon_sync_cgroups(struct td_daemon *d, bool new_config)
+static void sync_cgroups(struct td_daemon *d, bool new_config)
 {
 	int r;
 
 	d->cgroups_marked = 0;
-	r = new_config ? td_groups_apply(d->groups, d->conf, mark_cgroup, d)
-		       : td_groups_rescan(d->groups, mark_cgroup, d);
+	r = new_config ? td_groups_apply(d->pipe.groups, d->conf, mark_cgroup, d)
+		       : td_groups_rescan(d->pipe.groups, mark_cgroup, d);
 	if (r < 0)
 		td_warn("walking the cgroup tree failed (%s), ignoring", strerror(-r));
 }
@@ -253,10 +207,10 @@ static void report_sources(const struct td_daemon *d)
 	char fast[64], slow[64];
 
 	td_info("topology: fast nodes %s, slow nodes %s",
-		td_nodemask_str(d->fast_mask, fast, sizeof(fast)),
-		td_nodemask_str(d->slow_mask, slow, sizeof(slow)));
+		td_nodemask_str(d->pipe.fast_mask, fast, sizeof(fast)),
+		td_nodemask_str(d->pipe.slow_mask, slow, sizeof(slow)));
 	for (int i = 0; i < TD_SOURCE__MAX; i++) {
-		const struct td_source_status *st = td_sources_status(d->sources, i);
+		const struct td_source_status *st = td_sources_status(d->pipe.sources, i);
 
 		td_info("source %s: %s, %s", st->name,
 			st->attached ? "attached" : "not attached", st->hook);
@@ -267,13 +221,13 @@ static void report_sources(const struct td_daemon *d)
 static void promoter_config(struct td_daemon *d, struct td_promoter_config *ret)
 {
 	*ret = (struct td_promoter_config){
-		.fast_mask = d->fast_mask, .slow_mask = d->slow_mask,
-		.batch_pages = d->cfg->batch_size,
-		.rate_limit_mbps = d->cfg->rate_limit_mbps,
-		.watermark_bytes = d->cfg->fast_watermark_bytes,
+		.fast_mask = d->pipe.fast_mask, .slow_mask = d->pipe.slow_mask,
+		.batch_pages = d->pipe.cfg->batch_size,
+		.rate_limit_mbps = d->pipe.cfg->rate_limit_mbps,
+		.watermark_bytes = d->pipe.cfg->fast_watermark_bytes,
 		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL,
 		.dry_run = d->opt.dry_run,
-		.resolve_nodes = d->cfg->sources & TD_SOURCES_SAMPLE,
+		.resolve_nodes = d->pipe.cfg->sources & TD_SOURCES_SAMPLE,
 		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted,
 		.group_of = hook_group_of, .page_done = hook_page_done,
 		.batch_done = hook_batch_done, .hook_ctx = d,
@@ -304,7 +258,7 @@ static int listen_socket(struct td_daemon *d)
 {
 	struct td_server_params sp = {
 		.path = d->opt.socket_path ? d->opt.socket_path : TD_DEFAULT_SOCKET,
-		.group = "tieringd", .handle = td_control_handle, .ctx = d,
+		.group = "tieringd", .handle = td_control_handle, .ctx = &d->pipe,
 	};
 	int r;
 
@@ -317,129 +271,186 @@ static int listen_socket(struct td_daemon *d)
 	return 0;
 }
 
-int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
+/* The fast and slow nodes: detected, or as the configuration says. */
+static int open_topology(struct td_daemon *d)
 {
-	struct td_sources_params sp = { 0 };
-	struct td_daemon *d;
+	const struct td_daemon_config *cfg = d->pipe.cfg;
+	int r = td_topology_detect(&d->pipe.fast_mask, &d->pipe.slow_mask);
+
+	if (r)
+		return r;
+	if (!cfg->fast_nodes_auto)
+		d->pipe.fast_mask = cfg->fast_nodes;
+	if (!cfg->slow_nodes_auto)
+		d->pipe.slow_mask = cfg->slow_nodes;
+	d->pipe.slow_mask &= ~d->pipe.fast_mask;
+	return 0;
+}
+
+static int open_demoter(struct td_daemon *d)
+{
+	const struct td_daemon_config *cfg = d->pipe.cfg;
+	struct td_demoter_config dc = {
+		.cgroup_root = d->cgroup_root, .proc_root = "/proc", .sys_root = "/sys",
+		.fast_mask = d->pipe.fast_mask, .rate_limit_mbps = cfg->demote_rate_limit_mbps,
+		.chunk_bytes = 64ULL << 20,
+		.pingpong_window_ns = cfg->pingpong_window_ms * 1000000ULL,
+		.dry_run = d->opt.dry_run,
+		.unmovable = hook_unmovable, .weight = hook_weight, .hook_ctx = d,
+	};
 	int r;
 
-	d = calloc(1, sizeof(*d));
+	if (!cfg->demotion)
+		return 0;
+	r = td_demoter_new(&dc, &d->pipe.demoter);
+	if (r == -ENOMEM)
+		return r;
+	if (r)
+		td_warn("demotion unavailable, promoting only");
+	return 0;
+}
+
+/* The stages that decide and move: table, groups, promoter, demoter. */
+static int open_stages(struct td_daemon *d)
+{
+	const struct td_daemon_config *cfg = d->pipe.cfg;
+	struct td_hotness_params hp = {
+		.capacity = cfg->hotness_capacity,
+		.half_life_ns = cfg->hotness_half_life_ms * 1000000ULL,
+	};
+	struct td_promoter_config pc;
+	int r;
+
+	r = td_hotness_new(&hp, &d->pipe.hot);
+	if (r)
+		return td_err(r, "hotness table");
+	find_cgroup_root(d);
+	r = td_groups_new(d->cgroup_root, d->pipe.fast_mask, d->pipe.slow_mask, &d->pipe.groups);
+	if (r)
+		return r;
+	promoter_config(d, &pc);
+	r = td_promoter_new(&pc, td_move_ops_syscall(), td_node_ops_sys(), d->pipe.hot,
+			    &d->pipe.promoter);
+	return r ? r : open_demoter(d);
+}
+
+/* The access sources: BPF open, configure, load, attach. */
+static int open_sources(struct td_daemon *d)
+{
+	const struct td_daemon_config *cfg = d->pipe.cfg;
+	struct td_sources_params sp = {
+		.hint_faults = cfg->sources & TD_SOURCES_HINT,
+		.hint_hook = cfg->hint_hook,	/* enum td_hint_hook: chain index + 1 */
+		.sampling = cfg->sources & TD_SOURCES_SAMPLE,
+		.sample_period = cfg->sample_period,
+		.ringbuf_bytes = cfg->ring_buffer_bytes,
+		.fast_node_mask = d->pipe.fast_mask,
+		.self_tgid = getpid(),
+		/* always on: a reload may turn a cgroup off; unknown ones get the default */
+		.filter_cgroups = true,
+		.default_managed = mode_managed(cfg->default_mode),
+		.on_event = on_event, .userdata = d,
+	};
+	int r = td_sources_new(&sp, &d->pipe.sources);
+
+	if (r == -ENOENT) {
+		report_sources(d);
+		return td_err(ENOENT, "no access source could be attached");
+	}
+	if (r)
+		return r;
+	report_sources(d);
+	sync_cgroups(d, /* new_config= */ true);
+	td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
+	return 0;
+}
+
+/* Everything runs: the kernel's settings, the first metrics, READY=1. */
+static void ready(struct td_daemon *d)
+{
+	char st[256];
+
+	td_kernel_settings_apply(d->pipe.cfg, &d->kernel);
+	check_tiers(d);
+	d->pipe.start_ns = td_now_ns();
+	td_loop_write_metrics(d->loop);
+	/* the last start-up line: tests and operators wait for it */
+	td_log_id(LOG_INFO, TD_MESSAGE_ID_START, "ready");
+	td_control_status_line(&d->pipe, st, sizeof(st));
+	td_notify_ready_status(st);
+}
+
+static void ops_counters(void *ud, struct td_counters *ret)
+{
+	counters(ud, ret);
+}
+
+static int ops_reload(void *ud, char *err, size_t errlen)
+{
+	return reload(ud, err, errlen);
+}
+
+static void ops_rescan(void *ud)
+{
+	sync_cgroups(ud, /* new_config= */ false);
+}
+
+/* The daemon, configured, before anything is opened. */
+static int daemon_alloc(const struct td_daemon_options *o, struct td_daemon **ret)
+{
+	struct td_daemon *d = calloc(1, sizeof(*d));
+
 	if (!d)
 		return -ENOMEM;
-	d->opt = *o;
 	d->conf = malloc(sizeof(*d->conf));
 	if (!d->conf) {
 		free(d);
 		return -ENOMEM;
 	}
 	*d->conf = *o->config;
-	d->cfg = &d->conf->daemon;
-
-	r = td_topology_detect(&d->fast_mask, &d->slow_mask);
-	if (r)
-		goto fail;
-	if (!d->cfg->fast_nodes_auto)
-		d->fast_mask = d->cfg->fast_nodes;
-	if (!d->cfg->slow_nodes_auto)
-		d->slow_mask = d->cfg->slow_nodes;
-	d->slow_mask &= ~d->fast_mask;
-
-	struct td_hotness_params hp = {
-		.capacity = d->cfg->hotness_capacity,
-		.half_life_ns = d->cfg->hotness_half_life_ms * 1000000ULL,
+	d->opt = *o;
+	d->kernel.saved_numa_balancing = d->kernel.saved_rate_limit = -1;
+	d->pipe = (struct td_pipeline){
+		.cfg = &d->conf->daemon, .dry_run = o->dry_run, .run_for_s = o->run_for_s,
+		.config_path = o->config_path, .limitation = d->limitation,
+		.ops = { .counters = ops_counters, .reload = ops_reload,
+			 .rescan_cgroups = ops_rescan, .ud = d },
 	};
-	r = td_hotness_new(&hp, &d->hot);
-	if (r) {
-		td_err(r, "hotness table");
-		goto fail;
-	}
-	struct td_promoter_config pc;
-
-	find_cgroup_root(d);
-	r = td_groups_new(d->cgroup_root, d->fast_mask, d->slow_mask, &d->groups);
-	if (r)
-		goto fail;
-	promoter_config(d, &pc);
-	r = td_promoter_new(&pc, td_move_ops_syscall(), td_node_ops_sys(), d->hot, &d->promoter);
-	if (r)
-		goto fail;
-	if (d->cfg->demotion) {
-		struct td_demoter_config dc = {
-			.cgroup_root = d->cgroup_root, .proc_root = "/proc", .sys_root = "/sys",
-			.fast_mask = d->fast_mask, .rate_limit_mbps = d->cfg->demote_rate_limit_mbps,
-			.chunk_bytes = 64ULL << 20,
-			.pingpong_window_ns = d->cfg->pingpong_window_ms * 1000000ULL,
-			.dry_run = o->dry_run,
-			.unmovable = hook_unmovable, .weight = hook_weight, .hook_ctx = d,
-		};
-		r = td_demoter_new(&dc, &d->demoter);
-		if (r == -ENOMEM)
-			goto fail;
-		if (r)
-			td_warn("demotion unavailable, promoting only");
-	}
-
-	sp.hint_faults = d->cfg->sources & TD_SOURCES_HINT;
-	sp.hint_hook = d->cfg->hint_hook;	/* enum td_hint_hook: chain index + 1 */
-	sp.sampling = d->cfg->sources & TD_SOURCES_SAMPLE;
-	sp.sample_period = d->cfg->sample_period;
-	sp.ringbuf_bytes = d->cfg->ring_buffer_bytes;
-	sp.fast_node_mask = d->fast_mask;
-	sp.self_tgid = getpid();
-	/* always on: a reload may turn a cgroup off; unknown ones get the default */
-	sp.filter_cgroups = true;
-	sp.default_managed = mode_managed(d->cfg->default_mode);
-	sp.on_event = on_event;
-	sp.userdata = d;
-	r = td_sources_new(&sp, &d->sources);
-	if (r == -ENOENT) {
-		report_sources(d);
-		r = td_err(ENOENT, "no access source could be attached");
-		goto fail;
-	}
-	if (r)
-		goto fail;
-	report_sources(d);
-	td_daemon_sync_cgroups(d, /* new_config= */ true);
-	td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
-
-	r = td_loop_new(d, &d->loop);
-	if (r)
-		goto fail;
-	r = listen_socket(d);
-	if (r)
-		goto fail;
-	kernel_knobs_set(d);
-	check_tiers(d);
-	d->start_ns = td_now_ns();
-	td_loop_write_metrics(d->loop);
-	/* the last start-up line: tests and operators wait for it */
-	td_log_id(LOG_INFO, TD_MESSAGE_ID_START, "ready");
-	notify_ready(d);
 	*ret = d;
 	return 0;
-fail:
-	td_daemon_free(d);
-	return r;
 }
 
-void td_daemon_status_line(const struct td_daemon *d, char *buf, size_t len)
+int td_daemon_new(const struct td_daemon_options *o, struct td_daemon **ret)
 {
-	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
-	struct td_hotness_stats hs;
+	struct td_daemon *d;
+	int r;
 
-	td_hotness_get_stats(d->hot, &hs);
-	snprintf(buf, len, "%s%" PRIu64 " pages promoted, %" PRIu64 " failed, %" PRIu64
-		 " hot pages tracked, %" PRIu64 " events",
-		 d->paused ? "paused; " : "", c->pages_promoted, c->pages_failed, hs.live,
-		 d->events_received);
+	r = daemon_alloc(o, &d);
+	if (r)
+		return r;
+	r = open_topology(d);
+	if (!r)
+		r = open_stages(d);
+	if (!r)
+		r = open_sources(d);
+	if (!r)
+		r = td_loop_new(&d->pipe, &d->loop);
+	if (!r)
+		r = listen_socket(d);
+	if (r) {
+		td_daemon_free(d);
+		return r;
+	}
+	ready(d);
+	*ret = d;
+	return 0;
 }
 
 static void notify_ready(const struct td_daemon *d)
 {
 	char st[256];
 
-	td_daemon_status_line(d, st, sizeof(st));
+	td_control_status_line(&d->pipe, st, sizeof(st));
 	td_notify_ready_status(st);
 }
 
@@ -450,7 +461,7 @@ static void notify_ready(const struct td_daemon *d)
  * capacity, tick and node masks are fixed at start; the policy knobs and
  * cgroup modes change now.
  */
-int td_daemon_reload(struct td_daemon *d, char *errbuf, size_t errlen)
+static int reload(struct td_daemon *d, char *errbuf, size_t errlen)
 {
 	struct td_config *n = malloc(sizeof(*n));
 	struct td_promoter_config pc;
@@ -482,16 +493,16 @@ int td_daemon_reload(struct td_daemon *d, char *errbuf, size_t errlen)
 	}
 	free(d->conf);
 	d->conf = n;
-	d->cfg = &n->daemon;
+	d->pipe.cfg = &n->daemon;
 	promoter_config(d, &pc);
-	td_promoter_reconfigure(d->promoter, &pc);
-	if (d->demoter)
-		td_demoter_reconfigure(d->demoter, d->cfg->demote_rate_limit_mbps,
-				       d->cfg->pingpong_window_ms * 1000000ULL);
-	if (td_sources_set_runtime(d->sources, true, d->fast_mask,
-				   d->cfg->default_mode != TD_MODE_OFF) < 0)
+	td_promoter_reconfigure(d->pipe.promoter, &pc);
+	if (d->pipe.demoter)
+		td_demoter_reconfigure(d->pipe.demoter, d->pipe.cfg->demote_rate_limit_mbps,
+				       d->pipe.cfg->pingpong_window_ms * 1000000ULL);
+	if (td_sources_set_runtime(d->pipe.sources, true, d->pipe.fast_mask,
+				   d->pipe.cfg->default_mode != TD_MODE_OFF) < 0)
 		td_warn("updating the default cgroup mode failed, ignoring");
-	td_daemon_sync_cgroups(d, /* new_config= */ true);
+	sync_cgroups(d, /* new_config= */ true);
 	d->reloads++;
 	td_info("reloaded %s: %zu cgroup policies, %" PRIu64 " cgroups in the kernel's map",
 		d->opt.config_path, n->n_cgroups, d->cgroups_marked);
@@ -505,15 +516,15 @@ static void counters_intake(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALU
 	uint64_t st[TD_STAT__MAX] = { 0 };
 	struct td_hotness_stats hs;
 
-	td_sources_stats(d->sources, st);
-	td_hotness_get_stats(d->hot, &hs);
+	td_sources_stats(d->pipe.sources, st);
+	td_hotness_get_stats(d->pipe.hot, &hs);
 	v[TD_CTR_EVENTS_RECEIVED][0] = d->events_received;
 	v[TD_CTR_EVENTS][0] = d->events_by_source[TD_SRC_HINT_FAULT];
 	v[TD_CTR_EVENTS][1] = d->events_by_source[TD_SRC_SAMPLE];
 	v[TD_CTR_EVENTS_ON_SLOW][0] = d->events_on_slow;
 	v[TD_CTR_EVENTS_SUBMITTED][0] = st[TD_STAT_SUBMITTED];
 	v[TD_CTR_EVENTS_DROPPED][0] = st[TD_STAT_DROPPED];
-	v[TD_CTR_EVENTS_BAD][0] = td_sources_bad_events(d->sources);
+	v[TD_CTR_EVENTS_BAD][0] = td_sources_bad_events(d->pipe.sources);
 	v[TD_CTR_FILTERED][0] = st[TD_STAT_FILTERED_FAST];
 	v[TD_CTR_FILTERED][1] = st[TD_STAT_FILTERED_SELF];
 	v[TD_CTR_FILTERED][2] = st[TD_STAT_FILTERED_CGROUP];
@@ -529,7 +540,7 @@ static void counters_intake(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALU
 /* The promoter's and the demoter's counters. */
 static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_MAX])
 {
-	const struct td_promoter_counters *c = td_promoter_counters(d->promoter);
+	const struct td_promoter_counters *c = td_promoter_counters(d->pipe.promoter);
 
 	v[TD_CTR_PAGES_PROMOTED][0] = c->pages_promoted;
 	v[TD_CTR_PAGES_FAILED][0] = c->pages_failed;
@@ -542,8 +553,8 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 	v[TD_CTR_PROMOTE_TICKS_NO_ROOM][0] = c->ticks_no_room;
 	v[TD_CTR_PROMOTE_WAITING][0] = c->waiting;
 	memcpy(v[TD_CTR_PROMOTE_DECISIONS], c->decided, sizeof(c->decided));
-	if (d->demoter) {
-		const struct td_demoter_counters *dc = td_demoter_counters(d->demoter);
+	if (d->pipe.demoter) {
+		const struct td_demoter_counters *dc = td_demoter_counters(d->pipe.demoter);
 
 		v[TD_CTR_PAGES_DEMOTED][0] = dc->pages_demoted;
 		v[TD_CTR_PAGES_DEMOTED_MAX_FAST][0] = dc->pages_demoted_cap;
@@ -560,7 +571,7 @@ static void counters_ops(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_
 {
 	struct td_groups_stats gst;
 
-	td_groups_get_stats(d->groups, &gst);
+	td_groups_get_stats(d->pipe.groups, &gst);
 	v[TD_CTR_CGROUP_CACHE_HITS][0] = gst.cache_hits;
 	v[TD_CTR_CGROUP_CACHE_MISSES][0] = gst.cache_misses;
 	v[TD_CTR_CGROUP_IDS_RESOLVED][0] = gst.resolved;
@@ -582,7 +593,7 @@ static void counters_ops(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_
 	v[TD_CTR_RELOAD_FAILURES][0] = d->reload_failures;
 }
 
-void td_daemon_counters(const struct td_daemon *d, struct td_counters *ret)
+static void counters(const struct td_daemon *d, struct td_counters *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	counters_intake(d, ret->v);
@@ -590,12 +601,12 @@ void td_daemon_counters(const struct td_daemon *d, struct td_counters *ret)
 	counters_ops(d, ret->v);
 }
 
-void td_daemon_foreach_counter(const struct td_daemon *d,
-			       void (*fn)(const char *name, uint64_t v, void *ud), void *ud)
+static void foreach_counter(const struct td_daemon *d,
+				      void (*fn)(const char *name, uint64_t v, void *ud), void *ud)
 {
 	struct td_counters c;
 
-	td_daemon_counters(d, &c);
+	counters(d, &c);
 	td_counters_foreach(&c, fn, ud);
 }
 
@@ -604,16 +615,21 @@ static void print_counter(const char *name, uint64_t v, void *ud)
 	printf("%s %" PRIu64 "\n", name, v);
 }
 
+int td_daemon_run(struct td_daemon *d)
+{
+	return td_loop_run(d->loop);
+}
+
 void td_daemon_print_summary(const struct td_daemon *d)
 {
 	for (int i = 0; i < TD_SOURCE__MAX; i++) {
-		const struct td_source_status *s = td_sources_status(d->sources, i);
+		const struct td_source_status *s = td_sources_status(d->pipe.sources, i);
 
 		printf("source %s enabled=%d attached=%d hook=%s\n", s->name,
 		       s->enabled, s->attached, s->hook);
 	}
 	printf("limitation %s\n", d->limitation[0] ? d->limitation : "none");
-	td_daemon_foreach_counter(d, print_counter, NULL);
+	foreach_counter(d, print_counter, NULL);
 	fflush(stdout);
 }
 
@@ -621,15 +637,15 @@ void td_daemon_free(struct td_daemon *d)
 {
 	if (!d)
 		return;
-	if (d->start_ns)
-		kernel_knobs_restore(d);
+	if (d->pipe.start_ns)
+		td_kernel_settings_restore(&d->kernel);
 	td_server_free(d->server);
 	td_loop_free(d->loop);		/* its sources watch the ring buffer's fd */
-	td_sources_free(d->sources);
-	td_promoter_free(d->promoter);
-	td_demoter_free(d->demoter);
+	td_sources_free(d->pipe.sources);
+	td_promoter_free(d->pipe.promoter);
+	td_demoter_free(d->pipe.demoter);
 	free(d->conf);
-	td_hotness_free(d->hot);
-	td_groups_free(d->groups);
+	td_hotness_free(d->pipe.hot);
+	td_groups_free(d->pipe.groups);
 	free(d);
 }

@@ -13,11 +13,12 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 
-#include "daemon-internal.h"
 #include "hotness.h"
 #include "loop.h"
 #include "move/demoter.h"
 #include "move/promoter.h"
+#include "ops/control.h"
+#include "pipeline.h"
 #include "units.h"
 #include "ops/log.h"
 #include "ops/metricsfile.h"
@@ -32,7 +33,7 @@
 #define STOP_SIGNALS		{ SIGTERM, SIGINT }
 
 struct td_loop {
-	struct td_daemon *d;
+	struct td_pipeline *p;
 	sd_event *event;
 	sd_event_source *sig_stop[2], *sig_reload;
 	sd_event_source *ring, *tick, *status, *metrics, *run_for;
@@ -48,19 +49,19 @@ sd_event *td_loop_event(const struct td_loop *l)
 
 void td_loop_write_metrics(struct td_loop *l)
 {
-	struct td_daemon *d = l->d;
+	struct td_pipeline *p = l->p;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	if (!d->cfg->metrics_file[0])
+	if (!p->cfg->metrics_file[0])
 		return;
-	r = td_daemon_metrics(d, &buf, &len);
+	r = td_control_metrics(p, &buf, &len);
 	if (!r)
-		r = td_metricsfile_write(d->cfg->metrics_file, buf, len);
+		r = td_metricsfile_write(p->cfg->metrics_file, buf, len);
 	free(buf);
 	if (r && !l->metrics_warned)
-		td_warn("writing metrics to %s failed (%s), ignoring", d->cfg->metrics_file,
+		td_warn("writing metrics to %s failed (%s), ignoring", p->cfg->metrics_file,
 			strerror(-r));
 	l->metrics_warned = r != 0;
 }
@@ -87,63 +88,62 @@ static void rearm(sd_event_source *s, uint64_t due_usec, uint64_t period_usec)
 }
 
 /* MaxFastMemory: a promote-mode group over its cap gives up the excess. */
-static void enforce_fast_caps(struct td_daemon *d, uint64_t now)
+static void enforce_fast_caps(struct td_pipeline *p, uint64_t now)
 {
-	struct td_policy_group *pg = td_groups_policy(d->groups);
+	struct td_policy_group *pg = td_groups_policy(p->groups);
 
-	if (!d->demoter || d->paused)
+	if (!p->demoter || p->paused)
 		return;
-	for (size_t i = 0; i < td_groups_count(d->groups); i++) {
-		const struct td_group *g = td_groups_get(d->groups, i);
+	for (size_t i = 0; i < td_groups_count(p->groups); i++) {
+		const struct td_group *g = td_groups_get(p->groups, i);
 		int r;
 
 		if (pg[i].mode != TD_MODE_PROMOTE || pg[i].paused ||
 		    pg[i].fast_cap_pages == TD_POLICY_NO_LIMIT || !g->usage_known ||
 		    pg[i].fast_pages <= pg[i].fast_cap_pages)
 			continue;
-		r = td_demoter_shrink(d->demoter, g->path,
+		r = td_demoter_shrink(p->demoter, g->path,
 				      td_pages_to_bytes(pg[i].fast_pages - pg[i].fast_cap_pages), now);
 		if (r < 0 && r != -EAGAIN)
 			td_debug("MaxFastMemory of %s: demotion failed (%s)", g->path, strerror(-r));
 	}
 }
 
-static void promote(struct td_daemon *d, uint64_t now, uint64_t elapsed_ns, bool paused)
+static void promote(struct td_pipeline *p, uint64_t now, uint64_t elapsed_ns, bool paused)
 {
-	if (td_promoter_tick(d->promoter, now, elapsed_ns, paused, td_groups_policy(d->groups),
-			     td_groups_count(d->groups)) == -ENOMEM)
+	if (td_promoter_tick(p->promoter, now, elapsed_ns, paused, td_groups_policy(p->groups),
+			     td_groups_count(p->groups)) == -ENOMEM)
 		td_warn("promotion tick out of memory, ignoring");
 }
 
 /* One tick of the pipeline at `now`, which stands for tick_ns of time. */
 static void tick(struct td_loop *l, uint64_t now, uint64_t tick_ns)
 {
-	struct td_daemon *d = l->d;
+	struct td_pipeline *p = l->p;
 	uint64_t st[TD_STAT__MAX];
 
 	l->ticks++;
 	if (l->ticks % 5 == 0) {
-		td_groups_refresh_usage(d->groups);
-		enforce_fast_caps(d, now);
+		td_groups_refresh_usage(p->groups);
+		enforce_fast_caps(p, now);
 	}
-	promote(d, now, tick_ns, d->paused);
-	if (d->demoter && !d->paused) {
-		uint64_t need = td_pages_to_bytes(td_promoter_counters(d->promoter)->waiting);
-		int r = td_demoter_tick(d->demoter, now, tick_ns, need,
+	promote(p, now, tick_ns, p->paused);
+	if (p->demoter && !p->paused) {
+		uint64_t need = td_pages_to_bytes(td_promoter_counters(p->promoter)->waiting);
+		int r = td_demoter_tick(p->demoter, now, tick_ns, need,
 					/* rescan= */ l->ticks % 10 == 0);
 
 		if (r == -ENOMEM)
 			td_warn("demotion tick out of memory, ignoring");
 		/* room was made: the waiting pages need not wait for the next tick */
 		if (r > 0)
-			promote(d, now, 0, /* paused= */ false);
+			promote(p, now, 0, /* paused= */ false);
 	}
-	td_hotness_sweep(d->hot, now, 1 << 16);
+	td_hotness_sweep(p->hot, now, 1 << 16);
 	if (l->ticks % 10 == 0)
-		td_daemon_sync_cgroups(d, /* new_config= */ false);
-	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(d->sources, st) == 0)
-		td_debug("tick %" PRIu64 ": received %" PRIu64 " submitted %" PRIu64
-			 " dropped %" PRIu64, l->ticks, d->events_received,
+		p->ops.rescan_cgroups(p->ops.ud);
+	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(p->sources, st) == 0)
+		td_debug("tick %" PRIu64 ": submitted %" PRIu64 " dropped %" PRIu64, l->ticks,
 			 st[TD_STAT_SUBMITTED], st[TD_STAT_DROPPED]);
 }
 
@@ -161,7 +161,7 @@ static int on_status(sd_event_source *s, uint64_t usec, void *userdata)
 	struct td_loop *l = userdata;
 	char st[256];
 
-	td_daemon_status_line(l->d, st, sizeof(st));
+	td_control_status_line(l->p, st, sizeof(st));
 	td_notify_status(st);
 	rearm(s, usec, STATUS_PERIOD_USEC);
 	return 0;
@@ -180,7 +180,7 @@ static int on_ring(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct td_loop *l = userdata;
 
-	if (td_sources_consume(l->d->sources) < 0)
+	if (td_sources_consume(l->p->sources) < 0)
 		td_warn("ring buffer consume failed, ignoring");
 	return 0;
 }
@@ -196,7 +196,7 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
 {
 	struct td_loop *l = userdata;
 
-	td_daemon_reload(l->d, NULL, 0);	/* logs its errors, keeps the old policy */
+	l->p->ops.reload(l->p->ops.ud, NULL, 0);	/* logs its errors, keeps the old policy */
 	return 0;
 }
 
@@ -245,7 +245,7 @@ static int add_sources(struct td_loop *l)
 	r = add_signals(l);
 	if (r)
 		return r;
-	r = sd_event_add_io(l->event, &l->ring, td_sources_fd(l->d->sources), EPOLLIN, on_ring, l);
+	r = sd_event_add_io(l->event, &l->ring, td_sources_fd(l->p->sources), EPOLLIN, on_ring, l);
 	if (r < 0)
 		return td_err(r, "watching the ring buffer");
 	(void)sd_event_source_set_description(l->ring, "ring-buffer");
@@ -257,15 +257,15 @@ static int add_sources(struct td_loop *l)
 	return r;
 }
 
-int td_loop_new(struct td_daemon *d, struct td_loop **ret)
+int td_loop_new(struct td_pipeline *p, struct td_loop **ret)
 {
 	struct td_loop *l = calloc(1, sizeof(*l));
 	int r;
 
 	if (!l)
 		return -ENOMEM;
-	l->d = d;
-	l->tick_usec = (uint64_t)d->cfg->tick_ms * 1000;
+	l->p = p;
+	l->tick_usec = (uint64_t)p->cfg->tick_ms * 1000;
 	r = sd_event_default(&l->event);
 	if (r < 0) {
 		td_err(r, "sd_event_default");
@@ -309,20 +309,20 @@ void td_loop_free(struct td_loop *l)
 /* --run-for: the loop ends run_for_s after start-up. */
 static int add_run_for(struct td_loop *l)
 {
-	const struct td_daemon *d = l->d;
+	const struct td_pipeline *p = l->p;
 	int r;
 
-	if (!d->opt.run_for_s)
+	if (!p->run_for_s)
 		return 0;
 	r = sd_event_add_time(l->event, &l->run_for, CLOCK_MONOTONIC,
-			      d->start_ns / 1000 + (uint64_t)d->opt.run_for_s * USEC_PER_SEC,
+			      p->start_ns / 1000 + (uint64_t)p->run_for_s * USEC_PER_SEC,
 			      TICK_ACCURACY_USEC, on_run_for, l);
 	return r < 0 ? td_err(r, "adding the --run-for timer") : 0;
 }
 
-int td_daemon_run(struct td_daemon *d)
+int td_loop_run(struct td_loop *l)
 {
-	struct td_loop *l = d->loop;
+	const struct td_pipeline *p = l->p;
 	int r;
 
 	r = add_run_for(l);
@@ -333,7 +333,7 @@ int td_daemon_run(struct td_daemon *d)
 		return td_err(r, "event loop");
 	td_notify_stopping();
 	/* what is already in the ring buffer is counted, not lost */
-	td_sources_consume(d->sources);
+	td_sources_consume(p->sources);
 	td_loop_write_metrics(l);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "move/promoter.h"
+#include "pipeline.h"
 
 /* True when pid no longer exists or is exiting (zombie, dead). */
 static bool process_gone(pid_t pid)
@@ -114,12 +115,17 @@ static int sys_distance(void *ctx, int a, int b)
 	return numa_distance(a, b);
 }
 
-static uint64_t sys_now_ns(void *ctx)
+uint64_t td_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t sys_now_ns(void *ctx)
+{
+	return td_now_ns();
 }
 
 static const struct td_node_ops sys_node_ops = {

@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon-internal.h"
 #include "move/demoter.h"
+#include "move/kernel.h"
+#include "pipeline.h"
 #include "policy/groups.h"
+#include "source/sources.h"
 #include "hotness.h"
 #include "ops/log.h"
 #include "metrics.h"
+#include "ops/control.h"
 #include "move/promoter.h"
 #include "proto.h"
 #include "reply.h"
@@ -94,23 +97,23 @@ static json_t *source_object(const struct td_source_status *s)
 	return built(o, r);
 }
 
-static json_t *source_list(struct td_daemon *d)
+static json_t *source_list(struct td_pipeline *p)
 {
 	json_t *a = json_array();
 	int r = 0;
 
 	for (int i = 0; a && i < TD_SOURCE__MAX; i++)
-		r |= json_array_append_new(a, source_object(td_sources_status(d->sources, i)));
+		r |= json_array_append_new(a, source_object(td_sources_status(p->sources, i)));
 	return built(a, r);
 }
 
 /* The registry's status counters (lib/counters.h), under their names. */
-static int status_counters(struct td_daemon *d, json_t *j)
+static int status_counters(struct td_pipeline *p, json_t *j)
 {
 	struct td_counters c;
 	int r = 0;
 
-	td_daemon_counters(d, &c);
+	p->ops.counters(p->ops.ud, &c);
 	for (unsigned i = 0; i < TD_CTR__MAX; i++) {
 		const struct td_ctr_def *def = td_ctr_def(i);
 
@@ -120,23 +123,23 @@ static int status_counters(struct td_daemon *d, json_t *j)
 	return r;
 }
 
-static int reply_status(struct td_daemon *d, json_t *j)
+static int reply_status(struct td_pipeline *p, json_t *j)
 {
 	int r = 0;
 
-	r |= put_u64(j, "uptime_s", (td_now_ns() - d->start_ns) / 1000000000ULL);
-	r |= put_bool(j, "paused", d->paused);
-	r |= json_object_set_new(j, "fast_nodes", node_list(d->fast_mask));
-	r |= json_object_set_new(j, "slow_nodes", node_list(d->slow_mask));
-	r |= json_object_set_new(j, "sources", source_list(d));
-	r |= status_counters(d, j);
+	r |= put_u64(j, "uptime_s", (td_now_ns() - p->start_ns) / 1000000000ULL);
+	r |= put_bool(j, "paused", p->paused);
+	r |= json_object_set_new(j, "fast_nodes", node_list(p->fast_mask));
+	r |= json_object_set_new(j, "slow_nodes", node_list(p->slow_mask));
+	r |= json_object_set_new(j, "sources", source_list(p));
+	r |= status_counters(p, j);
 	/* the default group's threshold, in the unit of `why` and `cgroups` */
 	r |= put_double(j, "hot_threshold",
-			td_hotness_accesses(td_threshold_of(d->cfg->hot_threshold)));
-	r |= put_i64(j, "kernel_numa_balancing", td_daemon_kernel_numa_balancing());
-	r |= put_str(j, "limitation", d->limitation);
-	r |= put_str(j, "config", d->opt.config_path ? d->opt.config_path : "");
-	r |= put_bool(j, "dry_run", d->opt.dry_run);
+			td_hotness_accesses(td_threshold_of(p->cfg->hot_threshold)));
+	r |= put_i64(j, "kernel_numa_balancing", td_kernel_numa_balancing());
+	r |= put_str(j, "limitation", p->limitation);
+	r |= put_str(j, "config", p->config_path ? p->config_path : "");
+	r |= put_bool(j, "dry_run", p->dry_run);
 	return r ? -ENOMEM : 0;
 }
 
@@ -152,19 +155,21 @@ static void add_counter(const char *name, uint64_t v, void *ud)
 	x->r |= put_u64(x->counters, name, v);
 }
 
-static int reply_stats(struct td_daemon *d, json_t *j)
+static int reply_stats(struct td_pipeline *p, json_t *j)
 {
 	struct counter_ctx x = { .counters = json_object() };
+	struct td_counters c;
 
 	if (!x.counters)
 		return -ENOMEM;
-	td_daemon_foreach_counter(d, add_counter, &x);
+	p->ops.counters(p->ops.ud, &c);
+	td_counters_foreach(&c, add_counter, &x);
 	if (json_object_set_new(j, "counters", x.counters) < 0 || x.r)
 		return -ENOMEM;
 	return 0;
 }
 
-static json_t *cgroup_object(const struct td_daemon *d, const struct td_group *g,
+static json_t *cgroup_object(const struct td_pipeline *p, const struct td_group *g,
 			     const struct td_policy_group *pg)
 {
 	json_t *o = json_object();
@@ -188,14 +193,14 @@ static json_t *cgroup_object(const struct td_daemon *d, const struct td_group *g
 	return built(o, r);
 }
 
-static int reply_cgroups(struct td_daemon *d, json_t *j)
+static int reply_cgroups(struct td_pipeline *p, json_t *j)
 {
-	const struct td_policy_group *pg = td_groups_policy(d->groups);
+	const struct td_policy_group *pg = td_groups_policy(p->groups);
 	json_t *a = json_array();
 	int r = 0;
 
-	for (size_t i = 0; a && i < td_groups_count(d->groups); i++)
-		r |= json_array_append_new(a, cgroup_object(d, td_groups_get(d->groups, i), &pg[i]));
+	for (size_t i = 0; a && i < td_groups_count(p->groups); i++)
+		r |= json_array_append_new(a, cgroup_object(p, td_groups_get(p->groups, i), &pg[i]));
 	r |= json_object_set_new(j, "cgroups", a);
 	return r ? -ENOMEM : 0;
 }
@@ -205,7 +210,7 @@ static bool pid_filter(const struct td_hotness_info *i, void *ud)
 	return i->tgid == *(const uint32_t *)ud;
 }
 
-static json_t *page_object(struct td_daemon *d, const struct td_hotness_info *v, uint64_t now)
+static json_t *page_object(struct td_pipeline *p, const struct td_hotness_info *v, uint64_t now)
 {
 	json_t *o = json_object();
 	char addr[32];
@@ -218,11 +223,11 @@ static json_t *page_object(struct td_daemon *d, const struct td_hotness_info *v,
 	r |= put_str(o, "addr", addr);
 	r |= put_double(o, "hotness", td_hotness_accesses(v->hotness));
 	r |= put_i64(o, "node", v->node);
-	r |= put_str(o, "cgroup", td_groups_path_of(d->groups, v->memcg_id, now));
+	r |= put_str(o, "cgroup", td_groups_path_of(p->groups, v->memcg_id, now));
 	return built(o, r);
 }
 
-static int reply_top(struct td_daemon *d, const struct td_request *rq, json_t *j)
+static int reply_top(struct td_pipeline *p, const struct td_request *rq, json_t *j)
 {
 	struct td_hotness_info *v = calloc(rq->top_n, sizeof(*v));
 	uint64_t now = td_now_ns();
@@ -231,21 +236,21 @@ static int reply_top(struct td_daemon *d, const struct td_request *rq, json_t *j
 
 	if (!v)
 		return -ENOMEM;
-	n = td_hotness_hottest(d->hot, now, 0, rq->has_pid ? pid_filter : NULL,
+	n = td_hotness_hottest(p->hot, now, 0, rq->has_pid ? pid_filter : NULL,
 			       (void *)&rq->pid, rq->top_n, v);
 	a = json_array();
 	for (int i = 0; a && i < n; i++)
-		r |= json_array_append_new(a, page_object(d, &v[i], now));
+		r |= json_array_append_new(a, page_object(p, &v[i], now));
 	r |= json_object_set_new(j, "pages", a);
 	free(v);
 	return r ? -ENOMEM : 0;
 }
 
-static const char *tier_of(const struct td_daemon *d, int node)
+static const char *tier_of(const struct td_pipeline *p, int node)
 {
-	if (td_node_in(d->fast_mask, node))
+	if (td_node_in(p->fast_mask, node))
 		return "fast";
-	return td_node_in(d->slow_mask, node) ? "slow" : "unknown";
+	return td_node_in(p->slow_mask, node) ? "slow" : "unknown";
 }
 
 /* The sentence of a decision (lib/decide.h has the reasons). */
@@ -311,25 +316,25 @@ static void reason_text(const struct td_decision *dc, const struct td_hotness_in
 }
 
 /* The promoter's own decision (td_promoter_explain), as it would act on it. */
-static int why_tracked(struct td_daemon *d, const struct td_hotness_info *i, uint64_t now,
+static int why_tracked(struct td_pipeline *p, const struct td_hotness_info *i, uint64_t now,
 		       json_t *j)
 {
-	const struct td_policy_group *pg = td_groups_policy(d->groups);
+	const struct td_policy_group *pg = td_groups_policy(p->groups);
 	struct td_decision dc;
 	char why[200];
 	int g, r = 0;
 
-	td_promoter_explain(d->promoter, i, pg, td_groups_count(d->groups), &dc, &g);
+	td_promoter_explain(p->promoter, i, pg, td_groups_count(p->groups), &dc, &g);
 	reason_text(&dc, i, g < 0 ? NULL : &pg[g], now, why, sizeof(why));
 	r |= put_bool(j, "tracked", true);
 	r |= put_double(j, "hotness", td_hotness_accesses(i->hotness));
 	if (g >= 0)
 		r |= put_double(j, "threshold", td_hotness_accesses(pg[g].hot_threshold));
 	r |= put_i64(j, "node", i->node);
-	r |= put_str(j, "tier", tier_of(d, i->node));
-	r |= put_str(j, "cgroup", td_groups_path_of(d->groups, i->memcg_id, now));
+	r |= put_str(j, "tier", tier_of(p, i->node));
+	r |= put_str(j, "cgroup", td_groups_path_of(p->groups, i->memcg_id, now));
 	if (g >= 0) {
-		r |= put_str(j, "policy", td_groups_get(d->groups, g)->path);
+		r |= put_str(j, "policy", td_groups_get(p->groups, g)->path);
 		r |= put_str(j, "mode", td_mode_name(pg[g].mode));
 	}
 	r |= put_str(j, "decision", td_reason_decision(dc.reason));
@@ -338,7 +343,7 @@ static int why_tracked(struct td_daemon *d, const struct td_hotness_info *i, uin
 	return r;
 }
 
-static int reply_why(struct td_daemon *d, const struct td_request *rq, json_t *j)
+static int reply_why(struct td_pipeline *p, const struct td_request *rq, json_t *j)
 {
 	uint64_t now = td_now_ns(), addr = rq->addr & ~(TD_PAGE_SIZE - 1);
 	struct td_hotness_info i;
@@ -348,33 +353,33 @@ static int reply_why(struct td_daemon *d, const struct td_request *rq, json_t *j
 	snprintf(a, sizeof(a), "0x%" PRIx64, addr);
 	r |= put_u64(j, "pid", rq->pid);
 	r |= put_str(j, "addr", a);
-	if (td_hotness_get(d->hot, rq->pid, addr, now, &i) < 0) {
+	if (td_hotness_get(p->hot, rq->pid, addr, now, &i) < 0) {
 		r |= put_bool(j, "tracked", false);
 		r |= put_str(j, "decision", "none");
 		r |= put_str(j, "reason", "no access to this page was seen");
 	} else {
-		r |= why_tracked(d, &i, now, j);
+		r |= why_tracked(p, &i, now, j);
 	}
 	return r ? -ENOMEM : 0;
 }
 
 /* pause/resume: everything, or one policy group by its path. 0, -ENOENT
  * for an unknown group, -ENOMEM if the reply could not be built. */
-static int set_paused(struct td_daemon *d, const struct td_request *rq, bool paused, json_t *j)
+static int set_paused(struct td_pipeline *p, const struct td_request *rq, bool paused, json_t *j)
 {
 	int g, r = 0;
 
 	if (!rq->has_cgroup) {
-		d->paused = paused;
+		p->paused = paused;
 		td_info("%s by tieringctl", paused ? "paused" : "resumed");
 		r |= put_bool(j, "paused", paused);
 		r |= json_object_set_new(j, "cgroup", json_null());
 		return r ? -ENOMEM : 0;
 	}
-	g = td_groups_find(d->groups, rq->cgroup);
+	g = td_groups_find(p->groups, rq->cgroup);
 	if (g < 0)
 		return -ENOENT;
-	td_groups_policy(d->groups)[g].paused = paused;
+	td_groups_policy(p->groups)[g].paused = paused;
 	td_info("cgroup %s %s by tieringctl", rq->cgroup, paused ? "paused" : "resumed");
 	r |= put_bool(j, "paused", paused);
 	r |= put_str(j, "cgroup", rq->cgroup);
@@ -382,14 +387,14 @@ static int set_paused(struct td_daemon *d, const struct td_request *rq, bool pau
 }
 
 /* The mutating verbs; an error message or NULL. */
-static const char *run_mutating(struct td_daemon *d, const struct td_request *rq,
+static const char *run_mutating(struct td_pipeline *p, const struct td_request *rq,
 				json_t *j, char *err, size_t errlen)
 {
 	int r;
 
 	switch (rq->verb) {
 	case TD_VERB_RELOAD:
-		r = td_daemon_reload(d, err, errlen);
+		r = p->ops.reload(p->ops.ud, err, errlen);
 		if (r == -ENOMEM)
 			return "out of memory";
 		if (r)
@@ -397,7 +402,7 @@ static const char *run_mutating(struct td_daemon *d, const struct td_request *rq
 		return put_bool(j, "reloaded", true) ? "out of memory" : NULL;
 	case TD_VERB_PAUSE:
 	case TD_VERB_RESUME:
-		r = set_paused(d, rq, rq->verb == TD_VERB_PAUSE, j);
+		r = set_paused(p, rq, rq->verb == TD_VERB_PAUSE, j);
 		if (r == -ENOMEM)
 			return "out of memory";
 		if (r == 0)
@@ -412,7 +417,7 @@ static const char *run_mutating(struct td_daemon *d, const struct td_request *rq
 char *td_control_handle(void *ctx, const char *line, size_t len, const struct td_peer *peer,
 			size_t *ret_len)
 {
-	struct td_daemon *d = ctx;
+	struct td_pipeline *p = ctx;
 	struct td_request rq;
 	char err[2048], *text;
 	const char *e = NULL;
@@ -431,22 +436,22 @@ char *td_control_handle(void *ctx, const char *line, size_t len, const struct td
 		return td_reply_error("out of memory", ret_len);
 	switch (rq.verb) {
 	case TD_VERB_STATUS:
-		r = reply_status(d, j);
+		r = reply_status(p, j);
 		break;
 	case TD_VERB_STATS:
-		r = reply_stats(d, j);
+		r = reply_stats(p, j);
 		break;
 	case TD_VERB_CGROUPS:
-		r = reply_cgroups(d, j);
+		r = reply_cgroups(p, j);
 		break;
 	case TD_VERB_TOP:
-		r = reply_top(d, &rq, j);
+		r = reply_top(p, &rq, j);
 		break;
 	case TD_VERB_WHY:
-		r = reply_why(d, &rq, j);
+		r = reply_why(p, &rq, j);
 		break;
 	default:
-		e = run_mutating(d, &rq, j, err, sizeof(err));
+		e = run_mutating(p, &rq, j, err, sizeof(err));
 		break;
 	}
 	if (r < 0)
@@ -460,9 +465,9 @@ char *td_control_handle(void *ctx, const char *line, size_t len, const struct td
 	return text;
 }
 
-int td_daemon_metrics(struct td_daemon *d, char **ret, size_t *ret_len)
+int td_control_metrics(const struct td_pipeline *p, char **ret, size_t *ret_len)
 {
-	size_t ng = td_groups_count(d->groups);
+	size_t ng = td_groups_count(p->groups);
 	const char *reasons[TD_ERR__MAX];
 	struct td_metrics_cgroup *cg = calloc(ng ? ng : 1, sizeof(*cg));
 	struct td_metrics_buf buf = { 0 };
@@ -474,17 +479,17 @@ int td_daemon_metrics(struct td_daemon *d, char **ret, size_t *ret_len)
 	for (int i = 0; i < TD_ERR__MAX; i++)
 		reasons[i] = td_errno_slot_name(i);
 	for (size_t i = 0; i < ng; i++) {
-		const struct td_group *g = td_groups_get(d->groups, i);
+		const struct td_group *g = td_groups_get(p->groups, i);
 
 		cg[i] = (struct td_metrics_cgroup){
-			.path = g->path, .mode = td_mode_name(td_groups_policy(d->groups)[i].mode),
+			.path = g->path, .mode = td_mode_name(td_groups_policy(p->groups)[i].mode),
 			.pages_promoted = g->pages_promoted, .fast_bytes = g->fast_bytes,
 			.slow_bytes = g->slow_bytes, .failed_by_reason = g->failed_by_reason,
 		};
 	}
-	td_daemon_counters(d, &c);
+	p->ops.counters(p->ops.ud, &c);
 	struct td_metrics_snapshot s = {
-		.uptime_s = (double)(td_now_ns() - d->start_ns) / 1e9, .counters = &c,
+		.uptime_s = (double)(td_now_ns() - p->start_ns) / 1e9, .counters = &c,
 		.reason_names = reasons, .n_reasons = TD_ERR__MAX,
 		.cgroups = cg, .n_cgroups = ng,
 	};
@@ -497,4 +502,15 @@ int td_daemon_metrics(struct td_daemon *d, char **ret, size_t *ret_len)
 	*ret = buf.data;
 	*ret_len = buf.len;
 	return 0;
+}
+
+void td_control_status_line(const struct td_pipeline *p, char *buf, size_t len)
+{
+	struct td_counters c;
+
+	p->ops.counters(p->ops.ud, &c);
+	snprintf(buf, len, "%s%" PRIu64 " pages promoted, %" PRIu64 " failed, %" PRIu64
+		 " hot pages tracked, %" PRIu64 " events", p->paused ? "paused; " : "",
+		 c.v[TD_CTR_PAGES_PROMOTED][0], c.v[TD_CTR_PAGES_FAILED][0],
+		 c.v[TD_CTR_HOT_ENTRIES][0], c.v[TD_CTR_EVENTS_RECEIVED][0]);
 }
