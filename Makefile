@@ -158,7 +158,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_SAN_OBJS)
 TEST_OBJS_test_promoter := move/promoter ops/log
 TEST_OBJS_test_demoter := move/demoter policy/cgroupfs ops/log
 TEST_OBJS_test_groups := policy/groups policy/cgroupfs ops/log
-DAEMON_TESTS := test_promoter test_demoter test_groups
+TEST_OBJS_test_control := ops/control move/promoter move/sysops move/kernel policy/groups \
+	policy/cgroupfs ops/log
+DAEMON_TESTS := test_promoter test_demoter test_groups test_control
 $(foreach t,$(DAEMON_TESTS),$(eval $(BUILD)/tests/$(t): $(TEST_OBJS_$(t):%=$(BUILD)/san/daemon/%.o)))
 
 $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)

@@ -395,6 +395,11 @@ static void ops_rescan(void *ud)
 	sync_cgroups(ud, /* new_config= */ false);
 }
 
+static uint64_t ops_now(void *ud)
+{
+	return td_now_ns();
+}
+
 /* The daemon, configured, before anything is opened. */
 static int daemon_alloc(const struct td_daemon_options *o, struct td_daemon **ret)
 {
@@ -414,7 +419,7 @@ static int daemon_alloc(const struct td_daemon_options *o, struct td_daemon **re
 		.cfg = &d->conf->daemon, .dry_run = o->dry_run, .run_for_s = o->run_for_s,
 		.config_path = o->config_path, .limitation = d->limitation,
 		.ops = { .counters = ops_counters, .reload = ops_reload,
-			 .rescan_cgroups = ops_rescan, .ud = d },
+			 .rescan_cgroups = ops_rescan, .now_ns = ops_now, .ud = d },
 	};
 	*ret = d;
 	return 0;

@@ -34,6 +34,9 @@ struct td_pipeline_ops {
 	int (*reload)(void *ud, char *err, size_t errlen);
 	/* Walks the cgroup tree again (new and removed cgroups). */
 	void (*rescan_cgroups)(void *ud);
+	/* The clock the stages run on (CLOCK_MONOTONIC ns): the verbs read
+	 * decayed hotness at the promoter's own now. */
+	uint64_t (*now_ns)(void *ud);
 	void *ud;
 };
 

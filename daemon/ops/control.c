@@ -127,7 +127,7 @@ static int reply_status(struct td_pipeline *p, json_t *j)
 {
 	int r = 0;
 
-	r |= put_u64(j, "uptime_s", (td_now_ns() - p->start_ns) / 1000000000ULL);
+	r |= put_u64(j, "uptime_s", (p->ops.now_ns(p->ops.ud) - p->start_ns) / 1000000000ULL);
 	r |= put_bool(j, "paused", p->paused);
 	r |= json_object_set_new(j, "fast_nodes", node_list(p->fast_mask));
 	r |= json_object_set_new(j, "slow_nodes", node_list(p->slow_mask));
@@ -230,7 +230,7 @@ static json_t *page_object(struct td_pipeline *p, const struct td_hotness_info *
 static int reply_top(struct td_pipeline *p, const struct td_request *rq, json_t *j)
 {
 	struct td_hotness_info *v = calloc(rq->top_n, sizeof(*v));
-	uint64_t now = td_now_ns();
+	uint64_t now = p->ops.now_ns(p->ops.ud);
 	json_t *a;
 	int n, r = 0;
 
@@ -345,7 +345,7 @@ static int why_tracked(struct td_pipeline *p, const struct td_hotness_info *i, u
 
 static int reply_why(struct td_pipeline *p, const struct td_request *rq, json_t *j)
 {
-	uint64_t now = td_now_ns(), addr = rq->addr & ~(TD_PAGE_SIZE - 1);
+	uint64_t now = p->ops.now_ns(p->ops.ud), addr = rq->addr & ~(TD_PAGE_SIZE - 1);
 	struct td_hotness_info i;
 	char a[32];
 	int r = 0;
@@ -386,33 +386,81 @@ static int set_paused(struct td_pipeline *p, const struct td_request *rq, bool p
 	return r ? -ENOMEM : 0;
 }
 
-/* The mutating verbs; an error message or NULL. */
-static const char *run_mutating(struct td_pipeline *p, const struct td_request *rq,
-				json_t *j, char *err, size_t errlen)
-{
-	int r;
+/*
+ * The verbs, one handler each: the reply's members go into j; the result is
+ * NULL, or the error message of the reply (err may hold it). Who may ask for
+ * which verb is lib/proto's td_proto_verb_mutating(): those need root.
+ */
+typedef const char *(*verb_fn)(struct td_pipeline *p, const struct td_request *rq, json_t *j,
+			       char *err, size_t errlen);
 
-	switch (rq->verb) {
-	case TD_VERB_RELOAD:
-		r = p->ops.reload(p->ops.ud, err, errlen);
-		if (r == -ENOMEM)
-			return "out of memory";
-		if (r)
-			return err;
-		return put_bool(j, "reloaded", true) ? "out of memory" : NULL;
-	case TD_VERB_PAUSE:
-	case TD_VERB_RESUME:
-		r = set_paused(p, rq, rq->verb == TD_VERB_PAUSE, j);
-		if (r == -ENOMEM)
-			return "out of memory";
-		if (r == 0)
-			return NULL;
-		snprintf(err, errlen, "no [Cgroup \"%s\"] policy in the configuration", rq->cgroup);
-		return err;
-	default:
-		return "not a mutating verb";
-	}
+#define OUT_OF_MEMORY "out of memory"
+
+static const char *v_status(struct td_pipeline *p, const struct td_request *rq, json_t *j,
+			    char *err, size_t errlen)
+{
+	return reply_status(p, j) ? OUT_OF_MEMORY : NULL;
 }
+
+static const char *v_stats(struct td_pipeline *p, const struct td_request *rq, json_t *j,
+			   char *err, size_t errlen)
+{
+	return reply_stats(p, j) ? OUT_OF_MEMORY : NULL;
+}
+
+static const char *v_cgroups(struct td_pipeline *p, const struct td_request *rq, json_t *j,
+			     char *err, size_t errlen)
+{
+	return reply_cgroups(p, j) ? OUT_OF_MEMORY : NULL;
+}
+
+static const char *v_top(struct td_pipeline *p, const struct td_request *rq, json_t *j,
+			 char *err, size_t errlen)
+{
+	return reply_top(p, rq, j) ? OUT_OF_MEMORY : NULL;
+}
+
+static const char *v_why(struct td_pipeline *p, const struct td_request *rq, json_t *j,
+			 char *err, size_t errlen)
+{
+	return reply_why(p, rq, j) ? OUT_OF_MEMORY : NULL;
+}
+
+static const char *v_reload(struct td_pipeline *p, const struct td_request *rq, json_t *j,
+			    char *err, size_t errlen)
+{
+	int r = p->ops.reload(p->ops.ud, err, errlen);
+
+	if (r == -ENOMEM)
+		return OUT_OF_MEMORY;
+	if (r)
+		return err;
+	return put_bool(j, "reloaded", true) ? OUT_OF_MEMORY : NULL;
+}
+
+static const char *v_pause(struct td_pipeline *p, const struct td_request *rq, json_t *j,
+			   char *err, size_t errlen)
+{
+	int r = set_paused(p, rq, rq->verb == TD_VERB_PAUSE, j);
+
+	if (r == -ENOMEM)
+		return OUT_OF_MEMORY;
+	if (r == 0)
+		return NULL;
+	snprintf(err, errlen, "no [Cgroup \"%s\"] policy in the configuration", rq->cgroup);
+	return err;
+}
+
+static const verb_fn verbs[_TD_VERB_MAX] = {
+	[TD_VERB_STATUS] = v_status,
+	[TD_VERB_STATS] = v_stats,
+	[TD_VERB_CGROUPS] = v_cgroups,
+	[TD_VERB_TOP] = v_top,
+	[TD_VERB_WHY] = v_why,
+	[TD_VERB_RELOAD] = v_reload,
+	[TD_VERB_PAUSE] = v_pause,
+	[TD_VERB_RESUME] = v_pause,
+};
 
 char *td_control_handle(void *ctx, const char *line, size_t len, const struct td_peer *peer,
 			size_t *ret_len)
@@ -420,9 +468,8 @@ char *td_control_handle(void *ctx, const char *line, size_t len, const struct td
 	struct td_pipeline *p = ctx;
 	struct td_request rq;
 	char err[2048], *text;
-	const char *e = NULL;
+	const char *e;
 	json_t *j;
-	int r = 0;
 
 	if (td_proto_parse_request(line, len, &rq, err, sizeof(err)) < 0)
 		return td_reply_error(err, ret_len);
@@ -431,31 +478,12 @@ char *td_control_handle(void *ctx, const char *line, size_t len, const struct td
 			 td_proto_verb_name(rq.verb));
 		return td_reply_error(err, ret_len);
 	}
+	if ((unsigned)rq.verb >= _TD_VERB_MAX || !verbs[rq.verb])
+		return td_reply_error("unknown verb", ret_len);
 	j = td_reply_new(/* ok= */ true);
 	if (!j)
-		return td_reply_error("out of memory", ret_len);
-	switch (rq.verb) {
-	case TD_VERB_STATUS:
-		r = reply_status(p, j);
-		break;
-	case TD_VERB_STATS:
-		r = reply_stats(p, j);
-		break;
-	case TD_VERB_CGROUPS:
-		r = reply_cgroups(p, j);
-		break;
-	case TD_VERB_TOP:
-		r = reply_top(p, &rq, j);
-		break;
-	case TD_VERB_WHY:
-		r = reply_why(p, &rq, j);
-		break;
-	default:
-		e = run_mutating(p, &rq, j, err, sizeof(err));
-		break;
-	}
-	if (r < 0)
-		e = "out of memory";
+		return td_reply_error(OUT_OF_MEMORY, ret_len);
+	e = verbs[rq.verb](p, &rq, j, err, sizeof(err));
 	if (e) {
 		json_decref(j);
 		return td_reply_error(e, ret_len);
@@ -489,7 +517,7 @@ int td_control_metrics(const struct td_pipeline *p, char **ret, size_t *ret_len)
 	}
 	p->ops.counters(p->ops.ud, &c);
 	struct td_metrics_snapshot s = {
-		.uptime_s = (double)(td_now_ns() - p->start_ns) / 1e9, .counters = &c,
+		.uptime_s = (double)(p->ops.now_ns(p->ops.ud) - p->start_ns) / 1e9, .counters = &c,
 		.reason_names = reasons, .n_reasons = TD_ERR__MAX,
 		.cgroups = cg, .n_cgroups = ng,
 	};

@@ -73,6 +73,21 @@ n1=$(awk '$1 == "Total" { print $3 }' "$(t_result_file numastat.txt)")
 # 200 MiB hot set on node0 (plus a few MiB of text and arrays), the 312 MiB cold rest on node1
 t_check "numastat: the hot set's 200 MiB on node0 ($n0 MiB)" t_range "$n0" 180 260
 t_check "numastat: the cold 312 MiB still on node1 ($n1 MiB)" t_range "$n1" 280 330
+# `why` of the five hottest pages, as tieringctl prints it: the promoter's
+# own decision (td_promoter_explain); a page it says it promoted must be on
+# node 0. A few may have been moved by the kernel itself ("none").
+top=$(t_result_file top.json)
+tieringctl -j top -n 5 --pid "$hpid" > "$top" 2>&1
+why=$(t_result_file why.json)
+: > "$why"
+for addr in $(grep -o '"addr":"0x[0-9a-f]*"' "$top" | cut -d'"' -f4); do
+	tieringctl -j why "$hpid" "$addr" >> "$why" 2>&1
+done
+sed 's/^/  why| /' "$why"
+nwhy=$(grep -c '"decision":"promoted","reason_code":"promoted"' "$why")
+t_check "why: >= 3 of the 5 hottest pages promoted by tieringd ($nwhy)" t_range "$nwhy" 3 5
+t_check "why: each page it promoted is on node 0, the fast tier" \
+	sh -c '! grep '"'"'"reason_code":"promoted"'"'"' "$1" | grep -vq '"'"'"node":0,"tier":"fast"'"'"'' sh "$why"
 kill $hpid; wait $hpid 2>/dev/null
 
 t_tieringd_stop
