@@ -393,7 +393,7 @@ static const struct td_config_key keys[] = {
 	DAEMON_KEY("TickInterval", parse_duration, tick_ms, .min = 10, .max = 60000, START),
 	DAEMON_KEY("BatchSize", parse_number, batch_size, .min = 1, .max = 65536),
 	DAEMON_KEY("RateLimitMBps", parse_number, rate_limit_mbps, .min = 0, .max = 1 << 20),
-	DAEMON_KEY("FastWatermark", parse_size, fast_watermark_bytes, .min = 0, .max = UINT64_MAX),
+	DAEMON_KEY("FastWatermark", parse_size, fast_watermark_bytes, .min = 0, .max = 1ULL << 48),
 	DAEMON_KEY("HotnessCapacity", parse_number, hotness_capacity, .min = 1024, .max = 1 << 28, START),
 	DAEMON_KEY("HotnessHalfLife", parse_duration, hotness_half_life_ms, .min = 1, .max = 86400000,
 		   START),
@@ -403,7 +403,7 @@ static const struct td_config_key keys[] = {
 	DAEMON_KEY("DefaultMode", parse_mode_key, default_mode),
 	DAEMON_KEY("Demotion", parse_bool_key, demotion, START),
 	DAEMON_KEY("DemoteRateLimitMBps", parse_number, demote_rate_limit_mbps, .min = 0, .max = 1 << 20),
-	DAEMON_KEY("PingPongWindow", parse_duration, pingpong_window_ms, .min = 0, .max = UINT64_MAX),
+	DAEMON_KEY("PingPongWindow", parse_duration, pingpong_window_ms, .min = 0, .max = 604800000),
 	DAEMON_KEY("MetricsFile", parse_abs_path, metrics_file),
 
 	CGROUP_KEY("Mode", parse_mode_key, mode, CG_MODE),

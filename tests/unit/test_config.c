@@ -387,10 +387,17 @@ static void test_unit_edges(void **state)
 		if (fn(e->over, &v) != -EINVAL || v != 0xdead)
 			fail_msg("\"%s\" overflows, but was accepted", e->over);
 
-		/* through the config: accepted, then rejected with its line */
+		/* through the config: accepted, then rejected with its line (the
+		 * keys whose range is the whole 64 bits; test_ranges has the others) */
 		for (size_t k = 0; k < (e->duration ? 1 : ARRAY_SIZE(byte_keys)); k++) {
 			const char *sect = e->duration ? "Daemon" : byte_keys[k][0];
 			const char *key = e->duration ? "PingPongWindow" : byte_keys[k][1];
+			const struct td_config_key *tk = td_config_key_find(
+				strcmp(sect, "Daemon") ? TD_CONFIG_CGROUP : TD_CONFIG_DAEMON, key);
+
+			assert_non_null(tk);
+			if (tk->max != UINT64_MAX)
+				continue;
 
 			td_config_init(c);
 			snprintf(text, sizeof(text), "[%s]\n%s=%s\n%s=%s\n", sect, key, e->max, key, e->over);
@@ -1818,6 +1825,36 @@ static void test_shipped_conf(void **state)
 	assert_true(__builtin_popcount(c->cgroups[0].set_mask) == (int)count_keys(TD_CONFIG_CGROUP));
 }
 
+/*
+ * Keys whose values feed products and shifts downstream have ranges that
+ * cannot overflow there: FastWatermark (bytes, added to page counts) at most
+ * 256T, PingPongWindow (ms, times 10^6 to ns) at most 168h.
+ */
+static void test_ranges(void **state)
+{
+	static const struct {
+		const char *line;
+		bool ok;
+	} cases[] = {
+		{ "FastWatermark=256T", true }, { "FastWatermark=262145G", false },
+		{ "FastWatermark=8388608T", false }, { "PingPongWindow=168h", true },
+		{ "PingPongWindow=169h", false }, { "PingPongWindow=400000000h", false },
+	};
+	struct td_config *c = *state;
+	char text[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		td_config_init(c);
+		snprintf(text, sizeof(text), "[Daemon]\n%s\n", cases[i].line);
+		if ((parse(c, text) == 0) != cases[i].ok)
+			fail_msg("%s: %s", cases[i].line, cases[i].ok ? "refused" : "accepted");
+	}
+	td_config_init(c);
+	assert_int_equal(parse(c, "[Daemon]\nPingPongWindow=168h\n"), 0);
+	assert_true(c->daemon.pingpong_window_ms * 1000000ULL / 1000000ULL ==
+		    c->daemon.pingpong_window_ms);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1826,6 +1863,7 @@ int main(void)
 		T(test_mode_name),
 		T(test_value_parsers),
 		T(test_unit_edges),
+		T(test_ranges),
 		T(test_daemon_keys_valid),
 		T(test_daemon_metrics_file),
 		T(test_daemon_keys_invalid),
