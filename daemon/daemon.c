@@ -460,6 +460,51 @@ static void notify_ready(const struct td_daemon *d)
 }
 
 /*
+ * The start-only keys of n keep the running values (nothing half applied);
+ * the ones the file changed are named in the journal and in errbuf
+ * (space-separated). Returns how many.
+ */
+static size_t keep_start_only(struct td_daemon *d, struct td_config *n, char *errbuf,
+			      size_t errlen)
+{
+	const char *names[16];
+	size_t k = td_config_keep_start_only(n, d->conf, names, 16), off = 0;
+	char list[512] = "";
+
+	for (size_t i = 0; i < k && i < 16 && off < sizeof(list); i++)
+		off += snprintf(list + off, sizeof(list) - off, "%s%s", i ? " " : "", names[i]);
+	if (!k)
+		return 0;
+	td_warn("reload: %s %s read at start only; the running value%s stay%s until a restart",
+		list, k == 1 ? "is" : "are", k == 1 ? "" : "s", k == 1 ? "s" : "");
+	if (errlen)
+		snprintf(errbuf, errlen, "%s", list);
+	return k;
+}
+
+/* Puts the parsed configuration n in force: the policy knobs and modes. */
+static void apply_config(struct td_daemon *d, struct td_config *n)
+{
+	struct td_promoter_config pc;
+
+	free(d->conf);
+	d->conf = n;
+	d->pipe.cfg = &n->daemon;
+	promoter_config(d, &pc);
+	td_promoter_reconfigure(d->pipe.promoter, &pc);
+	if (d->pipe.demoter)
+		td_demoter_reconfigure(d->pipe.demoter, d->pipe.cfg->demote_rate_limit_mbps,
+				       d->pipe.cfg->pingpong_window_ms * 1000000ULL);
+	if (td_sources_set_runtime(d->pipe.sources, true, d->pipe.fast_mask,
+				   d->pipe.cfg->default_mode != TD_MODE_OFF) < 0)
+		td_warn("updating the default cgroup mode failed, ignoring");
+	sync_cgroups(d, /* new_config= */ true);
+	d->reloads++;
+	td_info("reloaded %s: %zu cgroup policies, %" PRIu64 " cgroups in the kernel's map",
+		d->opt.config_path, n->n_cgroups, d->cgroups_marked);
+}
+
+/*
  * SIGHUP and tieringctl reload: parse the configuration into a new struct
  * and swap only when it parses. On failure the running policy stays in
  * force and every error is logged. Sources, hooks, ring buffer, table
@@ -469,7 +514,7 @@ static void notify_ready(const struct td_daemon *d)
 static int reload(struct td_daemon *d, char *errbuf, size_t errlen)
 {
 	struct td_config *n = malloc(sizeof(*n));
-	struct td_promoter_config pc;
+	size_t restart;
 	int r;
 
 	if (errlen)
@@ -496,23 +541,10 @@ static int reload(struct td_daemon *d, char *errbuf, size_t errlen)
 		notify_ready(d);
 		return -EINVAL;
 	}
-	free(d->conf);
-	d->conf = n;
-	d->pipe.cfg = &n->daemon;
-	promoter_config(d, &pc);
-	td_promoter_reconfigure(d->pipe.promoter, &pc);
-	if (d->pipe.demoter)
-		td_demoter_reconfigure(d->pipe.demoter, d->pipe.cfg->demote_rate_limit_mbps,
-				       d->pipe.cfg->pingpong_window_ms * 1000000ULL);
-	if (td_sources_set_runtime(d->pipe.sources, true, d->pipe.fast_mask,
-				   d->pipe.cfg->default_mode != TD_MODE_OFF) < 0)
-		td_warn("updating the default cgroup mode failed, ignoring");
-	sync_cgroups(d, /* new_config= */ true);
-	d->reloads++;
-	td_info("reloaded %s: %zu cgroup policies, %" PRIu64 " cgroups in the kernel's map",
-		d->opt.config_path, n->n_cgroups, d->cgroups_marked);
+	restart = keep_start_only(d, n, errbuf, errlen);
+	apply_config(d, n);
 	notify_ready(d);
-	return 0;
+	return restart ? 1 : 0;
 }
 
 /* The sources' and the table's counters. */

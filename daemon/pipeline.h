@@ -29,8 +29,10 @@ struct td_sources;
 struct td_pipeline_ops {
 	/* Every registry counter now (lib/counters.h). */
 	void (*counters)(void *ud, struct td_counters *ret);
-	/* Re-reads the configuration: 0, -EINVAL with the errors in err
-	 * (lines joined by '\n'), or -ENOMEM. Replaces pipeline->cfg. */
+	/* Re-reads the configuration: 0; 1 when it applied but start-only
+	 * keys changed (they keep their running values; their names,
+	 * space-separated, in err); -EINVAL with the errors in err (lines
+	 * joined by '\n'); or -ENOMEM. Replaces pipeline->cfg. */
 	int (*reload)(void *ud, char *err, size_t errlen);
 	/* Walks the cgroup tree again (new and removed cgroups). */
 	void (*rescan_cgroups)(void *ud);

@@ -421,6 +421,36 @@ const struct td_config_key *td_config_keys(size_t *ret_n)
 	return keys;
 }
 
+/* Copies one field of a [Daemon] key from old to new; true if they differed. */
+static bool keep_field(void *new, const void *old, size_t off, size_t size)
+{
+	bool differ = size && memcmp((char *)new + off, (const char *)old + off, size) != 0;
+
+	if (differ)
+		memcpy((char *)new + off, (const char *)old + off, size);
+	return differ;
+}
+
+size_t td_config_keep_start_only(struct td_config *new, const struct td_config *old,
+				 const char **ret_names, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct td_config_key *k = &keys[i];
+		bool differ;
+
+		if (k->section != TD_CONFIG_DAEMON || !k->start_only)
+			continue;
+		differ = keep_field(&new->daemon, &old->daemon, k->offset, k->size);
+		differ |= keep_field(&new->daemon, &old->daemon, k->offset2, k->size2);
+		if (differ && n < max)
+			ret_names[n] = k->name;
+		n += differ;
+	}
+	return n;
+}
+
 const struct td_config_key *td_config_key_find(enum td_config_section s, const char *name)
 {
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)

@@ -126,6 +126,14 @@ const struct td_config_key *td_config_key_find(enum td_config_section s, const c
 /* "Daemon", "Cgroup": the section's name as in "[Daemon]". */
 const char *td_config_section_name(enum td_config_section s);
 
+/*
+ * Reload: the start-only keys (start_only in the table) keep the values in
+ * force, old's, in new, so nothing is half applied. Returns how many of
+ * them new had changed, their names in ret_names (at most max).
+ */
+size_t td_config_keep_start_only(struct td_config *new, const struct td_config *old,
+				 const char **ret_names, size_t max);
+
 /* Fills c with the documented defaults, no cgroups, no errors. */
 void td_config_init(struct td_config *c);
 

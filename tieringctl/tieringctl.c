@@ -511,7 +511,14 @@ static int print_reload(const json_t *root, const struct td_request *req)
 	const json_t *r = json_object_get(root, "reloaded");
 	bool reloaded = json_is_boolean(r) ? json_is_true(r) : true;
 
+	const json_t *restart = json_object_get(root, "restart_needed"), *k;
+	size_t i;
+
 	printf("%s\n", reloaded ? "Configuration reloaded." : "Configuration unchanged.");
+	/* start-only keys the file changed keep their running values */
+	json_array_foreach(restart, i, k)
+		fprintf(stderr, "tieringctl: %s is read at start only: restart tieringd to apply it\n",
+			json_is_string(k) ? json_string_value(k) : "?");
 	return 0;
 }
 

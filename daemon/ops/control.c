@@ -429,13 +429,21 @@ static const char *v_why(struct td_pipeline *p, const struct td_request *rq, jso
 static const char *v_reload(struct td_pipeline *p, const struct td_request *rq, json_t *j,
 			    char *err, size_t errlen)
 {
-	int r = p->ops.reload(p->ops.ud, err, errlen);
+	int r = p->ops.reload(p->ops.ud, err, errlen), e = 0;
+	json_t *restart;
 
 	if (r == -ENOMEM)
 		return OUT_OF_MEMORY;
-	if (r)
+	if (r < 0)
 		return err;
-	return put_bool(j, "reloaded", true) ? OUT_OF_MEMORY : NULL;
+	/* the start-only keys the file changed: they wait for a restart */
+	restart = json_array();
+	for (char *save = NULL, *k = r ? strtok_r(err, " ", &save) : NULL; restart && k;
+	     k = strtok_r(NULL, " ", &save))
+		e |= json_array_append_new(restart, td_json_bytes(k));
+	e |= put_bool(j, "reloaded", true);
+	e |= json_object_set_new(j, "restart_needed", restart);
+	return e ? OUT_OF_MEMORY : NULL;
 }
 
 static const char *v_pause(struct td_pipeline *p, const struct td_request *rq, json_t *j,

@@ -1855,6 +1855,36 @@ static void test_ranges(void **state)
 		    c->daemon.pingpong_window_ms);
 }
 
+/* Reload: start-only keys keep the running values and are named. */
+static void test_keep_start_only(void **state)
+{
+	struct td_config *c = *state, *old = malloc(sizeof(*old));
+	const char *names[4];
+	size_t n;
+
+	assert_non_null(old);
+	td_config_init(old);
+	assert_int_equal(parse(old, "[Daemon]\nFastNodes=0\n"), 0);
+	td_config_init(c);
+	assert_int_equal(parse(c, "[Daemon]\nTickInterval=250ms\nSources=sampling\nBatchSize=7\n"
+				  "FastNodes=auto\n"), 0);
+	n = td_config_keep_start_only(c, old, names, 4);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "FastNodes");	/* its auto flag changed */
+	assert_string_equal(names[1], "Sources");
+	assert_string_equal(names[2], "TickInterval");
+	assert_int_equal(c->daemon.tick_ms, old->daemon.tick_ms);
+	assert_int_equal(c->daemon.sources, old->daemon.sources);
+	assert_false(c->daemon.fast_nodes_auto);
+	assert_int_equal(c->daemon.batch_size, 7);	/* reloadable: the new value */
+	/* nothing changed now; more names than room: counted, not written */
+	assert_int_equal(td_config_keep_start_only(c, old, names, 4), 0);
+	assert_int_equal(parse(c, "[Daemon]\nTickInterval=2s\nDemotion=no\n"), 0);
+	assert_int_equal(td_config_keep_start_only(c, old, names, 1), 2);
+	assert_string_equal(names[0], "TickInterval");
+	free(old);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1864,6 +1894,7 @@ int main(void)
 		T(test_value_parsers),
 		T(test_unit_edges),
 		T(test_ranges),
+		T(test_keep_start_only),
 		T(test_daemon_keys_valid),
 		T(test_daemon_metrics_file),
 		T(test_daemon_keys_invalid),

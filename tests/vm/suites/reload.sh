@@ -51,11 +51,21 @@ printf '[Cgroup "/b"]\nMode=promote\n' > /tmp/td.conf.d/50-b.conf
 tieringctl reload > "$ctl" 2>&1
 t_check "tieringctl reload of the fixed drop-in exits 0" t_eq 0 $?
 t_check "tieringctl cgroups: /b is Mode=promote now" sh -c 'tieringctl -j cgroups | grep -q "\"path\":\"/b\",\"mode\":\"promote\""'
+# a start-only key: reported in the reply and the log, never half applied
+printf '[Daemon]\nTickInterval=250ms\n' > /tmp/td.conf.d/60-tick.conf
+rj=$(t_result_file reload-start-only.json)
+tieringctl -j reload > "$rj" 2> "$(t_result_file reload-start-only.err)"
+t_check "a start-only key: tieringctl reload still exits 0" t_eq 0 $?
+t_check "a start-only key: the reply names it (restart_needed)" \
+	grep -q '"restart_needed":\["TickInterval"\]' "$rj"
+t_check "a start-only key: the log says it waits for a restart" \
+	grep -q "reload: TickInterval is read at start only" "$td_log"
+rm -f /tmp/td.conf.d/60-tick.conf
 wait $hp
 t_check "fixed drop-in: reloaded" grep -q "^tieringd: reloaded /tmp/td.conf" "$td_log"
 pct=$(awk '$1 == "FINAL" { print $4 }' "$hs")
 t_check "fixed drop-in: the new policy is in force (b's hot set promoted: $pct %)" t_range "$pct" 90 100
 t_tieringd_stop
 grep -E "^(reloads|reload_failures|pages_promoted|filtered_cgroup) " "$td_log" | sed 's/^/  td| /'
-t_check "one reload and two failed reloads counted" \
-	sh -c 'grep -q "^reloads 1$" "$1" && grep -q "^reload_failures 2$" "$1"' sh "$td_log"
+t_check "two reloads and two failed reloads counted" \
+	sh -c 'grep -q "^reloads 2$" "$1" && grep -q "^reload_failures 2$" "$1"' sh "$td_log"
