@@ -562,6 +562,7 @@ static void counters_intake(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALU
 	v[TD_CTR_EVENTS_SUBMITTED][0] = st[TD_STAT_SUBMITTED];
 	v[TD_CTR_EVENTS_DROPPED][0] = st[TD_STAT_DROPPED];
 	v[TD_CTR_EVENTS_BAD][0] = td_sources_bad_events(d->pipe.sources);
+	v[TD_CTR_RING_DRAINS_CAPPED][0] = td_sources_capped_drains(d->pipe.sources);
 	v[TD_CTR_FILTERED][0] = st[TD_STAT_FILTERED_FAST];
 	v[TD_CTR_FILTERED][1] = st[TD_STAT_FILTERED_SELF];
 	v[TD_CTR_FILTERED][2] = st[TD_STAT_FILTERED_CGROUP];

@@ -24,6 +24,7 @@
 #include "ops/metricsfile.h"
 #include "ops/notify.h"
 #include "policy/groups.h"
+#include "source/drain.h"
 #include "source/sources.h"
 
 #define USEC_PER_SEC		1000000ULL
@@ -31,6 +32,11 @@
 #define METRICS_PERIOD_USEC	(10 * USEC_PER_SEC)
 #define TICK_ACCURACY_USEC	1000ULL
 #define STOP_SIGNALS		{ SIGTERM, SIGINT }
+/* Below the timers, the socket and the signals (SD_EVENT_PRIORITY_NORMAL):
+ * sd-event dispatches one source per iteration, the most urgent pending
+ * one first, so a ring buffer that is never empty cannot delay them by
+ * more than one drain (TD_DRAIN_TURN_NS). */
+#define RING_PRIORITY		(SD_EVENT_PRIORITY_NORMAL + 10)
 
 struct td_loop {
 	struct td_pipeline *p;
@@ -176,12 +182,19 @@ static int on_metrics(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/*
+ * At most TD_DRAIN_TURN_NS per wake-up. What is left keeps the fd readable
+ * and the source enabled: epoll is level-triggered here, so the next
+ * iteration wakes us again, after the sources of higher priority had their
+ * turn (and the watchdog its ping, which sd-event sends every iteration).
+ */
 static int on_ring(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct td_loop *l = userdata;
+	int r = td_sources_consume(l->p->sources, TD_DRAIN_TURN_NS);
 
-	if (td_sources_consume(l->p->sources) < 0)
-		td_warn("ring buffer consume failed, ignoring");
+	if (r < 0)
+		td_warn("ring buffer consume failed (%s), ignoring", strerror(-r));
 	return 0;
 }
 
@@ -249,6 +262,9 @@ static int add_sources(struct td_loop *l)
 	if (r < 0)
 		return td_err(r, "watching the ring buffer");
 	(void)sd_event_source_set_description(l->ring, "ring-buffer");
+	r = sd_event_source_set_priority(l->ring, RING_PRIORITY);
+	if (r < 0)
+		return td_err(r, "setting the ring buffer's priority");
 	r = add_periodic(l, &l->tick, l->tick_usec, TICK_ACCURACY_USEC, on_tick, "tick");
 	if (!r)
 		r = add_periodic(l, &l->status, STATUS_PERIOD_USEC, 0, on_status, "status");
@@ -332,8 +348,13 @@ int td_loop_run(struct td_loop *l)
 	if (r < 0)
 		return td_err(r, "event loop");
 	td_notify_stopping();
-	/* what is already in the ring buffer is counted, not lost */
-	td_sources_consume(p->sources);
+	/* what is already in the ring buffer is counted, not lost; the programs
+	 * go first, or under load the drain would race them for ever */
+	td_sources_detach(p->sources);
+	r = td_sources_consume(p->sources, TD_DRAIN_STOP_NS);
+	if (r)
+		td_warn("draining the ring buffer at stop: %s after %llu ms, the rest is not counted",
+			r > 0 ? "not empty" : strerror(-r), TD_DRAIN_STOP_NS / 1000000);
 	td_loop_write_metrics(l);
 	return 0;
 }

@@ -41,6 +41,8 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "Events lost because the ring buffer was full (failed reserves)."),
 	C(TD_CTR_EVENTS_BAD, "events_bad", "events",
 	  "Events refused for a wrong size or ABI version."),
+	C(TD_CTR_RING_DRAINS_CAPPED, "ring_drains_capped", "drains",
+	  "Ring-buffer drains stopped at their time budget (5 ms a loop turn), events left for the next turn."),
 	L(TD_CTR_FILTERED, "filtered", NULL, "events", "reason", filters,
 	  "Accesses the BPF programs filtered out, by reason."),
 	C(TD_CTR_HOOK_HITS, "hook_hits", "calls", "Times the BPF hooks ran."),

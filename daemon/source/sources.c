@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
@@ -19,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "ops/log.h"
+#include "source/drain.h"
 #include "source/pmu_probe.h"
 #include "source/sources.h"
 #include "tieringd.skel.h"
@@ -35,6 +37,8 @@ struct td_sources {
 	int n_perf, n_aux;
 	int ncpus;
 	uint64_t bad_events;
+	uint64_t capped_drains;
+	struct td_drain drain;	/* the one under way in td_sources_consume() */
 	td_event_fn on_event;
 	void *userdata;
 	struct td_source_status status[TD_SOURCE__MAX];
@@ -214,18 +218,22 @@ static void attach_sample(struct td_sources *s, uint64_t period)
 		 (unsigned long long)(period ? period : 1), s->n_perf);
 }
 
+/*
+ * A negative return ends ring_buffer__consume(): in libbpf 1.1 (ringbuf.c,
+ * ringbuf_process_ring) the record that returned it is consumed all the
+ * same (consumer_pos is stored past it first), and consume returns that
+ * value. So the event that spends the budget is handled once, never again.
+ */
 static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct td_sources *s = ctx;
 	const struct td_event *e = data;
 
-	if (size < sizeof(*e) || e->version != TD_ABI_VERSION) {
+	if (size < sizeof(*e) || e->version != TD_ABI_VERSION)
 		s->bad_events++;
-		return 0;
-	}
-	if (s->on_event)
+	else if (s->on_event)
 		s->on_event(e, s->userdata);
-	return 0;
+	return td_drain_event(&s->drain) ? -EAGAIN : 0;
 }
 
 static int configure(struct td_sources *s, const struct td_sources_params *p, int hint)
@@ -382,9 +390,37 @@ int td_sources_fd(const struct td_sources *s)
 	return ring_buffer__epoll_fd(s->rb);
 }
 
-int td_sources_consume(struct td_sources *s)
+static uint64_t monotonic_ns(void *ud)
 {
-	return ring_buffer__consume(s->rb);
+	struct timespec ts;
+
+	(void)ud;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int td_sources_consume(struct td_sources *s, uint64_t budget_ns)
+{
+	int r;
+
+	td_drain_start(&s->drain, budget_ns, monotonic_ns, NULL);
+	r = ring_buffer__consume(s->rb);
+	if (s->drain.capped) {	/* our -EAGAIN, not an error */
+		s->capped_drains++;
+		return 1;
+	}
+	return r < 0 ? r : 0;
+}
+
+void td_sources_detach(struct td_sources *s)
+{
+	destroy_links(s->hint_links, 2);
+	close_sampling(s);
+}
+
+uint64_t td_sources_capped_drains(const struct td_sources *s)
+{
+	return s->capped_drains;
 }
 
 uint64_t td_sources_bad_events(const struct td_sources *s)

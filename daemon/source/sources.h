@@ -56,9 +56,24 @@ void td_sources_free(struct td_sources *s);
 /* The ring buffer's epoll fd. */
 int td_sources_fd(const struct td_sources *s);
 
-/* Drains the ring buffer, calling on_event. Returns events consumed or a
- * negative errno. */
-int td_sources_consume(struct td_sources *s);
+/*
+ * Drains the ring buffer, calling on_event, for at most budget_ns
+ * (source/drain.h: TD_DRAIN_TURN_NS for one loop turn). Returns 1 when it
+ * stopped at the budget, so events may be pending (the ring buffer's fd stays
+ * readable: call again on a later turn), 0 when the ring buffer is empty, or a
+ * negative errno.
+ */
+int td_sources_consume(struct td_sources *s, uint64_t budget_ns);
+
+/* Drains that stopped at their budget (td_sources_consume() returned 1). */
+uint64_t td_sources_capped_drains(const struct td_sources *s);
+
+/*
+ * Detaches every program: no new event is submitted after it returns but
+ * those already under way, so a drain after it ends. td_sources_status()
+ * keeps saying what was attached. For the stop; there is no re-attach.
+ */
+void td_sources_detach(struct td_sources *s);
 
 /* Events rejected by td_sources_consume (bad size or ABI version). */
 uint64_t td_sources_bad_events(const struct td_sources *s);
