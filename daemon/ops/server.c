@@ -13,6 +13,16 @@
  * has had EVICT_GRACE since its last progress can be evicted, those that sent
  * nothing first. While no client may be evicted, newcomers wait in the
  * kernel's listen backlog, which is first come, first served.
+ *
+ * Fairness between users: the backlog does not say who is waiting, so while
+ * a privileged peer (root, our euid) could have a slot, accepting goes on and
+ * each newcomer's uid decides. An unprivileged uid holds at most a quarter of
+ * the table and all of them together all but one slot; a newcomer beyond
+ * that is told "busy" at once, which drains the backlog of a flooding uid
+ * so that root's connection behind it is reached. A privileged newcomer
+ * takes a free slot, else an unprivileged client's that is not being
+ * answered, grace or not (it was read at its accept: nothing it sent is
+ * lost), else the usual victim past its grace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +55,9 @@
 #define NSEC_PER_MSEC		((uint64_t)1000000)
 #define EVICT_GRACE_NS		(100 * NSEC_PER_MSEC)	/* at most half the idle timeout */
 #define TIMER_ACCURACY_USEC	1000
+#define UID_SHARE_DIVISOR	4	/* an unprivileged uid's share of the table */
+#define ROOT_SLOTS		1	/* never taken by unprivileged peers */
+#define BUSY_DRAIN_BYTES	512	/* read from a refused newcomer per recv */
 
 /* Why new connections are not being accepted. */
 enum accept_state { ACCEPT_ON, ACCEPT_FULL, ACCEPT_ERROR };
@@ -52,6 +65,8 @@ enum accept_state { ACCEPT_ON, ACCEPT_FULL, ACCEPT_ERROR };
 static const char reply_denied[] = "{\"version\":1,\"ok\":false,\"error\":\"permission denied\"}\n";
 static const char reply_too_long[] = "{\"version\":1,\"ok\":false,\"error\":\"request too long\"}\n";
 static const char reply_nomem[] = "{\"version\":1,\"ok\":false,\"error\":\"out of memory\"}\n";
+static const char reply_busy[] = "{\"version\":1,\"ok\":false,\"error\":"
+	"\"busy: too many connections from this user, try again\"}\n";
 
 struct client {
 	struct td_server *server;
@@ -60,6 +75,7 @@ struct client {
 	uint64_t seq;		/* accept order: breaks ties in eviction */
 	struct td_peer peer;
 	bool allowed;		/* root, our uid, or in the group */
+	bool privileged;	/* root or our uid: no share, the reserved slot */
 	uint64_t last_ns;	/* accept, or the last byte read or written */
 	char *buf;		/* max_request + 1 bytes, owned by the table */
 	size_t len;
@@ -73,6 +89,9 @@ struct td_server {
 	td_server_handler handle;
 	void *ctx;
 	unsigned max_clients;
+	unsigned uid_share;	/* slots one unprivileged uid may hold */
+	unsigned open_slots;	/* slots all unprivileged peers may hold */
+	uid_t euid;
 	size_t max_request;
 	uint64_t idle_ns;
 	uint64_t grace_ns;	/* before a client may be evicted for a newcomer */
@@ -95,7 +114,7 @@ struct td_server {
 	char *bufs;
 	struct td_server_counters counters;
 	/* log once per condition; the counters carry the rest */
-	bool warned_evict, warned_timeout, warned_too_long, warned_denied;
+	bool warned_evict, warned_timeout, warned_too_long, warned_denied, warned_busy;
 	bool warned_nomem, warned_accept, warned_peergroups, warned_timer;
 };
 
@@ -295,6 +314,9 @@ static int copy_params(struct td_server *s, const struct td_server_params *p)
 	s->handle = p->handle;
 	s->ctx = p->ctx;
 	s->max_clients = p->max_clients ?: TD_SERVER_MAX_CLIENTS;
+	s->uid_share = s->max_clients / UID_SHARE_DIVISOR ?: 1;
+	s->open_slots = s->max_clients > ROOT_SLOTS ? s->max_clients - ROOT_SLOTS : s->max_clients;
+	s->euid = geteuid();
 	s->max_request = p->max_request ?: TD_SERVER_MAX_REQUEST;
 	s->idle_ns = (p->idle_timeout_ms ?: TD_SERVER_IDLE_TIMEOUT_MS) * NSEC_PER_MSEC;
 	s->grace_ns = s->idle_ns / 2 < EVICT_GRACE_NS ? s->idle_ns / 2 : EVICT_GRACE_NS;
@@ -435,6 +457,15 @@ const char *td_server_path(const struct td_server *s)
 const struct td_server_counters *td_server_counters(const struct td_server *s)
 {
 	return &s->counters;
+}
+
+unsigned td_server_clients(const struct td_server *s, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->max_clients; i++)
+		n += s->clients[i].fd >= 0 && (uid == (uid_t)-1 || s->clients[i].peer.uid == uid);
+	return n;
 }
 
 /* Sends what the socket takes now; closes the client once all is sent. */
@@ -594,18 +625,31 @@ static int client_rank(const struct client *c)
 	return c->out ? 2 : c->len ? 1 : 0;
 }
 
+/* Among which clients a victim is chosen. */
+enum pick { PICK_ANY, PICK_UNPRIVILEGED, PICK_UID };
+
+static bool picks(const struct client *c, enum pick who, uid_t uid)
+{
+	if (c->fd < 0)
+		return false;
+	if (who == PICK_UNPRIVILEGED)
+		return !c->privileged;
+	return who != PICK_UID || c->peer.uid == uid;
+}
+
 /*
- * The client a newcomer would replace: of the lowest rank present, the one
- * active least recently. Whether it may go yet is the caller's question.
+ * The client a newcomer would replace, among those @who picks: of the
+ * lowest rank present, the one active least recently. Whether it may go
+ * yet is the caller's question.
  */
-static struct client *client_victim(struct td_server *s)
+static struct client *client_victim(struct td_server *s, enum pick who, uid_t uid)
 {
 	struct client *v = NULL;
 
 	for (unsigned i = 0; i < s->max_clients; i++) {
 		struct client *c = &s->clients[i];
 
-		if (c->fd < 0)
+		if (!picks(c, who, uid))
 			continue;
 		if (!v || client_rank(c) < client_rank(v) ||
 		    (client_rank(c) == client_rank(v) &&
@@ -615,17 +659,55 @@ static struct client *client_victim(struct td_server *s)
 	return v;
 }
 
-/* A free slot, or the client to evict for the next connection, or NULL
- * when the victim is still within its grace period. */
-static struct client *client_slot(struct td_server *s, uint64_t now_ns)
+static bool past_grace(const struct td_server *s, const struct client *v, uint64_t now_ns)
 {
-	struct client *v;
+	return v && now_ns - v->last_ns >= s->grace_ns;
+}
 
+static struct client *free_slot(struct td_server *s)
+{
 	for (unsigned i = 0; i < s->max_clients; i++)
 		if (s->clients[i].fd < 0)
 			return &s->clients[i];
-	v = client_victim(s);
-	return v && now_ns - v->last_ns >= s->grace_ns ? v : NULL;
+	return NULL;
+}
+
+/* A free slot, or the client a privileged newcomer replaces: an
+ * unprivileged one not being answered, or any past its grace. NULL: none
+ * yet, not even for root. */
+static struct client *slot_privileged(struct td_server *s, uint64_t now_ns)
+{
+	struct client *v = free_slot(s);
+
+	if (v)
+		return v;
+	v = client_victim(s, PICK_UNPRIVILEGED, 0);
+	if (v && (client_rank(v) < 2 || past_grace(s, v, now_ns)))
+		return v;
+	v = client_victim(s, PICK_ANY, 0);
+	return past_grace(s, v, now_ns) ? v : NULL;
+}
+
+/* The same for an unprivileged uid: within its share and the open slots,
+ * a free slot or a victim past its grace; at its share, only one of its own. */
+static struct client *slot_unprivileged(struct td_server *s, uid_t uid, uint64_t now_ns)
+{
+	unsigned of_uid = 0, open = 0;
+	struct client *v;
+
+	for (unsigned i = 0; i < s->max_clients; i++) {
+		const struct client *c = &s->clients[i];
+
+		open += c->fd >= 0 && !c->privileged;
+		of_uid += c->fd >= 0 && !c->privileged && c->peer.uid == uid;
+	}
+	if (of_uid >= s->uid_share)
+		v = client_victim(s, PICK_UID, uid);
+	else if (open >= s->open_slots)
+		v = client_victim(s, PICK_UNPRIVILEGED, 0);
+	else
+		v = free_slot(s) ?: client_victim(s, PICK_ANY, 0);
+	return v && (v->fd < 0 || past_grace(s, v, now_ns)) ? v : NULL;
 }
 
 static void client_evict(struct td_server *s, struct client *c)
@@ -655,7 +737,8 @@ static int on_client(sd_event_source *src, int fd, uint32_t revents, void *userd
 
 /* Takes slot c (free, or a client to evict) for fd and reads at once:
  * tieringctl writes its request right after connect(). */
-static void client_start(struct td_server *s, struct client *c, int fd, uint64_t now_ns)
+static void client_start(struct td_server *s, struct client *c, int fd,
+			 const struct td_peer *peer, bool allowed, uint64_t now_ns)
 {
 	int r;
 
@@ -665,15 +748,57 @@ static void client_start(struct td_server *s, struct client *c, int fd, uint64_t
 	c->seq = ++s->seq;
 	c->last_ns = now_ns;
 	c->len = 0;
-	c->allowed = peer_allowed(s, fd, &c->peer);
+	c->peer = *peer;
+	c->allowed = allowed;
+	c->privileged = allowed && (peer->uid == 0 || peer->uid == s->euid);
 	s->n_clients++;
-	s->counters.accepted++;
 	r = sd_event_add_io(s->event, &c->src, fd, EPOLLIN, on_client, c);
 	if (r < 0) {
 		client_close(s, c);
 		return;
 	}
 	client_read(s, c, now_ns);
+}
+
+/* A newcomer with no slot its uid may take: what it sent is read (closing
+ * with unread bytes would reset the connection before the reply is read),
+ * then it is told and closed. Never blocks. */
+static void client_busy(struct td_server *s, int fd, const struct td_peer *peer)
+{
+	char junk[BUSY_DRAIN_BYTES];
+	size_t got = 0;
+	ssize_t k;
+
+	s->counters.busy++;
+	if (!s->warned_busy)
+		td_warn("control socket: uid %u has its share of %u connections (or the table is "
+			"full for unprivileged users), refusing more; further refusals are counted",
+			(unsigned)peer->uid, s->uid_share);
+	s->warned_busy = true;
+	while (got < s->max_request &&
+	       ((k = recv(fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0 || (k < 0 && errno == EINTR)))
+		got += k > 0 ? k : 0;
+	if (send(fd, reply_busy, sizeof(reply_busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+/* A new connection: its credentials decide which slot it may take. */
+static void client_admit(struct td_server *s, int fd, uint64_t now_ns)
+{
+	struct td_peer peer;
+	bool allowed = peer_allowed(s, fd, &peer);
+	struct client *c;
+
+	s->counters.accepted++;
+	if (allowed && (peer.uid == 0 || peer.uid == s->euid))
+		c = slot_privileged(s, now_ns);
+	else
+		c = slot_unprivileged(s, peer.uid, now_ns);
+	if (c)
+		client_start(s, c, fd, &peer, allowed, now_ns);
+	else
+		client_busy(s, fd, &peer);
 }
 
 /* The listening socket would stay readable and spin the loop: stop watching
@@ -693,16 +818,17 @@ static void accept_pause(struct td_server *s, enum accept_state why, int err, ui
 static void accept_clients(struct td_server *s, uint64_t now_ns)
 {
 	for (int i = 0; i < MAX_ACCEPTS; i++) {
-		struct client *c = client_slot(s, now_ns);
 		int fd;
 
-		if (!c) {
+		/* who waits is known only once accepted: go on while root could
+		 * have a slot, the newcomer's uid decides then */
+		if (!slot_privileged(s, now_ns)) {
 			accept_pause(s, ACCEPT_FULL, 0, now_ns);
 			return;
 		}
 		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			client_start(s, c, fd, now_ns);
+			client_admit(s, fd, now_ns);
 			continue;
 		}
 		switch (errno) {
@@ -762,12 +888,13 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;	/* a negative return would disable this source */
 }
 
-/* The earliest of: a client's idle timeout, the end of the victim's grace
- * while accepts wait for it, the retry after an accept error. 0: none. */
+/* The earliest of: a client's idle timeout, the end of a victim's grace
+ * while accepts wait for it (see slot_privileged), the retry after an accept
+ * error. 0: none. */
 static uint64_t next_deadline(struct td_server *s)
 {
 	uint64_t deadline = 0;
-	const struct client *v;
+	const struct client *v, *u;
 
 	for (unsigned i = 0; i < s->max_clients; i++) {
 		const struct client *c = &s->clients[i];
@@ -777,7 +904,10 @@ static uint64_t next_deadline(struct td_server *s)
 	}
 	if (s->accept == ACCEPT_ERROR && (!deadline || s->accept_resume_ns < deadline))
 		deadline = s->accept_resume_ns;
-	v = s->accept == ACCEPT_FULL ? client_victim(s) : NULL;
+	v = s->accept == ACCEPT_FULL ? client_victim(s, PICK_ANY, 0) : NULL;
+	u = s->accept == ACCEPT_FULL ? client_victim(s, PICK_UNPRIVILEGED, 0) : NULL;
+	if (u && (!v || u->last_ns < v->last_ns))
+		v = u;
 	if (v && (!deadline || v->last_ns + s->grace_ns < deadline))
 		deadline = v->last_ns + s->grace_ns;
 	return deadline;

@@ -12,8 +12,26 @@
  * before one whose reply is pending, the least recently active first. Each
  * new connection is read as soon as it is accepted, so a request sent with
  * the connect is answered before its client could be evicted. While no
- * client may be evicted yet, new connections wait in the listen backlog.
- * A request followed by close() or shutdown() is still read and handled.
+ * client may be evicted yet, not even for root, new connections wait in
+ * the listen backlog. A request followed by close() or shutdown() is still
+ * read and handled.
+ *
+ * Per-uid limits: root and the server's own euid are privileged; any other
+ * uid holds at most max_clients / 4 slots (at least 1), and all of them
+ * together at most max_clients - 1 (the last slot is root's, when
+ * max_clients > 1). A quarter: one uid reconnecting in a loop leaves three
+ * quarters of the table to everyone else, while a uid still has 4 of the
+ * default 16 for its own concurrent tieringctl calls, each answered in one
+ * turn of the loop. An unprivileged newcomer over its share takes the slot
+ * of one of its own clients past the grace, or none; over the open slots,
+ * an unprivileged client's past the grace, or none. With none, it is read
+ * (not handled), told {"version":1,"ok":false,"error":"busy: too many
+ * connections from this user, try again"} and closed at once: so a flood
+ * from one uid drains from the backlog and never hides root's connection
+ * behind it. A privileged newcomer takes a free slot, else the slot of an
+ * unprivileged client whose reply is not pending (within its grace too: it
+ * was read at its accept, nothing it sent is lost), else the usual victim
+ * past its grace. Refused peers (below) count as unprivileged.
  *
  * Who may talk: root, the server's own effective uid, and members of the
  * configured group (primary or supplementary). Anyone else gets
@@ -70,6 +88,7 @@ struct td_server_counters {
 	uint64_t timed_out;	/* closed after idle_timeout_ms without progress */
 	uint64_t too_long;	/* max_request bytes without '\n' */
 	uint64_t denied;	/* neither root, nor our uid, nor in the group */
+	uint64_t busy;		/* told "busy": no slot its uid may take */
 };
 
 struct td_server;
@@ -101,5 +120,8 @@ bool td_server_activated(const struct td_server *s);
 const char *td_server_path(const struct td_server *s);
 
 const struct td_server_counters *td_server_counters(const struct td_server *s);
+
+/* The connections uid holds now ((uid_t)-1: all). */
+unsigned td_server_clients(const struct td_server *s, uid_t uid);
 
 #endif

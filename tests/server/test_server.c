@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <systemd/sd-event.h>
@@ -38,6 +39,9 @@
 #define REPLY_DENIED	"{\"version\":1,\"ok\":false,\"error\":\"permission denied\"}\n"
 #define REPLY_TOO_LONG	"{\"version\":1,\"ok\":false,\"error\":\"request too long\"}\n"
 #define REPLY_NOMEM	"{\"version\":1,\"ok\":false,\"error\":\"out of memory\"}\n"
+#define REPLY_BUSY	"{\"version\":1,\"ok\":false,\"error\":" \
+			"\"busy: too many connections from this user, try again\"}\n"
+#define UID_SHARE	4	/* max_clients 16 / 4 */
 
 static atomic_int failures;
 static atomic_bool done;
@@ -167,6 +171,10 @@ static char *handle(void *ctx, const char *line, size_t len, const struct td_pee
 		n = asprintf(&out, "{\"version\":1,\"ok\":true,\"uid\":%u,\"gid\":%u,\"pid\":%d,"
 			     "\"in_group\":%s}\n", (unsigned)peer->uid, (unsigned)peer->gid,
 			     (int)peer->pid, peer->in_group ? "true" : "false");
+	} else if (len > 5 && !memcmp(line, "held ", 5)) {
+		n = asprintf(&out, "{\"version\":1,\"ok\":true,\"held\":%u,\"busy\":%" PRIu64 "}\n",
+			     td_server_clients(t->s, (uid_t)strtoul(line + 5, NULL, 10)),
+			     td_server_counters(t->s)->busy);
 	} else if (line_is(line, len, "counters")) {
 		k = td_server_counters(t->s);
 		n = asprintf(&out, "{\"version\":1,\"ok\":true,\"accepted\":%" PRIu64 ",\"evicted\":%"
@@ -632,6 +640,14 @@ static void test_slow_reader(void)
 	section_end("(e) a stalled 1 MiB reply stalls nobody");
 }
 
+/* In a forked child: becomes uid with primary group gid and the given
+ * supplementary groups, or exits 2. */
+static void drop_to(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups)
+{
+	if (setgroups(n_groups, groups) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+		_exit(2);
+}
+
 /* In a child: drops to uid 65534 with the given groups, asks "peer". */
 static char *peer_as(gid_t gid, const gid_t *groups, size_t n_groups)
 {
@@ -647,8 +663,7 @@ static char *peer_as(gid_t gid, const gid_t *groups, size_t n_groups)
 		char *reply;
 
 		close(pfd[0]);
-		if (setgroups(n_groups, groups) < 0 || setgid(gid) < 0 || setuid(65534) < 0)
-			_exit(2);
+		drop_to(65534, gid, groups, n_groups);
 		reply = request(fast.path, "peer", 2000, NULL);
 		if (reply)
 			(void)!write(pfd[1], reply, strlen(reply));
@@ -887,6 +902,207 @@ static void test_storm(void)
 	section_end("(i) a reconnect storm of 100 clients: 20 of 20 requests answered");
 }
 
+/* ------------------------------------------------------------ other uids */
+
+#define MEMBER_UID	65534	/* nobody, a member of test_group here */
+#define OTHER_UID	65533	/* a second member */
+
+/* What fast.path says uid holds now, and its busy counter. */
+static bool held_by(uid_t uid, unsigned *ret_held, uint64_t *ret_busy)
+{
+	char line[32], *reply;
+	bool ok;
+
+	snprintf(line, sizeof(line), "held %u", (unsigned)uid);
+	reply = request(fast.path, line, 1000, NULL);
+	ok = reply && sscanf(reply, "{\"version\":1,\"ok\":true,\"held\":%u,\"busy\":%" SCNu64 "}",
+			     ret_held, ret_busy) == 2;
+	CHECK(ok, "held %u: %s", (unsigned)uid, reply ?: "(none)");
+	free(reply);
+	return ok;
+}
+
+/* Root with a group, so that a child can be a member of test_group: the
+ * sockets' directory opened to it for the test. */
+static bool members_possible(const char *what)
+{
+	if (geteuid() != 0 || !test_group) {
+		printf("SKIP %s: needs root and a group\n", what);
+		return false;
+	}
+	CHECK(chmod(tmpdir, 0711) == 0, "chmod %s: %s", tmpdir, strerror(errno));
+	return true;
+}
+
+/*
+ * In a child as MEMBER_UID: n silent connections at once, then what the
+ * server did with them 50 ms later ("open O busy B closed C") on out; keeps
+ * them until in is closed.
+ */
+static int hold_child(unsigned n, int out, int in)
+{
+	unsigned open = 0, busy = 0, closed = 0;
+	int fds[64];
+	char c, msg[64];
+
+	drop_to(MEMBER_UID, MEMBER_UID, &test_gid, 1);
+	for (unsigned i = 0; i < n; i++)
+		fds[i] = connect_to(fast.path);
+	sleep_ms(50);
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd pfd = { .fd = fds[i], .events = POLLIN };
+		size_t len;
+		int end;
+		char *reply;
+
+		if (fds[i] < 0 || poll(&pfd, 1, 0) == 0) {
+			open += fds[i] >= 0;
+			continue;
+		}
+		reply = read_all(fds[i], 500, &len, &end);
+		busy += reply_is(reply, REPLY_BUSY);
+		closed += reply && len == 0;
+		free(reply);
+	}
+	snprintf(msg, sizeof(msg), "open %u busy %u closed %u", open, busy, closed);
+	(void)!write(out, msg, strlen(msg));
+	close(out);
+	(void)!read(in, &c, 1);
+	_exit(0);
+}
+
+/* (j) one unprivileged uid holds at most its share; root still gets in */
+static void test_uid_share(void)
+{
+	unsigned open = 0, busy = 0, closed = 0, held = 0;
+	uint64_t busy0 = 0, busy1 = 0;
+	char buf[64] = "", *want = echo_of("hello"), *reply;
+	int up[2], down[2], status = 0, idle[12];
+	pid_t pid;
+
+	if (!members_possible("(j) per-uid share") || pipe(up) < 0 || pipe(down) < 0) {
+		free(want);
+		return;
+	}
+	held_by(MEMBER_UID, &held, &busy0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		hold_child(16, up[1], down[0]);
+	}
+	close(up[1]);
+	close(down[0]);
+	CHECK(pid > 0 && read(up[0], buf, sizeof(buf) - 1) > 0 &&
+	      sscanf(buf, "open %u busy %u closed %u", &open, &busy, &closed) == 3,
+	      "(j) member's report: %s", buf);
+	CHECK(open == UID_SHARE && busy == 16 - UID_SHARE && closed == 0,
+	      "(j) 16 silent connections of uid %d: %u held, %u told busy, %u closed",
+	      MEMBER_UID, open, busy, closed);
+	if (held_by(MEMBER_UID, &held, &busy1))
+		CHECK(held == UID_SHARE && busy1 - busy0 == 16 - UID_SHARE,
+		      "(j) the server: uid %d holds %u, busy %" PRIu64 " -> %" PRIu64,
+		      MEMBER_UID, held, busy0, busy1);
+	/* root fills the rest of the table, and one more still gets in */
+	for (int i = 0; i < 12; i++)
+		idle[i] = connect_to(fast.path);
+	sleep_ms(20);
+	reply = request(fast.path, "hello", 1000, NULL);
+	CHECK(reply_is(reply, want), "(j) root answered beside a full table: %s", reply ?: "(none)");
+	free(reply);
+	held_by(MEMBER_UID, &held, &busy1);
+	CHECK(held < UID_SHARE, "(j) root took a member's slot: the member holds %u", held);
+	for (int i = 0; i < 12; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+	close(down[1]);
+	close(up[0]);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "(j) member child (status %#x)", status);
+	chmod(tmpdir, 0700);
+	free(want);
+	section_end("(j) an unprivileged uid holds at most 4 of 16 slots; root gets in");
+}
+
+/* In a child as uid (a member): n "hello" requests; exits with the number
+ * of them not answered. */
+static pid_t member_requests(uid_t uid, int n)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		char *want = echo_of("hello"), *reply;
+		int missed = 0;
+
+		drop_to(uid, uid, &test_gid, 1);
+		for (int i = 0; i < n; i++) {
+			reply = request(fast.path, "hello", 3000, NULL);
+			missed += !reply_is(reply, want);
+			free(reply);
+			sleep_ms(20);
+		}
+		_exit(missed);
+	}
+	return pid;
+}
+
+/* (k) a member's reconnect storm: root answered every time, the member
+ * never holds more than its share, another member is answered too */
+static void test_member_storm(void)
+{
+	char *want = echo_of("status"), *reply;
+	uint64_t t0, dt, max_ms = 0, busy0 = 0, busy1 = 0;
+	unsigned held = 0, max_held = 0;
+	int answered = 0, status = -1;
+	pid_t storm, other;
+
+	if (!members_possible("(k) a member's storm")) {
+		free(want);
+		return;
+	}
+	held_by(MEMBER_UID, &held, &busy0);
+	fflush(NULL);
+	storm = fork();
+	if (storm == 0) {
+		drop_to(MEMBER_UID, MEMBER_UID, &test_gid, 1);
+		atomic_store(&storm_stop, false);
+		storm_main(fast.path);	/* until killed */
+		_exit(0);
+	}
+	sleep_ms(300);
+	other = member_requests(OTHER_UID, 10);
+	for (int i = 0; i < 20; i++) {
+		t0 = now_ms();
+		reply = request(fast.path, "status", 5000, NULL);
+		dt = now_ms() - t0;
+		max_ms = dt > max_ms ? dt : max_ms;
+		answered += reply_is(reply, want);
+		free(reply);
+		if (held_by(MEMBER_UID, &held, &busy1) && held > max_held)
+			max_held = held;
+		sleep_ms(10);
+	}
+	CHECK(other > 0 && waitpid(other, &status, 0) == other && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "(k) the other member: %d of 10 not answered (status %#x)",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1, status);
+	if (storm > 0) {
+		kill(storm, SIGKILL);
+		waitpid(storm, NULL, 0);
+	}
+	printf("     (k) member storm: slowest root answer %" PRIu64 " ms, the member held at most "
+	       "%u, busy +%" PRIu64 "\n", max_ms, max_held, busy1 - busy0);
+	CHECK(answered == 20, "(k) %d of 20 root requests answered during the storm", answered);
+	CHECK(max_held >= 1 && max_held <= UID_SHARE, "(k) the storm held at most %u slots (share %d)",
+	      max_held, UID_SHARE);
+	CHECK(busy1 - busy0 > 100, "(k) the storm was told busy %" PRIu64 " times", busy1 - busy0);
+	chmod(tmpdir, 0700);
+	free(want);
+	section_end("(k) a member's reconnect storm: root 20 of 20, the member within its share");
+}
+
 static void *client_main(void *arg)
 {
 	section_start();
@@ -907,6 +1123,10 @@ static void *client_main(void *arg)
 	test_close_after_request();
 	section_start();
 	test_storm();
+	section_start();
+	test_uid_share();
+	section_start();
+	test_member_storm();
 	atomic_store(&done, true);
 	return NULL;
 }
