@@ -41,7 +41,7 @@ struct td_daemon {
 	struct td_pipeline pipe;	/* the stages, lent to the loop and the verbs */
 	struct td_daemon_options opt;
 	struct td_config *conf;		/* ours: replaced on reload */
-	struct td_kernel_settings kernel;
+	struct td_kernel *kernel;	/* the kernel settings tieringd changes */
 	char cgroup_root[PATH_MAX];	/* the cgroup v2 mount */
 	char limitation[256];
 	struct td_loop *loop;
@@ -287,16 +287,25 @@ static int open_topology(struct td_daemon *d)
 	return 0;
 }
 
+/* The demoter's demotion_enabled switch: the kernel settings' owner. */
+static int hook_demotion(void *ctx, bool on)
+{
+	struct td_daemon *d = ctx;
+
+	return td_kernel_demotion(d->kernel, on);
+}
+
 static int open_demoter(struct td_daemon *d)
 {
 	const struct td_daemon_config *cfg = d->pipe.cfg;
 	struct td_demoter_config dc = {
-		.cgroup_root = d->cgroup_root, .proc_root = "/proc", .sys_root = "/sys",
+		.cgroup_root = d->cgroup_root, .proc_root = "/proc",
 		.fast_mask = d->pipe.fast_mask, .rate_limit_mbps = cfg->demote_rate_limit_mbps,
 		.chunk_bytes = 64ULL << 20,
 		.pingpong_window_ns = cfg->pingpong_window_ms * 1000000ULL,
 		.dry_run = d->opt.dry_run,
-		.unmovable = hook_unmovable, .weight = hook_weight, .hook_ctx = d,
+		.unmovable = hook_unmovable, .weight = hook_weight, .demotion = hook_demotion,
+		.hook_ctx = d,
 	};
 	int r;
 
@@ -370,7 +379,7 @@ static void ready(struct td_daemon *d)
 {
 	char st[256];
 
-	td_kernel_settings_apply(d->pipe.cfg, &d->kernel);
+	td_kernel_apply(d->kernel, d->pipe.cfg);
 	check_tiers(d);
 	d->pipe.start_ns = td_now_ns();
 	td_loop_write_metrics(d->loop);
@@ -414,7 +423,11 @@ static int daemon_alloc(const struct td_daemon_options *o, struct td_daemon **re
 	}
 	*d->conf = *o->config;
 	d->opt = *o;
-	d->kernel.saved_numa_balancing = d->kernel.saved_rate_limit = -1;
+	if (td_kernel_new(NULL, &d->kernel)) {
+		free(d->conf);
+		free(d);
+		return -ENOMEM;
+	}
 	d->pipe = (struct td_pipeline){
 		.cfg = &d->conf->daemon, .dry_run = o->dry_run, .run_for_s = o->run_for_s,
 		.config_path = o->config_path, .limitation = d->limitation,
@@ -675,8 +688,9 @@ void td_daemon_free(struct td_daemon *d)
 {
 	if (!d)
 		return;
-	if (d->pipe.start_ns)
-		td_kernel_settings_restore(&d->kernel);
+	/* first, as soon as the loop is done: also after a failed start-up
+	 * (the demoter may have switched demotion on) */
+	td_kernel_restore(d->kernel);
 	td_server_free(d->server);
 	td_loop_free(d->loop);		/* its sources watch the ring buffer's fd */
 	td_sources_free(d->pipe.sources);
@@ -685,5 +699,6 @@ void td_daemon_free(struct td_daemon *d)
 	free(d->conf);
 	td_hotness_free(d->pipe.hot);
 	td_groups_free(d->pipe.groups);
+	td_kernel_free(d->kernel);	/* after the demoter, which switches through it */
 	free(d);
 }

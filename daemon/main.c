@@ -3,12 +3,15 @@
  * loads the configuration, creates, runs and frees the daemon; nothing else. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy/conffile.h"
 #include "daemon.h"
+#include "move/kernel.h"
 #include "move/topology.h"
 #include "ops/log.h"
 
@@ -20,11 +23,14 @@ static void usage(FILE *f)
 		"usage: tieringd [--config PATH] [--socket PATH] [--dry-run] [-v]\n"
 		"       tieringd --check-config [PATH]\n"
 		"       tieringd [--config PATH] --has-slow-tier\n"
+		"       tieringd --restore-kernel-state\n"
 		"  --config PATH     configuration (default " TD_DEFAULT_CONFIG ", drop-ins in PATH.d/)\n"
 		"  --socket PATH     control socket (default " TD_DEFAULT_SOCKET ")\n"
 		"  --dry-run         decide and log, move nothing\n"
 		"  --run-for S       stop after S seconds (tests)\n"
 		"  --has-slow-tier   exit 0 if there is a slow memory node to promote from, else 1\n"
+		"  --restore-kernel-state\n"
+		"                    put back the kernel settings a tieringd that died changed\n"
 		"  -v, --verbose     debug logging\n"
 		"  -V, --version\n"
 		"  -h, --help\n");
@@ -52,8 +58,25 @@ struct cmdline {
 	const char *config_path;
 	bool config_given;
 	bool slow_tier_check;	/* --has-slow-tier */
+	bool restore_kernel;	/* --restore-kernel-state */
 	int prio;
 };
+
+/* --run-for S: a positive number of seconds. 0 or -EINVAL (said). */
+static int parse_run_for(const char *arg, uint32_t *ret)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end || !v || v > UINT32_MAX || arg[0] == '-') {
+		fprintf(stderr, "tieringd: invalid --run-for '%s'\n", arg);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
 
 /* Parses argv into o and cl. Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct td_daemon_options *o, struct cmdline *cl)
@@ -64,12 +87,12 @@ static int parse_args(int argc, char **argv, struct td_daemon_options *o, struct
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "run-for", required_argument, NULL, 'R' },
 		{ "has-slow-tier", no_argument, NULL, 'S' },
+		{ "restore-kernel-state", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "vVh", opts, NULL)) != -1) {
@@ -85,15 +108,14 @@ static int parse_args(int argc, char **argv, struct td_daemon_options *o, struct
 			o->dry_run = true;
 			break;
 		case 'R':
-			errno = 0;
-			o->run_for_s = strtoul(optarg, &end, 10);
-			if (errno || *end || !o->run_for_s || optarg[0] == '-') {
-				fprintf(stderr, "tieringd: invalid --run-for '%s'\n", optarg);
+			if (parse_run_for(optarg, &o->run_for_s) < 0)
 				return 2;
-			}
 			break;
 		case 'S':
 			cl->slow_tier_check = true;
+			break;
+		case 'K':
+			cl->restore_kernel = true;
 			break;
 		case 'v':
 			cl->prio = LOG_DEBUG;
@@ -192,6 +214,25 @@ static int run_daemon(struct td_daemon_options *o, const struct cmdline *cl,
 	return r ? 1 : 0;
 }
 
+/*
+ * Before anything else: SIGTERM, SIGINT and SIGHUP blocked, so that a stop
+ * during start-up (BPF loading takes seconds) waits for the loop's signal
+ * sources, which take it as soon as they exist, and the kernel settings
+ * are put back on the way out; SIGPIPE ignored, so that a closed stdout or
+ * peer gives EPIPE instead of killing the daemon before that.
+ */
+static void early_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &mask, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+}
+
 int main(int argc, char **argv)
 {
 	struct td_daemon_options o = { .socket_path = TD_DEFAULT_SOCKET };
@@ -199,6 +240,7 @@ int main(int argc, char **argv)
 	struct td_config *cfg;
 	int r;
 
+	early_signals();
 	if (argc >= 2 && !strcmp(argv[1], "--check-config")) {
 		if (argc > 3) {
 			usage(stderr);
@@ -210,6 +252,8 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	td_log_init(cl.prio);
+	if (cl.restore_kernel)
+		return td_kernel_restore_state(NULL) < 0 ? 1 : 0;
 	td_log_libbpf();
 
 	cfg = malloc(sizeof(*cfg));

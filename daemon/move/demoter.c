@@ -27,7 +27,6 @@
 #include "units.h"
 
 #define MAX_CGROUPS (4 << 10)	/* cgroups the demoter knows of */
-#define DEMOTION_ENABLED "kernel/mm/numa/demotion_enabled"
 
 struct cg {
 	uint64_t id;		/* cgroup directory inode */
@@ -49,7 +48,7 @@ struct td_demoter {
 	struct td_demoter_config c;
 	struct cg *cgs;		/* sorted by id */
 	size_t n;
-	int saved_demotion;	/* -1: not changed */
+	bool demotion_on;	/* c.demotion(on) succeeded */
 	struct td_ratelimit rate;
 	struct td_demoter_counters cnt;
 };
@@ -212,38 +211,6 @@ static int reclaim(const struct td_demoter *d, const struct cg *g, uint64_t byte
 	return reclaim_path(d, g->path, bytes);
 }
 
-static int sys_read_int(const struct td_demoter *d, const char *rel)
-{
-	char f[PATH_MAX], buf[16] = "";
-	FILE *fp;
-
-	snprintf(f, sizeof(f), "%s/%s", d->c.sys_root, rel);
-	fp = fopen(f, "re");
-	if (!fp)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), fp))
-		buf[0] = '\0';
-	fclose(fp);
-	return !strncmp(buf, "true", 4) ? 1 : !strncmp(buf, "false", 5) ? 0 : -EINVAL;
-}
-
-static int sys_write_bool(const struct td_demoter *d, const char *rel, bool v)
-{
-	char f[PATH_MAX];
-	FILE *fp;
-	int r = 0;
-
-	snprintf(f, sizeof(f), "%s/%s", d->c.sys_root, rel);
-	fp = fopen(f, "we");
-	if (!fp)
-		return -errno;
-	if (fputs(v ? "true" : "false", fp) < 0)
-		r = -EIO;
-	if (fclose(fp) && !r)
-		r = -errno;
-	return r;
-}
-
 int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 {
 	struct td_demoter *d = calloc(1, sizeof(*d));
@@ -252,25 +219,21 @@ int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 	if (!d)
 		return -ENOMEM;
 	d->c = *c;
-	d->saved_demotion = -1;
 	td_ratelimit_init(&d->rate, c->rate_limit_mbps);
-	r = sys_read_int(d, DEMOTION_ENABLED);
-	if (r < 0) {
-		td_warn("cannot read %s/%s (%s): demotion unavailable, ignoring",
-			c->sys_root, DEMOTION_ENABLED, strerror(-r));
-	} else if (r == 0 && !c->dry_run) {
-		if (sys_write_bool(d, DEMOTION_ENABLED, true) < 0)
-			td_warn("cannot enable %s, ignoring", DEMOTION_ENABLED);
-		else
-			d->saved_demotion = 0;
+	if (c->demotion && !c->dry_run) {
+		r = c->demotion(c->hook_ctx, true);
+		if (r < 0)
+			td_warn("cannot enable demotion_enabled (%s): memory.reclaim will not "
+				"demote, ignoring", strerror(-r));
+		d->demotion_on = r >= 0;
 	}
 	r = rescan(d);
 	if (r) {
 		td_demoter_free(d);
 		return r;
 	}
-	td_info("demoter: %zu cgroups can be asked for room, demotion_enabled=%d",
-		d->n, sys_read_int(d, DEMOTION_ENABLED));
+	td_info("demoter: %zu cgroups can be asked for room, demotion %s",
+		d->n, d->demotion_on ? "enabled" : "left as it is");
 	*ret = d;
 	return 0;
 }
@@ -289,8 +252,8 @@ void td_demoter_free(struct td_demoter *d)
 {
 	if (!d)
 		return;
-	if (d->saved_demotion == 0)
-		sys_write_bool(d, DEMOTION_ENABLED, false);
+	if (d->demotion_on)
+		(void)d->c.demotion(d->c.hook_ctx, false);
 	free(d->cgs);
 	free(d);
 }

@@ -3,7 +3,8 @@
  * demoter.h - making room on the fast node. When hot pages wait for a fast
  * node that is under its watermark, the demoter asks the kernel to demote
  * the coldest fast-node pages of victim cgroups: proactive reclaim
- * (memory.reclaim) with /sys/kernel/mm/numa/demotion_enabled, which picks
+ * (memory.reclaim) with /sys/kernel/mm/numa/demotion_enabled (switched
+ * through the demotion hook, owned by move/kernel.c), which picks
  * victim pages by the kernel's own LRU (referenced bits), never at random.
  *
  * Victims are leaf cgroups with anonymous memory on fast nodes, the lowest
@@ -24,7 +25,6 @@ struct td_demoter;
 struct td_demoter_config {
 	const char *cgroup_root;	/* "/sys/fs/cgroup" */
 	const char *proc_root;		/* "/proc" */
-	const char *sys_root;		/* "/sys" */
 	uint64_t fast_mask;
 	uint64_t rate_limit_mbps;	/* 0: none */
 	uint64_t chunk_bytes;		/* at most this much per memory.reclaim write */
@@ -34,6 +34,13 @@ struct td_demoter_config {
 	bool (*unmovable)(void *ctx, uint64_t memcg_id);
 	/* policy: the cgroup's Weight; lower weights are asked first */
 	uint32_t (*weight)(void *ctx, uint64_t memcg_id);
+	/*
+	 * The kernel's demotion_enabled, which memory.reclaim needs to demote
+	 * rather than reclaim: on (true) at _new, back (false) at _free, with
+	 * hook_ctx; 0 or a negative errno. Its owner (move/kernel.c) records
+	 * and restores it. NULL: left as it is. Not called in a dry run.
+	 */
+	int (*demotion)(void *ctx, bool on);
 	void *hook_ctx;
 	/*
 	 * The kernel's side: writes bytes to the memory.reclaim file at file
@@ -55,7 +62,7 @@ struct td_demoter_counters {
 	uint64_t pages_demoted_cap;	/* of those, by MaxFastMemory */
 };
 
-/* 0 or negative errno. Turns demotion_enabled on (restored by _free). */
+/* 0 or negative errno. Turns demotion on through the hook (off at _free). */
 int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret);
 void td_demoter_free(struct td_demoter *d);
 

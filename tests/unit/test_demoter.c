@@ -2,8 +2,9 @@
 /*
  * Unit tests for daemon/move/demoter.c without a kernel: a temp-dir cgroup
  * tree (memory.numa_stat, memory.reclaim and cgroup.procs as regular
- * files), a temp /proc (vmstat with pgdemote_* counters) and a temp /sys
- * (kernel/mm/numa/demotion_enabled). The kernel's side of a memory.reclaim
+ * files) and a temp /proc (vmstat with pgdemote_* counters); the
+ * demotion_enabled switch is a fake hook that records its calls (its owner,
+ * move/kernel.c, has its own tests). The kernel's side of a memory.reclaim
  * write is a fake that writes the file through the default writer, records
  * what was asked, and "demotes" a scripted share of it by raising
  * pgdemote_kswapd in the fake vmstat, which the demoter reads as the kernel's.
@@ -36,13 +37,17 @@ enum { X, Y, B, NLEAVES };
 
 struct world {
 	struct tmptree t;
-	char cg[PATH_MAX], proc[PATH_MAX], sys[PATH_MAX];
+	char cg[PATH_MAX], proc[PATH_MAX];
 	struct td_demoter_config c;
 	struct td_demoter *d;
 	uint64_t id[NLEAVES], id_a;
 	uint32_t weight[NLEAVES];
 	bool unmovable[NLEAVES];
 	unsigned unmovable_asked;
+	/* the demotion switch: calls, the last one, and what it answers */
+	unsigned demotion_calls;
+	bool demotion_last;
+	int demotion_err;
 	/* the fake kernel */
 	uint64_t pgdemote;		/* pgdemote_kswapd now */
 	unsigned pct[NLEAVES];		/* of what a leaf is asked, demoted */
@@ -151,16 +156,22 @@ static int fake_reclaim(void *ctx, const char *file, uint64_t bytes)
 	return pct < 100 ? -EAGAIN : 0;
 }
 
-static void world_new(struct world *w, const char *demotion_enabled)
+static int hook_demotion(void *ctx, bool on)
+{
+	struct world *w = ctx;
+
+	w->demotion_calls++;
+	w->demotion_last = on;
+	return w->demotion_err;
+}
+
+static void world_new(struct world *w)
 {
 	memset(w, 0, sizeof(*w));
 	tmptree_new(&w->t);
 	tmptree_path(&w->t, "cg", w->cg, sizeof(w->cg));
 	tmptree_path(&w->t, "proc", w->proc, sizeof(w->proc));
-	tmptree_path(&w->t, "sys", w->sys, sizeof(w->sys));
 	tmptree_mkdir(&w->t, "proc");
-	tmptree_mkdir(&w->t, "sys/kernel/mm/numa");
-	tmptree_write(&w->t, "sys/kernel/mm/numa/demotion_enabled", "%s\n", demotion_enabled);
 	add_cgroup(w, "", /* reclaim= */ true, 64 * MIB);	/* the root: never a victim */
 	add_cgroup(w, "/a", true, 64 * MIB);
 	add_cgroup(w, "/n", false, 64 * MIB);
@@ -176,9 +187,10 @@ static void world_new(struct world *w, const char *demotion_enabled)
 	write_vmstat(w);
 	set_percent(w, 100);
 	w->c = (struct td_demoter_config){
-		.cgroup_root = w->cg, .proc_root = w->proc, .sys_root = w->sys,
+		.cgroup_root = w->cg, .proc_root = w->proc,
 		.fast_mask = 0x1, .chunk_bytes = 64 * MIB, .pingpong_window_ns = WINDOW,
-		.unmovable = hook_unmovable, .weight = hook_weight, .hook_ctx = w,
+		.unmovable = hook_unmovable, .weight = hook_weight, .demotion = hook_demotion,
+		.hook_ctx = w,
 		.reclaim = fake_reclaim, .reclaim_ctx = w,
 	};
 }
@@ -199,11 +211,6 @@ static int tick(struct world *w, uint64_t now, uint64_t need)
 	return td_demoter_tick(w->d, now, SEC, need, /* rescan= */ false);
 }
 
-static const char *sys_demotion(struct world *w, char *buf, size_t size)
-{
-	return tmptree_read(&w->t, "sys/kernel/mm/numa/demotion_enabled", buf, size);
-}
-
 static void assert_calls(const struct world *w, const char *const *want, unsigned n)
 {
 	assert_int_equal(w->ncalls, n);
@@ -213,41 +220,45 @@ static void assert_calls(const struct world *w, const char *const *want, unsigne
 
 /* ------------------------------------------------------------ demotion_enabled */
 
-static void test_demotion_enabled_set_and_restored(void **state)
+/* On through the hook at _new, off at _free, once each. */
+static void test_demotion_switched(void **state)
 {
 	struct world w;
-	char buf[16];
 
-	world_new(&w, "false");
+	world_new(&w);
 	world_start(&w);
-	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "true");
+	assert_int_equal(w.demotion_calls, 1);
+	assert_true(w.demotion_last);
 	td_demoter_free(w.d);
 	w.d = NULL;
-	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "false");
+	assert_int_equal(w.demotion_calls, 2);
+	assert_false(w.demotion_last);
 	world_free(&w);
 }
 
-/* Already on: left on at the end (it was not ours to restore). */
-static void test_demotion_enabled_kept(void **state)
+/* The switch fails (an old kernel without demotion_enabled): the demoter
+ * still starts and works, and does not switch back what it never switched. */
+static void test_demotion_switch_fails(void **state)
 {
 	struct world w;
-	char buf[16];
 
-	world_new(&w, "true");
+	world_new(&w);
+	w.demotion_err = -ENOENT;
 	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, MIB), 256);
 	td_demoter_free(w.d);
 	w.d = NULL;
-	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "true\n");
+	assert_int_equal(w.demotion_calls, 1);
 	world_free(&w);
 }
 
-/* No demotion_enabled (an old kernel): the demoter still starts. */
-static void test_demotion_enabled_missing(void **state)
+/* No switch at all (NULL hook): demotion is left as it is. */
+static void test_demotion_no_switch(void **state)
 {
 	struct world w;
 
-	world_new(&w, "false");
-	tmptree_rm(&w.t, "sys/kernel/mm/numa/demotion_enabled");
+	world_new(&w);
+	w.c.demotion = NULL;
 	world_start(&w);
 	assert_int_equal(tick(&w, 10 * SEC, MIB), 256);
 	world_free(&w);
@@ -259,7 +270,7 @@ static void test_new_bad_root(void **state)
 	struct world w;
 	struct td_demoter *d = NULL;
 
-	world_new(&w, "false");
+	world_new(&w);
 	tmptree_rm(&w.t, "cg");
 	assert_int_equal(td_demoter_new(&w.c, &d), -ENOENT);
 	assert_null(d);
@@ -276,7 +287,7 @@ static void test_victim_order(void **state)
 	static const char *const want[] = { "/b", "/a/y", "/a/x" };
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	w.weight[B] = 50;
 	set_percent(&w, 0);
 	world_start(&w);
@@ -301,7 +312,7 @@ static void test_victim_order_size_and_aging(void **state)
 	static const char *const want2[] = { "/a/y", "/a/x", "/b" };
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	set_numastat(&w, "/a/x", 16 * MIB, 0, 0);
 	set_numastat(&w, "/a/y", 32 * MIB, 0, 0);
 	set_percent(&w, 0);
@@ -325,7 +336,7 @@ static void test_fast_anon_only(void **state)
 	static const char *const want[] = { "/b" };
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	set_numastat(&w, "/a/x", MIB - 4096, 64 * MIB, 64 * MIB);
 	set_numastat(&w, "/a/y", 0, 64 * MIB, 0);
 	set_numastat(&w, "/b", 2 * MIB, 0, 0);
@@ -344,7 +355,7 @@ static void test_stops_when_enough(void **state)
 	static const char *const want[] = { "/a/x", "/a/y" };
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	w.weight[X] = 10;
 	w.weight[Y] = 20;
 	world_start(&w);
@@ -369,7 +380,7 @@ static void test_unmovable(void **state)
 	static const char *const want[] = { "/a/x", "/b" };
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	w.unmovable[Y] = true;
 	set_percent(&w, 0);
 	world_start(&w);
@@ -395,7 +406,7 @@ static void test_pingpong_shield(void **state)
 	/* x has 24 MiB fast: a tenth is 614.4 pages */
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	set_percent(&w, 0);
 	world_start(&w);
 	td_demoter_note_promote(w.d, w.id[X], 614, 10 * SEC);
@@ -422,7 +433,7 @@ static void test_recently_demoted(void **state)
 {
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	world_start(&w);
 	assert_false(td_demoter_recently_demoted(w.d, w.id[X], 10 * SEC));
 	assert_int_equal(tick(&w, 10 * SEC, MIB), 256);
@@ -442,7 +453,7 @@ static void test_rate_and_chunk(void **state)
 {
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	w.c.rate_limit_mbps = 1;
 	world_start(&w);
 	assert_int_equal(td_demoter_tick(w.d, 10 * SEC, SEC / 2, 8 * MIB, false), 128);
@@ -481,7 +492,7 @@ static void test_shrink(void **state)
 	static const char *const want[] = { "/a" };
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	w.c.chunk_bytes = 4 * MIB;
 	world_start(&w);
 	assert_int_equal(td_demoter_shrink(w.d, "/", MIB, 10 * SEC), -EINVAL);
@@ -512,7 +523,7 @@ static void test_shrink_rate(void **state)
 {
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	w.c.rate_limit_mbps = 1;
 	world_start(&w);
 	/* the bucket starts empty and shrink adds no time of its own */
@@ -526,7 +537,7 @@ static void test_shrink_rate(void **state)
 
 /* ------------------------------------------------------------ dry run, files */
 
-/* Dry run: demotion_enabled untouched and no memory.reclaim written (the
+/* Dry run: demotion never switched and no memory.reclaim written (the
  * real writer, no fake: the files stay empty). */
 static void test_dry_run(void **state)
 {
@@ -536,11 +547,10 @@ static void test_dry_run(void **state)
 	struct world w;
 	char buf[32];
 
-	world_new(&w, "false");
+	world_new(&w);
 	w.c.dry_run = true;
 	w.c.reclaim = NULL;
 	world_start(&w);
-	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "false\n");
 	assert_int_equal(tick(&w, 10 * SEC, 4 * MIB), 0);
 	assert_int_equal(td_demoter_shrink(w.d, "/a", 4 * MIB, 10 * SEC), 0);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -548,7 +558,7 @@ static void test_dry_run(void **state)
 	assert_int_equal(td_demoter_counters(w.d)->reclaim_calls, 0);
 	td_demoter_free(w.d);
 	w.d = NULL;
-	assert_string_equal(sys_demotion(&w, buf, sizeof(buf)), "false\n");
+	assert_int_equal(w.demotion_calls, 0);
 	world_free(&w);
 }
 
@@ -559,7 +569,7 @@ static void test_default_writer(void **state)
 	struct world w;
 	char buf[32];
 
-	world_new(&w, "false");
+	world_new(&w);
 	w.c.reclaim = NULL;
 	w.weight[B] = 1;
 	world_start(&w);
@@ -581,7 +591,7 @@ static void test_rescan(void **state)
 	static const char *const after[] = { "/c", "/a/x", "/b" };
 	struct world w;
 
-	world_new(&w, "false");
+	world_new(&w);
 	set_percent(&w, 0);
 	world_start(&w);
 	for (int i = 0; i < 64; i++)
@@ -602,9 +612,9 @@ static void test_rescan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		tmptree_test(test_demotion_enabled_set_and_restored),
-		tmptree_test(test_demotion_enabled_kept),
-		tmptree_test(test_demotion_enabled_missing),
+		tmptree_test(test_demotion_switched),
+		tmptree_test(test_demotion_switch_fails),
+		tmptree_test(test_demotion_no_switch),
 		tmptree_test(test_new_bad_root),
 		tmptree_test(test_victim_order),
 		tmptree_test(test_victim_order_size_and_aging),
