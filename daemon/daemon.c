@@ -432,6 +432,7 @@ static int daemon_alloc(const struct td_daemon_options *o, struct td_daemon **re
 		.cfg = &d->conf->daemon, .dry_run = o->dry_run, .run_for_s = o->run_for_s,
 		.config_path = o->config_path, .limitation = d->limitation,
 		.ops = { .counters = ops_counters, .reload = ops_reload,
+			 .pid_owner = td_control_pid_owner,
 			 .rescan_cgroups = ops_rescan, .now_ns = ops_now, .ud = d },
 	};
 	*ret = d;

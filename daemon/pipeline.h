@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "counters.h"
@@ -39,6 +40,13 @@ struct td_pipeline_ops {
 	/* The clock the stages run on (CLOCK_MONOTONIC ns): the verbs read
 	 * decayed hotness at the promoter's own now. */
 	uint64_t (*now_ns)(void *ud);
+	/* Who owns process pid, roughly as ptrace_may_access() decides: its
+	 * real uid when its real, effective and saved uids agree, else 0 (a
+	 * set-uid process is root's). 0 with *ret set, -ESRCH when there is
+	 * no such process, another negative errno. The verbs show a peer
+	 * that is not root only the addresses of its own processes; NULL:
+	 * none at all. td_control_pid_owner() reads /proc. */
+	int (*pid_owner)(void *ud, uint32_t pid, uid_t *ret);
 	void *ud;
 };
 

@@ -2,7 +2,9 @@
 /*
  * control.c - the verbs of the control socket (lib/proto.h has the codec)
  * and the metrics snapshot: read-only views of the daemon's state, plus
- * reload, pause and resume, which only root may ask for. Replies are
+ * reload, pause and resume, which only root may ask for. The address-level
+ * verbs (top, why) show a peer that is not root only its own processes, as
+ * /proc/PID/maps would. Replies are
  * jansson objects (lib/reply.h); every string from outside the daemon goes
  * through td_json_bytes() (the put_str() helper), so invalid UTF-8 in a
  * cgroup name never reaches a reply.
@@ -210,6 +212,101 @@ static bool pid_filter(const struct td_hotness_info *i, void *ud)
 	return i->tgid == *(const uint32_t *)ud;
 }
 
+int td_control_pid_owner(void *ud, uint32_t pid, uid_t *ret)
+{
+	char path[64], *line = NULL;
+	unsigned long uid[3];
+	size_t cap = 0;
+	int r = -EIO;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "Uid:", 4))
+			continue;
+		if (sscanf(line + 4, "%lu %lu %lu", &uid[0], &uid[1], &uid[2]) == 3) {
+			/* ptrace wants the caller's uid to be all three */
+			*ret = uid[0] == uid[1] && uid[1] == uid[2] ? (uid_t)uid[0] : 0;
+			r = 0;
+		}
+		break;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* Whether @peer may see the addresses of process @pid: root always, anyone
+ * else only those of its own processes (pipeline.h's pid_owner). */
+static bool may_see(struct td_pipeline *p, const struct td_peer *peer, uint32_t pid)
+{
+	uid_t owner;
+
+	if (peer->uid == 0)
+		return true;
+	return p->ops.pid_owner && p->ops.pid_owner(p->ops.ud, pid, &owner) == 0 &&
+	       owner == peer->uid;
+}
+
+/* top's filter for a peer that is not root: each pid's owner asked once
+ * (a hash set of pids, linear probing, grown at half full). */
+struct owned {
+	struct td_pipeline *p;
+	const struct td_peer *peer;
+	struct owned_pid {
+		uint32_t pid;
+		bool used, mine;
+	} *slots;
+	size_t n, cap;		/* cap: 0 or a power of two */
+	bool nomem;
+};
+
+static struct owned_pid *owned_slot(struct owned_pid *slots, size_t cap, uint32_t pid)
+{
+	size_t i = (pid * 2654435761u) & (cap - 1);
+
+	while (slots[i].used && slots[i].pid != pid)
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static int owned_grow(struct owned *o)
+{
+	size_t cap = o->cap ? o->cap * 2 : 64;
+	struct owned_pid *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->cap; i++)
+		if (o->slots[i].used)
+			*owned_slot(slots, cap, o->slots[i].pid) = o->slots[i];
+	free(o->slots);
+	o->slots = slots;
+	o->cap = cap;
+	return 0;
+}
+
+static bool owned_filter(const struct td_hotness_info *i, void *ud)
+{
+	struct owned *o = ud;
+	struct owned_pid *e;
+
+	if (o->nomem || (o->n * 2 >= o->cap && owned_grow(o) < 0)) {
+		o->nomem = true;	/* nothing shown: the reply says out of memory */
+		return false;
+	}
+	e = owned_slot(o->slots, o->cap, i->tgid);
+	if (!e->used) {
+		*e = (struct owned_pid){ .pid = i->tgid, .used = true,
+					 .mine = may_see(o->p, o->peer, i->tgid) };
+		o->n++;
+	}
+	return e->mine;
+}
+
 static json_t *page_object(struct td_pipeline *p, const struct td_hotness_info *v, uint64_t now)
 {
 	json_t *o = json_object();
@@ -227,18 +324,32 @@ static json_t *page_object(struct td_pipeline *p, const struct td_hotness_info *
 	return built(o, r);
 }
 
-static int reply_top(struct td_pipeline *p, const struct td_request *rq, json_t *j)
+/* 0, -EACCES for another user's --pid, -ENOMEM. */
+static int reply_top(struct td_pipeline *p, const struct td_request *rq,
+		     const struct td_peer *peer, json_t *j)
 {
-	struct td_hotness_info *v = calloc(rq->top_n, sizeof(*v));
+	struct owned own = { .p = p, .peer = peer };
 	uint64_t now = p->ops.now_ns(p->ops.ud);
+	td_hotness_filter_t filter = NULL;
+	void *ud = (void *)&rq->pid;
+	struct td_hotness_info *v;
 	json_t *a;
 	int n, r = 0;
 
+	if (rq->has_pid && !may_see(p, peer, rq->pid))
+		return -EACCES;
+	if (rq->has_pid) {
+		filter = pid_filter;
+	} else if (peer->uid != 0) {
+		filter = owned_filter;
+		ud = &own;
+	}
+	v = calloc(rq->top_n, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	n = td_hotness_hottest(p->hot, now, 0, rq->has_pid ? pid_filter : NULL,
-			       (void *)&rq->pid, rq->top_n, v);
-	a = json_array();
+	n = td_hotness_hottest(p->hot, now, 0, filter, ud, rq->top_n, v);
+	free(own.slots);
+	a = own.nomem ? NULL : json_array();
 	for (int i = 0; a && i < n; i++)
 		r |= json_array_append_new(a, page_object(p, &v[i], now));
 	r |= json_object_set_new(j, "pages", a);
@@ -389,45 +500,59 @@ static int set_paused(struct td_pipeline *p, const struct td_request *rq, bool p
 /*
  * The verbs, one handler each: the reply's members go into j; the result is
  * NULL, or the error message of the reply (err may hold it). Who may ask for
- * which verb is lib/proto's td_proto_verb_mutating(): those need root.
+ * which verb is lib/proto's td_proto_verb_mutating(): those need root; top
+ * and why look at the peer's uid themselves (may_see()).
  */
-typedef const char *(*verb_fn)(struct td_pipeline *p, const struct td_request *rq, json_t *j,
-			       char *err, size_t errlen);
+typedef const char *(*verb_fn)(struct td_pipeline *p, const struct td_request *rq,
+			       const struct td_peer *peer, json_t *j, char *err, size_t errlen);
 
 #define OUT_OF_MEMORY "out of memory"
 
-static const char *v_status(struct td_pipeline *p, const struct td_request *rq, json_t *j,
-			    char *err, size_t errlen)
+static const char *denied_pid(uint32_t pid, const struct td_peer *peer, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "permission denied: process %" PRIu32 " is not one of uid %u's "
+		 "(only root sees other users' addresses)", pid, (unsigned)peer->uid);
+	return err;
+}
+
+static const char *v_status(struct td_pipeline *p, const struct td_request *rq,
+			    const struct td_peer *peer, json_t *j, char *err, size_t errlen)
 {
 	return reply_status(p, j) ? OUT_OF_MEMORY : NULL;
 }
 
-static const char *v_stats(struct td_pipeline *p, const struct td_request *rq, json_t *j,
-			   char *err, size_t errlen)
+static const char *v_stats(struct td_pipeline *p, const struct td_request *rq,
+			   const struct td_peer *peer, json_t *j, char *err, size_t errlen)
 {
 	return reply_stats(p, j) ? OUT_OF_MEMORY : NULL;
 }
 
-static const char *v_cgroups(struct td_pipeline *p, const struct td_request *rq, json_t *j,
-			     char *err, size_t errlen)
+static const char *v_cgroups(struct td_pipeline *p, const struct td_request *rq,
+			     const struct td_peer *peer, json_t *j, char *err, size_t errlen)
 {
 	return reply_cgroups(p, j) ? OUT_OF_MEMORY : NULL;
 }
 
-static const char *v_top(struct td_pipeline *p, const struct td_request *rq, json_t *j,
-			 char *err, size_t errlen)
+static const char *v_top(struct td_pipeline *p, const struct td_request *rq,
+			 const struct td_peer *peer, json_t *j, char *err, size_t errlen)
 {
-	return reply_top(p, rq, j) ? OUT_OF_MEMORY : NULL;
+	int r = reply_top(p, rq, peer, j);
+
+	if (r == -EACCES)
+		return denied_pid(rq->pid, peer, err, errlen);
+	return r ? OUT_OF_MEMORY : NULL;
 }
 
-static const char *v_why(struct td_pipeline *p, const struct td_request *rq, json_t *j,
-			 char *err, size_t errlen)
+static const char *v_why(struct td_pipeline *p, const struct td_request *rq,
+			 const struct td_peer *peer, json_t *j, char *err, size_t errlen)
 {
+	if (!may_see(p, peer, rq->pid))
+		return denied_pid(rq->pid, peer, err, errlen);
 	return reply_why(p, rq, j) ? OUT_OF_MEMORY : NULL;
 }
 
-static const char *v_reload(struct td_pipeline *p, const struct td_request *rq, json_t *j,
-			    char *err, size_t errlen)
+static const char *v_reload(struct td_pipeline *p, const struct td_request *rq,
+			    const struct td_peer *peer, json_t *j, char *err, size_t errlen)
 {
 	int r = p->ops.reload(p->ops.ud, err, errlen), e = 0;
 	json_t *restart;
@@ -446,8 +571,8 @@ static const char *v_reload(struct td_pipeline *p, const struct td_request *rq, 
 	return e ? OUT_OF_MEMORY : NULL;
 }
 
-static const char *v_pause(struct td_pipeline *p, const struct td_request *rq, json_t *j,
-			   char *err, size_t errlen)
+static const char *v_pause(struct td_pipeline *p, const struct td_request *rq,
+			   const struct td_peer *peer, json_t *j, char *err, size_t errlen)
 {
 	int r = set_paused(p, rq, rq->verb == TD_VERB_PAUSE, j);
 
@@ -491,7 +616,7 @@ char *td_control_handle(void *ctx, const char *line, size_t len, const struct td
 	j = td_reply_new(/* ok= */ true);
 	if (!j)
 		return td_reply_error(OUT_OF_MEMORY, ret_len);
-	e = verbs[rq.verb](p, &rq, j, err, sizeof(err));
+	e = verbs[rq.verb](p, &rq, peer, j, err, sizeof(err));
 	if (e) {
 		json_decref(j);
 		return td_reply_error(e, ret_len);

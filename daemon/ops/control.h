@@ -9,6 +9,8 @@
 #define TIERINGD_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "ops/server.h"
 
@@ -17,6 +19,10 @@ struct td_pipeline;
 /* The server's handler (td_server_handler); ctx is the struct td_pipeline. */
 char *td_control_handle(void *ctx, const char *line, size_t len, const struct td_peer *peer,
 			size_t *ret_len);
+
+/* The pipeline's pid_owner (pipeline.h): the Uid: line of /proc/PID/status.
+ * ud is unused. */
+int td_control_pid_owner(void *ud, uint32_t pid, uid_t *ret);
 
 /* The one-line STATUS= summary. */
 void td_control_status_line(const struct td_pipeline *p, char *buf, size_t len);

@@ -9,6 +9,8 @@
  * The central test: for every reason, the promoter's tick counts one
  * decision for the page (promote_decisions_<reason> in `stats`), and
  * `why PID ADDR` answers that same reason. Two outputs, one decision.
+ * And who sees addresses: a peer that is not root only its own processes,
+ * their owners from a fake pid_owner.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -69,6 +72,7 @@ struct world {
 	uint64_t free_bytes, now;
 	bool demoted;
 	unsigned moved, reloads;
+	unsigned owner_calls;	/* pid_owner lookups */
 	uint64_t id_a, id_obs;
 };
 
@@ -146,6 +150,19 @@ static uint64_t ops_now(void *ud)
 	return ((struct world *)ud)->now;
 }
 
+/* PID (10) and 12 are uid 1000's, 11 is uid 2000's, 13 is a set-uid
+ * program (root's), there is no other. */
+static int ops_pid_owner(void *ud, uint32_t pid, uid_t *ret)
+{
+	static const uid_t owners[] = { [PID] = 1000, [11] = 2000, [12] = 1000, [13] = 0 };
+
+	((struct world *)ud)->owner_calls++;
+	if (pid < PID || pid >= sizeof(owners) / sizeof(owners[0]))
+		return -ESRCH;
+	*ret = owners[pid];
+	return 0;
+}
+
 static void world_new(struct world *w, uint64_t rate_mbps)
 {
 	struct td_hotness_params hp = { .capacity = 1024, .half_life_ns = SEC };
@@ -176,7 +193,7 @@ static void world_new(struct world *w, uint64_t rate_mbps)
 		.cfg = &w->conf.daemon, .fast_mask = 1, .slow_mask = 2, .config_path = "test.conf",
 		.limitation = "",
 		.ops = { .counters = ops_counters, .reload = ops_reload, .rescan_cgroups = ops_rescan,
-			 .now_ns = ops_now, .ud = w },
+			 .now_ns = ops_now, .pid_owner = ops_pid_owner, .ud = w },
 	};
 	assert_int_equal(td_hotness_new(&hp, &w->p.hot), 0);
 	assert_int_equal(td_groups_new_at(w->cg, w->sys, 1, 2, &w->p.groups), 0);
@@ -200,12 +217,17 @@ static struct td_policy_group *policy(struct world *w, const char *path)
 	return &td_groups_policy(w->p.groups)[g];
 }
 
-static void touch(struct world *w, uint64_t addr, uint64_t memcg, int times)
+static void touch_pid(struct world *w, uint32_t pid, uint64_t addr, uint64_t memcg, int times)
 {
-	struct td_hotness_access a = { .addr = addr, .memcg_id = memcg, .tgid = PID, .node = 1 };
+	struct td_hotness_access a = { .addr = addr, .memcg_id = memcg, .tgid = pid, .node = 1 };
 
 	for (int i = 0; i < times; i++)
 		assert_true(td_hotness_record(w->p.hot, &a, w->now) >= 0);
+}
+
+static void touch(struct world *w, uint64_t addr, uint64_t memcg, int times)
+{
+	touch_pid(w, PID, addr, memcg, times);
 }
 
 static void tick(struct world *w)
@@ -487,6 +509,115 @@ static void test_top(void **state)
 	world_free(&w);
 }
 
+/* ------------------------------------------------------------ who sees addresses */
+
+/* A refused request: ok false, "permission denied: ..." */
+static void assert_denied(struct world *w, const char *line, uid_t uid)
+{
+	json_t *j = ask(w, line, uid);
+
+	assert_true(json_is_false(json_object_get(j, "ok")));
+	if (strncmp(str(j, "error"), "permission denied: ", 19))
+		fail_msg("%s as uid %u: %s", line, (unsigned)uid, str(j, "error"));
+	assert_null(json_object_get(j, "tracked"));
+	json_decref(j);
+}
+
+static void test_why_owner(void **state)
+{
+	struct world w;
+	json_t *j;
+
+	world_new(&w, 0);
+	touch(&w, ADDR, w.id_a, 3);
+	touch_pid(&w, 11, ADDR, w.id_a, 3);
+	touch_pid(&w, 13, ADDR, w.id_a, 3);
+	/* the owner: its own process's page, tracked */
+	j = ask(&w, "why 10 0x7f0000001000", 1000);
+	assert_true(json_is_true(json_object_get(j, "ok")));
+	assert_true(json_is_true(json_object_get(j, "tracked")));
+	json_decref(j);
+	/* its own process, no access seen: an answer, not a refusal */
+	j = ask(&w, "why 12 0x7f0000001000", 1000);
+	assert_true(json_is_false(json_object_get(j, "tracked")));
+	json_decref(j);
+	/* another user's process, a set-uid one, one that does not exist */
+	assert_denied(&w, "why 11 0x7f0000001000", 1000);
+	assert_denied(&w, "why 10 0x7f0000001000", 2000);
+	assert_denied(&w, "why 13 0x7f0000001000", 1000);
+	assert_denied(&w, "why 99 0x7f0000001000", 1000);
+	/* root sees everything, without asking who owns it */
+	w.owner_calls = 0;
+	for (uint32_t pid = 10; pid <= 13; pid += 3) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "why %u 0x7f0000001000", pid);
+		j = ask(&w, line, 0);
+		assert_true(json_is_true(json_object_get(j, "tracked")));
+		json_decref(j);
+	}
+	assert_int_equal(w.owner_calls, 0);
+	/* no way to tell the owner: nobody but root */
+	w.p.ops.pid_owner = NULL;
+	assert_denied(&w, "why 10 0x7f0000001000", 1000);
+	world_free(&w);
+}
+
+/* The pids of a top reply, as a bit mask (pids < 64). */
+static uint64_t top_pids(struct world *w, const char *line, uid_t uid, size_t *ret_n)
+{
+	json_t *j = ask(w, line, uid), *pages = json_object_get(j, "pages"), *pg;
+	uint64_t mask = 0;
+	size_t i;
+
+	assert_true(json_is_true(json_object_get(j, "ok")));
+	assert_true(json_is_array(pages));
+	json_array_foreach(pages, i, pg)
+		mask |= 1ULL << json_integer_value(json_object_get(pg, "pid"));
+	*ret_n = json_array_size(pages);
+	json_decref(j);
+	return mask;
+}
+
+static void test_top_owner(void **state)
+{
+	struct world w;
+	size_t n;
+
+	world_new(&w, 0);
+	for (int i = 0; i < 8; i++) {
+		touch_pid(&w, 10, ADDR + i * TD_PAGE_SIZE, w.id_a, 1 + i);
+		touch_pid(&w, 11, ADDR + i * TD_PAGE_SIZE, w.id_a, 2 + i);
+		touch_pid(&w, 12, ADDR + i * TD_PAGE_SIZE, w.id_a, 1);
+		touch_pid(&w, 13, ADDR + i * TD_PAGE_SIZE, w.id_a, 3 + i);
+	}
+	assert_true(top_pids(&w, "top -n 100", 0, &n) == (1ULL << 10 | 1ULL << 11 | 1ULL << 12 |
+							 1ULL << 13) && n == 32);
+	/* uid 1000: its two processes' pages only, each owner asked once */
+	w.owner_calls = 0;
+	assert_true(top_pids(&w, "top -n 100", 1000, &n) == (1ULL << 10 | 1ULL << 12) && n == 16);
+	assert_int_equal(w.owner_calls, 4);
+	/* the hottest of its own, not the hottest overall (pid 13's) */
+	assert_true(top_pids(&w, "top -n 3", 1000, &n) == 1ULL << 10 && n == 3);
+	assert_true(top_pids(&w, "top -n 100", 2000, &n) == 1ULL << 11 && n == 8);
+	assert_true(top_pids(&w, "top -n 100", 3000, &n) == 0 && n == 0);
+	assert_true(top_pids(&w, "top --pid 12", 1000, &n) == 1ULL << 12 && n == 8);
+	assert_denied(&w, "top --pid 11", 1000);
+	assert_denied(&w, "top -n 5 --pid 13", 2000);
+	assert_true(top_pids(&w, "top --pid 11", 0, &n) == 1ULL << 11 && n == 8);
+	world_free(&w);
+}
+
+/* The real pid_owner: this process's Uid: line, and a pid that is not. */
+static void test_pid_owner_proc(void **state)
+{
+	uid_t uid = 12345;
+
+	assert_int_equal(td_control_pid_owner(NULL, getpid(), &uid), 0);
+	assert_int_equal(uid, getuid() == geteuid() ? getuid() : 0);
+	assert_int_equal(td_control_pid_owner(NULL, 1u << 30, &uid), -ESRCH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +628,9 @@ int main(void)
 		tmptree_test(test_stats_has_every_counter),
 		tmptree_test(test_mutating_needs_root),
 		tmptree_test(test_top),
+		tmptree_test(test_why_owner),
+		tmptree_test(test_top_owner),
+		cmocka_unit_test(test_pid_owner_proc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
