@@ -1,0 +1,84 @@
+#!/bin/sh
+# vm: mode=systemd mem0=1024 mem1=1024 timeout=300 kernels=6.12
+#
+# The kernel settings through the shipped unit (kernel_state.sh does the
+# bare daemon). The operator's host: numa_balancing=1, promote rate limit
+# 1234, demotion_enabled=false; a drop-in asks NumaBalancing=2,
+# KernelPromoteRateLimitMBps=0, Demotion=yes.
+#  1. While it runs, the sandboxed daemon has written its state file
+#     (/run/tieringd/kernel-state) with the operator's values as originals.
+#  2. `systemctl kill -s KILL tieringd`: the unit's
+#     ExecStopPost=+tieringd --restore-kernel-state puts the operator's
+#     values back before the restart (seen while the unit waits in
+#     auto-restart), and Restart=on-failure starts it again (NRestarts=1),
+#     which records the operator's values again.
+#  3. `systemctl stop tieringd`: the operator's values are back, no state
+#     file, the unit inactive (not failed).
+. /tvm/lib.sh
+
+t_require_bin journalctl
+t_check "PID 1 is systemd" t_eq systemd "$(cat /proc/1/comm)"
+timeout 120 systemctl is-system-running --wait > /dev/null 2>&1
+
+NB=/proc/sys/kernel/numa_balancing
+RL=/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
+DE=/sys/kernel/mm/numa/demotion_enabled
+STATE=/run/tieringd/kernel-state
+OPER=1/1234/false
+OURS=2/0/true
+show() { systemctl show tieringd.service -p "$1" --value; }
+values() { echo "$(cat $NB)/$(cat $RL)/$(cat $DE)"; }
+# originals LABEL: the state file holds the operator's values as the originals
+originals() {
+	t_check "$1: state file: numa_balancing 1 -> 2" grep -qx 'kernel.numa_balancing=1 2' $STATE
+	t_check "$1: state file: promote rate limit 1234 -> 0" \
+		grep -qx 'kernel.numa_balancing_promote_rate_limit_MBps=1234 0' $STATE
+	t_check "$1: state file: demotion_enabled false -> true" grep -qx 'demotion_enabled=0 1' $STATE
+}
+# wait_for PROPERTY VALUE SECONDS
+wait_for() {
+	_i=0
+	while [ "$(show "$1")" != "$2" ] && [ $_i -lt $(($3 * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ "$(show "$1")" = "$2" ]
+}
+
+t_check "the unit runs --restore-kernel-state after any exit" \
+	grep -q '^ExecStopPost=+/usr/sbin/tieringd --restore-kernel-state$' \
+	/usr/lib/systemd/system/tieringd.service
+mkdir -p /etc/tieringd.conf.d
+printf '[Daemon]\nNumaBalancing=2\nKernelPromoteRateLimitMBps=0\nDemotion=yes\n' \
+	> /etc/tieringd.conf.d/50-kernel-state.conf
+echo 1 > $NB
+echo 1234 > $RL
+echo false > $DE
+t_log "operator's values: $(values)"
+
+# 1. running
+systemctl start tieringd
+t_check "1: tieringd active" t_eq active "$(systemctl is-active tieringd.service)"
+t_check "1: running: tieringd's values" t_eq $OURS "$(values)"
+originals "1"
+
+# 2. SIGKILL: ExecStopPost= restores, then Restart=on-failure
+pid=$(show MainPID)
+systemctl kill -s KILL tieringd
+t_check "2: the unit waits to restart after the SIGKILL" wait_for SubState auto-restart 20
+t_check "2: before the restart: the operator's values are back" t_eq $OPER "$(values)"
+t_check "2: before the restart: no state file" t_eq "" "$(ls $STATE 2>/dev/null)"
+t_check "2: restarted" wait_for SubState running 30
+t_check "2: NRestarts=1" t_eq 1 "$(show NRestarts)"
+t_check "2: a new main process" test "$(show MainPID)" != "$pid"
+t_check "2: restarted: tieringd's values" t_eq $OURS "$(values)"
+originals "2: restarted"
+
+# 3. clean stop
+systemctl stop tieringd
+t_check "3: stopped: inactive, not failed" t_eq inactive "$(systemctl is-active tieringd.service)"
+t_check "3: the operator's values are back" t_eq $OPER "$(values)"
+t_check "3: no state file left" t_eq "" "$(ls $STATE 2>/dev/null)"
+journalctl -u tieringd --no-pager -o cat 2>/dev/null | grep 'restored to\|kernel-state\|kernel:' |
+	sed 's/^/  | /'
+rm -f /etc/tieringd.conf.d/50-kernel-state.conf
