@@ -18,8 +18,10 @@
  * line per second, and at the end
  *   FINAL connects <n> connect_failed <n> closed_by_server <n> open <n>
  *         garbage_sent <bytes> garbage_closed yes|no garbage_reply <text>
+ *         busy_replies <n>
  * (one line). garbage_reply is what the server sent the garbage client
- * before closing, newlines removed ("-" for nothing). Exit 0, or 1 when no
+ * before closing, newlines removed ("-" for nothing); busy_replies counts
+ * the idle clients the server told "busy" (the last field). Exit 0, or 1 when no
  * connection could be made at all, 2 for usage.
  */
 #include <errno.h>
@@ -40,7 +42,7 @@ struct conn {
 };
 
 static struct sockaddr_un addr;
-static unsigned long connects, connect_failed, closed_by_server;
+static unsigned long connects, connect_failed, closed_by_server, busy_replies;
 
 static double now_s(void)
 {
@@ -185,6 +187,8 @@ int main(int argc, char **argv)
 				char buf[4096];
 				ssize_t r = recv(k->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
+				if (r > 0 && !k->garbage && memmem(buf, r, "\"busy", 5))
+					busy_replies++;
 				if (r > 0 && k->garbage) {
 					for (ssize_t b = 0; b < r && reply_len < sizeof(reply) - 1; b++)
 						if (buf[b] != '\n' && buf[b] != '\r')
@@ -212,8 +216,9 @@ int main(int argc, char **argv)
 			close(cs[i].fd);
 		}
 	printf("FINAL connects %lu connect_failed %lu closed_by_server %lu open %lu garbage_sent %lu "
-	       "garbage_closed %s garbage_reply %s\n", connects, connect_failed, closed_by_server,
-	       n_idle, sent, garbage_closed ? "yes" : "no", reply_len ? reply : "-");
+	       "garbage_closed %s garbage_reply %s busy_replies %lu\n", connects, connect_failed,
+	       closed_by_server, n_idle, sent, garbage_closed ? "yes" : "no",
+	       reply_len ? reply : "-", busy_replies);
 	free(cs);
 	free(pf);
 	free(junk);

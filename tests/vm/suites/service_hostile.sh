@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm: mode=systemd mem0=1024 mem1=1024 timeout=480 kernels=6.12
+# vm: mode=systemd mem0=1024 mem1=1024 timeout=540 kernels=6.12
 #
 # tieringd.service under hostile clients, and its capabilities, in the
 # Debian 12 guest with systemd as PID 1.
@@ -22,13 +22,20 @@
 #     it can be evicted, and only clients idle past their grace are), the
 #     watchdog pinged throughout; the daemon must survive it, and have
 #     promoted and demoted by the end.
+#     Then the storm from a member of group tieringd (tdmember) while root
+#     runs `tieringctl reload` 20 times: all 20 answered (a uid other than
+#     root holds at most a quarter of the slots, the rest are told busy, so
+#     root's connection is reached), max latency printed; and tdmember's
+#     `tieringctl why` and `top --pid` of root's hotset are refused
+#     (permission denied, exit 1), its `top` shows none of hotset's pages,
+#     root's `why` of the same page answers.
 #  2. Capabilities: for each capability in the unit's CapabilityBoundingSet=,
 #     a copy of the unit (same sandbox, its own socket, DefaultMode=off but
 #     for the two workloads) without just that capability; what breaks is
 #     asserted and printed as a table. Part 1 is the reference (whole set).
 . /tvm/lib.sh
 
-t_require_bin tieringctl hotset coldfill sockhog systemd-run useradd journalctl
+t_require_bin tieringctl hotset coldfill sockhog systemd-run useradd journalctl runuser
 timeout 120 systemctl is-system-running --wait > /dev/null 2>&1
 
 SOCK=/run/tieringd/tieringd.sock
@@ -103,13 +110,16 @@ tieringctl -j stats > "$stats0"
 deleg_start
 
 # attack NAME HOLD GAP CALLS SOCKHOG-ARGS...: sockhog for HOLD s; meanwhile,
-# every GAP s, one timed `tieringctl status` (CALLS in all) and a look at the
-# last watchdog ping. Sets lat_NAME (ms list), fails_NAME, max_NAME, wdpings_NAME.
+# every GAP s, one timed `tieringctl $ATTACK_CMD` (default status; CALLS in
+# all) and a look at the last watchdog ping. sockhog runs as root, or under
+# $ATTACK_AS (a command prefix). Sets lat_NAME (ms list), fails_NAME,
+# max_NAME, wdpings_NAME.
 attack() {
-	name=$1 hold=$2 gap=$3 calls=$4
+	name=$1 hold=$2 gap=$3 calls=$4 cmd=${ATTACK_CMD:-status}
 	shift 4
 	hog=$(t_result_file "sockhog-$name.out")
-	sockhog $SOCK --hold "$hold" "$@" > "$hog" 2>&1 &
+	# shellcheck disable=SC2086
+	${ATTACK_AS:-} sockhog $SOCK --hold "$hold" "$@" > "$hog" 2>&1 &
 	hogp=$!
 	i=0
 	while ! grep -q '^READY' "$hog" && kill -0 $hogp 2>/dev/null && [ $i -lt 100 ]; do
@@ -121,7 +131,7 @@ attack() {
 	for k in $(seq "$calls"); do
 		sleep "$gap"
 		t0=$(now_ms)
-		tieringctl status > /tmp/st.out 2>&1
+		tieringctl "$cmd" > /tmp/st.out 2>&1
 		rc=$?
 		ms=$(($(now_ms) - t0))
 		[ $rc -eq 0 ] || { fails=$((fails + 1)); t_log "$name: call $k exit $rc: $(head -n2 /tmp/st.out)"; }
@@ -130,7 +140,7 @@ attack() {
 		wds="$wds $(show WatchdogTimestampMonotonic)"
 	done
 	wait $hogp
-	t_log "$name: tieringctl status latencies (ms):$lat"
+	t_log "$name: tieringctl $cmd latencies (ms):$lat"
 	t_log "$name: $(grep '^FINAL' "$hog")"
 	t_log "$name: last watchdog ping at each call (monotonic us):$wds"
 	eval "lat_$name=\"\$lat\" fails_$name=\$fails max_$name=\$max"
@@ -191,6 +201,55 @@ t_log "during the attack: hotset $(grep FINAL "$hs")"
 t_log "during the attack: pages_promoted $full_prom, pages_failed $(jnum pages_failed "$st"), pages_demoted_max_fast $full_dem"
 t_check "under attack, root's hot set was promoted ($full_prom pages)" t_range "${full_prom:-0}" 1 100000000
 t_check "under attack, nobody2's cgroup was demoted to MaxFastMemory ($full_dem pages)" t_range "${full_dem:-0}" 1 100000000
+
+# a member of group tieringd storms the socket while root reloads
+id tdmember > /dev/null 2>&1 || useradd -M -s /usr/sbin/nologin -G tieringd tdmember
+t_check "tdmember is in group tieringd" sh -c 'id -nG tdmember | grep -qw tieringd'
+hs=$(t_result_file hotset-member.out)
+hot_start 60 "$hs"
+ATTACK_CMD=reload ATTACK_AS="runuser -u tdmember --" attack member 16 0.5 20 --idle 100 --reconnect
+hog=$(t_result_file sockhog-member.out)
+t_log "member storm: $fails_member of 20 reloads failed, max $max_member ms"
+t_check "member storm: sockhog as tdmember reconnected (connects $(awk '$1 == "FINAL" { print $3 }' "$hog") > 200)" \
+	t_range "$(awk '$1 == "FINAL" { print $3 }' "$hog")" 201 1000000000
+t_check "member storm: tdmember was told busy ($(awk '$1 == "FINAL" { print $NF }' "$hog") times)" \
+	t_range "$(awk '$1 == "FINAL" { print $NF }' "$hog")" 1 1000000000
+t_check "member storm: all 20 of root's tieringctl reload answered ($fails_member failed, max $max_member ms)" \
+	t_eq 0 "$fails_member"
+t_check "member storm: the watchdog was pinged throughout ($wdpings_member distinct pings)" \
+	t_range "$wdpings_member" 2 1000
+
+# addresses: root's hotset is not tdmember's to look at
+hpid=$hotp
+[ "$(cat /proc/$hpid/comm 2>/dev/null)" = hotset ] || hpid=$(pgrep -x hotset | head -n1)
+top_out=$(t_result_file top-root.json)
+tieringctl -j top -n 1 --pid "$hpid" > "$top_out" 2>&1
+addr=$(grep -o '"addr":"0x[0-9a-f]*"' "$top_out" | head -n1 | cut -d'"' -f4)
+t_log "root: top -n 1 --pid $hpid (hotset): $(head -c 300 "$top_out")"
+t_check "root's top of hotset (pid $hpid) has a page ($addr)" test -n "$addr"
+tieringctl why "$hpid" "$addr" > /tmp/why-root.out 2>&1
+rc=$?
+t_log "root: why $hpid $addr -> exit $rc: $(head -n3 /tmp/why-root.out | tr '\n' ' ')"
+t_check "root's why of hotset's page answers (exit $rc)" t_eq 0 "$rc"
+runuser -u tdmember -- tieringctl why "$hpid" "$addr" > /tmp/why-member.out 2>&1
+rc=$?
+t_log "tdmember: why $hpid $addr -> exit $rc: $(head -n2 /tmp/why-member.out)"
+t_check "tdmember's why of root's hotset is refused (exit $rc)" t_eq 1 "$rc"
+t_check "... with permission denied" grep -q 'permission denied' /tmp/why-member.out
+runuser -u tdmember -- tieringctl top --pid "$hpid" > /tmp/top-member.out 2>&1
+rc=$?
+t_check "tdmember's top --pid of root's hotset is refused (exit $rc)" \
+	sh -c '[ "$1" -eq 1 ] && grep -q "permission denied" /tmp/top-member.out' sh "$rc"
+runuser -u tdmember -- tieringctl -j top -n 10000 > /tmp/top-member.json 2>&1
+rc=$?
+t_log "tdmember: top -n 10000 -> exit $rc, $(grep -o '"pid":' /tmp/top-member.json | wc -l) pages"
+t_check "tdmember's top answers and lists none of hotset's pages" \
+	sh -c '[ "$1" -eq 0 ] && ! grep -q "\"pid\":$2[,}]" /tmp/top-member.json' sh "$rc" "$hpid"
+systemctl stop td-capt.scope 2>/dev/null
+wait $hotp
+t_check "after the member storm: tieringd still active, the same process" \
+	t_eq "active $pid0" "$(systemctl is-active tieringd.service) $(show MainPID)"
+
 deleg_stop attack
 systemctl stop tieringd.service tieringd.socket
 t_check "stops cleanly after the attack (Result=success)" t_eq success "$(show Result)"
