@@ -639,6 +639,7 @@ static void counters_ops(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_
 		v[TD_CTR_CONTROL_TIMED_OUT][0] = sc->timed_out;
 		v[TD_CTR_CONTROL_TOO_LONG][0] = sc->too_long;
 		v[TD_CTR_CONTROL_DENIED][0] = sc->denied;
+		v[TD_CTR_CONTROL_BUSY][0] = sc->busy;
 	}
 	v[TD_CTR_JOURNAL_SUPPRESSED][0] = td_log_promote_suppressed();
 	v[TD_CTR_RELOADS][0] = d->reloads;

@@ -120,6 +120,8 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "Control connections closed for a request over the size limit."),
 	C(TD_CTR_CONTROL_DENIED, "control_denied", "connections",
 	  "Control connections refused by their credentials."),
+	C(TD_CTR_CONTROL_BUSY, "control_busy", "connections",
+	  "Control connections told busy: their uid held its share of the slots."),
 	C(TD_CTR_JOURNAL_SUPPRESSED, "journal_suppressed", "entries",
 	  "Promote journal entries dropped by the rate limit."),
 	S(TD_CTR_RELOADS, "reloads", "reloads", "Configuration reloads applied."),
