@@ -34,6 +34,7 @@
 #include "policy/cgroupfs.h"
 #include "policy/conffile.h"
 #include "policy/groups.h"
+#include "source/reap.h"
 #include "source/sources.h"
 #include "units.h"
 
@@ -49,6 +50,7 @@ struct td_daemon {
 	/* intake and reload counters (the registry's; the stages keep theirs) */
 	uint64_t events_received, events_by_source[TD_SRC__MAX], events_on_slow;
 	uint64_t record_errors;
+	uint64_t processes_reaped, last_reap_ns;
 	uint64_t cgroups_marked, cgroup_map_full;
 	uint64_t reloads, reload_failures;
 };
@@ -69,6 +71,29 @@ static int event_node(const struct td_event *e)
 	return e->page_nid;
 }
 
+/* Forgets the processes that exited (source/reap.h). */
+static void reap(struct td_daemon *d, uint64_t now_ns)
+{
+	d->processes_reaped += td_reap_dead(d->pipe.hot, td_reap_alive_kill, NULL);
+	d->last_reap_ns = now_ns;
+}
+
+/*
+ * Records one access. A full process table is full of the dead, usually:
+ * reap them (at most once a second) and try again, so a new process is
+ * never refused for processes that are gone.
+ */
+static int record(struct td_daemon *d, const struct td_hotness_access *a, uint64_t ts_ns)
+{
+	int r = td_hotness_record(d->pipe.hot, a, ts_ns);
+
+	if (r != -ENOSPC || ts_ns - d->last_reap_ns < 1000000000ULL)
+		return r;
+	reap(d, ts_ns);
+	td_hotness_sweep(d->pipe.hot, ts_ns, UINT32_MAX);
+	return td_hotness_record(d->pipe.hot, a, ts_ns);
+}
+
 static void on_event(const struct td_event *e, void *userdata)
 {
 	struct td_daemon *d = userdata;
@@ -81,7 +106,7 @@ static void on_event(const struct td_event *e, void *userdata)
 		d->events_by_source[e->source]++;
 	if (td_node_in(d->pipe.slow_mask, e->page_nid))
 		d->events_on_slow++;
-	if (td_hotness_record(d->pipe.hot, &a, e->ts_ns) < 0)
+	if (record(d, &a, e->ts_ns) < 0)
 		d->record_errors++;
 	if (d->pipe.demoter)
 		td_demoter_note_event(d->pipe.demoter, e->memcg_id, e->ts_ns);
@@ -399,9 +424,12 @@ static int ops_reload(void *ud, char *err, size_t errlen)
 	return reload(ud, err, errlen);
 }
 
+/* Every few seconds (the loop's rescan): new and removed cgroups, and the
+ * processes that exited. */
 static void ops_rescan(void *ud)
 {
 	sync_cgroups(ud, /* new_config= */ false);
+	reap(ud, td_now_ns());
 }
 
 static uint64_t ops_now(void *ud)
@@ -587,6 +615,7 @@ static void counters_intake(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALU
 	v[TD_CTR_HOTNESS_PID_REUSES][0] = hs.pid_reuses;
 	v[TD_CTR_HOTNESS_MEMCG_OVERFLOWS][0] = hs.memcg_overflows;
 	v[TD_CTR_RECORD_ERRORS][0] = d->record_errors;
+	v[TD_CTR_PROCESSES_REAPED][0] = d->processes_reaped;
 }
 
 /* The promoter's and the demoter's counters. */

@@ -59,6 +59,8 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "Entries stored without their memcg: the memcg side table was full."),
 	C(TD_CTR_RECORD_ERRORS, "record_errors", "events",
 	  "Events the hotness table refused."),
+	C(TD_CTR_PROCESSES_REAPED, "processes_reaped", "processes",
+	  "Exited processes forgotten by the hotness table (their slots freed)."),
 	[TD_CTR_PAGES_PROMOTED] = { .name = "pages_promoted", .metric = "promoted_pages",
 				    .unit = "pages", .status = true, .n_values = 1,
 				    .help = "Pages on a fast node after a move_pages(2) call of tieringd, all cgroups." },

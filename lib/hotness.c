@@ -943,6 +943,24 @@ int td_hotness_foreach(const struct td_hotness *t, uint64_t now_ns, td_hotness_f
 	return 0;
 }
 
+int td_hotness_foreach_process(struct td_hotness *t, td_hotness_process_t cb, void *userdata)
+{
+	if (!cb)
+		return -EINVAL;
+	for (uint32_t p = 1; p < t->procs_unused; p++) {
+		uint32_t tgid = t->procs[p].tgid;
+		int r;
+
+		/* free slots have tgid 0; forgotten ones carry PROC_DEAD */
+		if (!tgid || (tgid & PROC_DEAD))
+			continue;
+		r = cb(tgid, t->procs[p].nentries, userdata);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 void td_hotness_get_stats(const struct td_hotness *t, struct td_hotness_stats *ret)
 {
 	*ret = (struct td_hotness_stats){

@@ -269,6 +269,20 @@ typedef int (*td_hotness_foreach_t)(const struct td_hotness_info *info, void *us
 int td_hotness_foreach(const struct td_hotness *t, uint64_t now_ns,
 		       td_hotness_foreach_t cb, void *userdata);
 
+/* Return 0 to go on, anything else to stop td_hotness_foreach_process(). */
+typedef int (*td_hotness_process_t)(uint32_t tgid, uint32_t entries, void *userdata);
+
+/*
+ * Call @cb for every live process the table knows (those td_hotness_record()
+ * or td_hotness_process_seen() registered and nobody forgot), with its live
+ * entry count, which may be 0: a process holds its slot in the process
+ * table until it is forgotten. @cb may call td_hotness_forget_process() on
+ * the process it is given, and nothing else that changes the table.
+ * Returns 0 once all were visited, or the first non-zero value @cb returned,
+ * -EINVAL if @cb is NULL.
+ */
+int td_hotness_foreach_process(struct td_hotness *t, td_hotness_process_t cb, void *userdata);
+
 /* Fill *@ret with the table's counters. */
 void td_hotness_get_stats(const struct td_hotness *t, struct td_hotness_stats *ret);
 

@@ -1102,6 +1102,64 @@ static void test_side_table_model(void **state)
 	td_hotness_free(t);
 }
 
+struct proc_seen {
+	uint32_t tgid[8], entries[8];
+	unsigned n;
+	uint32_t forget;	/* forget this tgid when visited */
+	struct td_hotness *t;
+};
+
+static int on_process(uint32_t tgid, uint32_t entries, void *ud)
+{
+	struct proc_seen *ps = ud;
+
+	assert_true(ps->n < 8);
+	ps->tgid[ps->n] = tgid;
+	ps->entries[ps->n++] = entries;
+	if (tgid == ps->forget)
+		assert_int_equal(td_hotness_forget_process(ps->t, tgid), 0);
+	return 0;
+}
+
+static int stop_at_first(uint32_t tgid, uint32_t entries, void *ud)
+{
+	return 7;
+}
+
+/* The processes a table knows, with or without entries; forgetting while
+ * visiting frees the slots a new process needs. */
+static void test_foreach_process(void **state)
+{
+	struct td_hotness_params p = { .capacity = 64, .half_life_ns = SEC, .max_processes = 3 };
+	struct proc_seen ps = { .forget = 2 };
+	struct td_hotness *t;
+
+	(void)state;
+	assert_int_equal(td_hotness_new(&p, &t), 0);
+	ps.t = t;
+	assert_int_equal(rec(t, 1, ADDR(0), T0), 1);
+	assert_int_equal(rec(t, 1, ADDR(1), T0), 1);
+	assert_int_equal(rec(t, 2, ADDR(0), T0), 1);
+	assert_int_equal(td_hotness_process_seen(t, 3, 1), 1);	/* no entries */
+	assert_int_equal(rec(t, 4, ADDR(0), T0), -ENOSPC);
+	assert_int_equal(td_hotness_foreach_process(t, on_process, &ps), 0);
+	assert_int_equal(ps.n, 3);
+	for (unsigned i = 0; i < ps.n; i++)
+		assert_int_equal(ps.entries[i], ps.tgid[i] == 1 ? 2 : ps.tgid[i] == 2 ? 1 : 0);
+	/* 2 was forgotten in the visit: its entry is stale, swept, its slot free */
+	assert_int_equal(td_hotness_sweep(t, T0, UINT32_MAX), 1);
+	assert_int_equal(rec(t, 4, ADDR(0), T0), 1);
+	ps.n = 0;
+	ps.forget = 0;
+	assert_int_equal(td_hotness_foreach_process(t, on_process, &ps), 0);
+	assert_int_equal(ps.n, 3);
+	for (unsigned i = 0; i < ps.n; i++)
+		assert_int_not_equal(ps.tgid[i], 2);
+	assert_int_equal(td_hotness_foreach_process(t, stop_at_first, NULL), 7);
+	assert_int_equal(td_hotness_foreach_process(t, NULL, NULL), -EINVAL);
+	td_hotness_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1131,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(test_process_table_full),
 		cmocka_unit_test(test_memcg_table_full),
 		cmocka_unit_test(test_set_node),
+		cmocka_unit_test(test_foreach_process),
 		cmocka_unit_test(test_move_state),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_side_table_model),
