@@ -389,7 +389,10 @@ static int open_sources(struct td_daemon *d)
 
 	if (r == -ENOENT) {
 		report_sources(d);
-		return td_err(ENOENT, "no access source could be attached");
+		/* why each one did not is in the source lines above: no errno text */
+		td_log(LOG_ERR, "no access source could be attached: none of the hooks above "
+		       "exists in this kernel or could be loaded");
+		return -ENOENT;
 	}
 	if (r)
 		return r;
