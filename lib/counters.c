@@ -6,19 +6,9 @@
 #include "promote.h"
 
 /* Label values; their order is the index into td_counters.v[c][]. The
- * reason lists follow lib/promote.h's TD_ERR_* and lib/decide.h's
- * TD_REASON_* (checked in test_counters). */
+ * errno and reason labels are lib/promote.c's and lib/decide.c's own names. */
 static const char *const sources[] = { "hint_fault", "sample" };
 static const char *const filters[] = { "fast", "self", "cgroup" };
-static const char *const errnos[TD_ERR__MAX] = {
-	"ENOENT", "EBUSY", "EFAULT", "EINVAL", "ENOMEM", "EACCES", "ESRCH", "EIO",
-	"E2BIG", "EPERM", "wrong_node", "other",
-};
-static const char *const reasons[TD_REASON__MAX] = {
-	"promote", "promoted", "on_fast", "node_unknown", "not_slow", "no_group", "mode",
-	"paused", "group_paused", "threshold", "pingpong", "backoff", "cap", "group_rate",
-	"rate", "room",
-};
 
 #define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 #define C(id_, name_, unit_, help_) [id_] = { .name = name_, .unit = unit_, .help = help_, .n_values = 1 }
@@ -67,7 +57,7 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	[TD_CTR_PAGES_FAILED] = { .name = "pages_failed", .metric = "promote_failed_pages",
 				  .unit = "pages", .status = true, .n_values = 1,
 				  .help = "Pages move_pages(2) did not put on the fast node, all cgroups." },
-	L(TD_CTR_PAGES_FAILED_BY, "pages_failed", "promote_failures", "pages", "reason", errnos,
+	L(TD_CTR_PAGES_FAILED_BY, "pages_failed", "promote_failures", "pages", "reason", td_errno_slot_names,
 	  "Pages not promoted, by the per-page status move_pages(2) gave."),
 	C(TD_CTR_PAGES_SKIPPED, "pages_skipped", "pages",
 	  "Candidates not tried: the budget was spent or the target node was full."),
@@ -83,7 +73,7 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "Ticks with candidates but no room on the fast nodes."),
 	G(TD_CTR_PROMOTE_WAITING, "promote_waiting", "pages",
 	  "Hot pages the fast nodes had no room for in the last tick."),
-	L(TD_CTR_PROMOTE_DECISIONS, "promote_decisions", NULL, "pages", "reason", reasons,
+	L(TD_CTR_PROMOTE_DECISIONS, "promote_decisions", NULL, "pages", "reason", td_reason_names,
 	  "Pages the promoter decided on, by the decision's reason, summed over ticks."),
 	S(TD_CTR_PAGES_DEMOTED, "pages_demoted", "pages",
 	  "Pages the kernel demoted for tieringd's memory.reclaim writes."),

@@ -4,36 +4,52 @@
 #include "decide.h"
 #include "units.h"
 
-static const struct {
-	const char *name;
-	const char *decision;
-} reasons[TD_REASON__MAX] = {
-	[TD_REASON_PROMOTE] = { "promote", "promote" },
-	[TD_REASON_PROMOTED] = { "promoted", "promoted" },
-	[TD_REASON_ON_FAST] = { "on_fast", "none" },
-	[TD_REASON_NODE_UNKNOWN] = { "node_unknown", "wait" },
-	[TD_REASON_NOT_SLOW] = { "not_slow", "none" },
-	[TD_REASON_NO_GROUP] = { "no_group", "left alone" },
-	[TD_REASON_MODE] = { "mode", "left alone" },
-	[TD_REASON_PAUSED] = { "paused", "left alone" },
-	[TD_REASON_GROUP_PAUSED] = { "group_paused", "left alone" },
-	[TD_REASON_THRESHOLD] = { "threshold", "wait" },
-	[TD_REASON_PINGPONG] = { "pingpong", "held" },
-	[TD_REASON_BACKOFF] = { "backoff", "retry later" },
-	[TD_REASON_CAP] = { "cap", "held" },
-	[TD_REASON_GROUP_RATE] = { "group_rate", "held" },
-	[TD_REASON_RATE] = { "rate", "held" },
-	[TD_REASON_ROOM] = { "room", "held" },
+const char *const td_reason_names[TD_REASON__MAX] = {
+	[TD_REASON_PROMOTE] = "promote",
+	[TD_REASON_PROMOTED] = "promoted",
+	[TD_REASON_ON_FAST] = "on_fast",
+	[TD_REASON_NODE_UNKNOWN] = "node_unknown",
+	[TD_REASON_NOT_SLOW] = "not_slow",
+	[TD_REASON_NO_GROUP] = "no_group",
+	[TD_REASON_MODE] = "mode",
+	[TD_REASON_PAUSED] = "paused",
+	[TD_REASON_GROUP_PAUSED] = "group_paused",
+	[TD_REASON_THRESHOLD] = "threshold",
+	[TD_REASON_PINGPONG] = "pingpong",
+	[TD_REASON_BACKOFF] = "backoff",
+	[TD_REASON_CAP] = "cap",
+	[TD_REASON_GROUP_RATE] = "group_rate",
+	[TD_REASON_RATE] = "rate",
+	[TD_REASON_ROOM] = "room",
+};
+
+static const char *const decisions[TD_REASON__MAX] = {
+	[TD_REASON_PROMOTE] = "promote",
+	[TD_REASON_PROMOTED] = "promoted",
+	[TD_REASON_ON_FAST] = "none",
+	[TD_REASON_NODE_UNKNOWN] = "wait",
+	[TD_REASON_NOT_SLOW] = "none",
+	[TD_REASON_NO_GROUP] = "left alone",
+	[TD_REASON_MODE] = "left alone",
+	[TD_REASON_PAUSED] = "left alone",
+	[TD_REASON_GROUP_PAUSED] = "left alone",
+	[TD_REASON_THRESHOLD] = "wait",
+	[TD_REASON_PINGPONG] = "held",
+	[TD_REASON_BACKOFF] = "retry later",
+	[TD_REASON_CAP] = "held",
+	[TD_REASON_GROUP_RATE] = "held",
+	[TD_REASON_RATE] = "held",
+	[TD_REASON_ROOM] = "held",
 };
 
 const char *td_reason_name(enum td_reason r)
 {
-	return (unsigned)r < TD_REASON__MAX ? reasons[r].name : NULL;
+	return (unsigned)r < TD_REASON__MAX ? td_reason_names[r] : NULL;
 }
 
 const char *td_reason_decision(enum td_reason r)
 {
-	return (unsigned)r < TD_REASON__MAX ? reasons[r].decision : NULL;
+	return (unsigned)r < TD_REASON__MAX ? decisions[r] : NULL;
 }
 
 bool td_reason_is_limit(enum td_reason r)

@@ -87,6 +87,9 @@ bool td_reason_is_limit(enum td_reason r);
  * was smaller). */
 enum td_reason td_reason_held(const struct td_policy_group *g, const struct td_decide_env *env);
 
+/* The reasons' names, indexed by enum td_reason (the counter registry's labels). */
+extern const char *const td_reason_names[TD_REASON__MAX];
+
 /* "promote", "threshold", "rate", ...: the counter label; NULL out of range. */
 const char *td_reason_name(enum td_reason r);
 

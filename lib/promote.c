@@ -8,28 +8,24 @@
 #include "tier_abi.h"
 
 
-static const struct {
-	int err;
-	const char *name;
-} slots[TD_ERR__MAX] = {
-	[TD_ERR_ENOENT] = { ENOENT, "ENOENT" },
-	[TD_ERR_EBUSY] = { EBUSY, "EBUSY" },
-	[TD_ERR_EFAULT] = { EFAULT, "EFAULT" },
-	[TD_ERR_EINVAL] = { EINVAL, "EINVAL" },
-	[TD_ERR_ENOMEM] = { ENOMEM, "ENOMEM" },
-	[TD_ERR_EACCES] = { EACCES, "EACCES" },
-	[TD_ERR_ESRCH] = { ESRCH, "ESRCH" },
-	[TD_ERR_EIO] = { EIO, "EIO" },
-	[TD_ERR_E2BIG] = { E2BIG, "E2BIG" },
-	[TD_ERR_EPERM] = { EPERM, "EPERM" },
-	[TD_ERR_WRONG_NODE] = { 0, "wrong_node" },
-	[TD_ERR_OTHER] = { -1, "other" },
+static const int slot_errno[TD_ERR__MAX] = {
+	[TD_ERR_ENOENT] = ENOENT, [TD_ERR_EBUSY] = EBUSY, [TD_ERR_EFAULT] = EFAULT,
+	[TD_ERR_EINVAL] = EINVAL, [TD_ERR_ENOMEM] = ENOMEM, [TD_ERR_EACCES] = EACCES,
+	[TD_ERR_ESRCH] = ESRCH, [TD_ERR_EIO] = EIO, [TD_ERR_E2BIG] = E2BIG,
+	[TD_ERR_EPERM] = EPERM, [TD_ERR_WRONG_NODE] = 0, [TD_ERR_OTHER] = -1,
+};
+
+const char *const td_errno_slot_names[TD_ERR__MAX] = {
+	[TD_ERR_ENOENT] = "ENOENT", [TD_ERR_EBUSY] = "EBUSY", [TD_ERR_EFAULT] = "EFAULT",
+	[TD_ERR_EINVAL] = "EINVAL", [TD_ERR_ENOMEM] = "ENOMEM", [TD_ERR_EACCES] = "EACCES",
+	[TD_ERR_ESRCH] = "ESRCH", [TD_ERR_EIO] = "EIO", [TD_ERR_E2BIG] = "E2BIG",
+	[TD_ERR_EPERM] = "EPERM", [TD_ERR_WRONG_NODE] = "wrong_node", [TD_ERR_OTHER] = "other",
 };
 
 int td_errno_slot(int err)
 {
 	for (int i = 0; i < TD_ERR_OTHER; i++)
-		if (slots[i].err == err)
+		if (slot_errno[i] == err)
 			return i;
 	return TD_ERR_OTHER;
 }
@@ -38,7 +34,7 @@ const char *td_errno_slot_name(int slot)
 {
 	if (slot < 0 || slot >= TD_ERR__MAX)
 		return "invalid";
-	return slots[slot].name;
+	return td_errno_slot_names[slot];
 }
 
 static int cmp_candidate(const void *a, const void *b)

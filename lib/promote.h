@@ -56,6 +56,9 @@ enum {
 /* Counter slot for a positive errno (or TD_ERR_WRONG_NODE for 0). */
 int td_errno_slot(int err);
 
+/* The slots' names, indexed like the slots (the counter registry's labels). */
+extern const char *const td_errno_slot_names[TD_ERR__MAX];
+
 /* Name of a slot, e.g. "ENOENT"; "other" for TD_ERR_OTHER. */
 const char *td_errno_slot_name(int slot);
 
