@@ -9,6 +9,9 @@
  * errno and reason labels are lib/promote.c's and lib/decide.c's own names. */
 static const char *const sources[] = { "hint_fault", "sample" };
 static const char *const filters[] = { "fast", "self", "cgroup" };
+static const char *const process_kinds[] = { "exec", "exit" };
+/* folio sizes by order (0..9: x86-64 base page to PMD) */
+static const char *const sizes[] = { "4K", "8K", "16K", "32K", "64K", "128K", "256K", "512K", "1M", "2M" };
 
 #define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 #define C(id_, name_, unit_, help_) [id_] = { .name = name_, .unit = unit_, .help = help_, .n_values = 1 }
@@ -51,9 +54,23 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "Events the hotness table refused."),
 	C(TD_CTR_PROCESSES_REAPED, "processes_reaped", "processes",
 	  "Exited processes forgotten by the hotness table (their slots freed)."),
+	L(TD_CTR_PROCESS_EVENTS, "process_events", NULL, "events", "kind", process_kinds,
+	  "Process exec and exit events from the BPF programs (the process's entries forgotten)."),
+	C(TD_CTR_HOTNESS_SPLITS, "hotness_splits", "entries",
+	  "Large-folio entries dropped because the kernel split the folio."),
+	C(TD_CTR_HOTNESS_COLLAPSES, "hotness_collapses", "entries",
+	  "Small entries merged into a large folio's entry (khugepaged collapsed them)."),
+	C(TD_CTR_FOLIO_ORDERS_RESOLVED, "folio_orders_resolved", "lookups",
+	  "Folio sizes of sampled addresses read from /proc/PID/pagemap and /proc/kpageflags."),
+	C(TD_CTR_FOLIO_ORDERS_UNRESOLVED, "folio_orders_unresolved", "lookups",
+	  "Sampled addresses whose folio size could not be read (taken as one base page)."),
 	[TD_CTR_PAGES_PROMOTED] = { .name = "pages_promoted", .metric = "promoted_pages",
 				    .unit = "pages", .status = true, .n_values = 1,
 				    .help = "Pages on a fast node after a move_pages(2) call of tieringd, all cgroups." },
+	S(TD_CTR_BYTES_PROMOTED, "bytes_promoted", "bytes",
+	  "Bytes on a fast node after a move_pages(2) call of tieringd (whole folios), all cgroups."),
+	L(TD_CTR_PAGES_PROMOTED_BY_SIZE, "promoted_folios", NULL, "folios", "size", sizes,
+	  "Folios promoted, by folio size."),
 	[TD_CTR_PAGES_FAILED] = { .name = "pages_failed", .metric = "promote_failed_pages",
 				  .unit = "pages", .status = true, .n_values = 1,
 				  .help = "Pages move_pages(2) did not put on the fast node, all cgroups." },
@@ -73,6 +90,9 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "Ticks with candidates but no room on the fast nodes."),
 	G(TD_CTR_PROMOTE_WAITING, "promote_waiting", "pages",
 	  "Hot pages the fast nodes had no room for in the last tick."),
+	[TD_CTR_HOT_THRESHOLD] = { .name = "hot_threshold", .unit = "accesses", .gauge = true,
+				   .status = true, .n_values = 1,
+				   .help = "The lowest hotness threshold in force in the last tick (automatic, or the HotThreshold floor), in accesses x 1024." },
 	L(TD_CTR_PROMOTE_DECISIONS, "promote_decisions", NULL, "pages", "reason", td_reason_names,
 	  "Pages the promoter decided on, by the decision's reason, summed over ticks."),
 	S(TD_CTR_PAGES_DEMOTED, "pages_demoted", "pages",
