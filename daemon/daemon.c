@@ -119,12 +119,12 @@ static bool hook_recently_demoted(void *ctx, uint64_t memcg_id, uint64_t now)
 	return d->pipe.demoter && td_demoter_recently_demoted(d->pipe.demoter, memcg_id, now);
 }
 
-static void hook_promoted(void *ctx, uint64_t memcg_id, uint64_t pages, uint64_t now)
+static void hook_promoted(void *ctx, uint64_t memcg_id, uint64_t bytes, uint64_t now)
 {
 	struct td_daemon *d = ctx;
 
 	if (d->pipe.demoter)
-		td_demoter_note_promote(d->pipe.demoter, memcg_id, pages, now);
+		td_demoter_note_promote(d->pipe.demoter, memcg_id, bytes, now);
 }
 
 /*
@@ -185,14 +185,12 @@ static uint32_t hook_weight(void *ctx, uint64_t memcg_id)
 	return g < 0 ? 100 : td_groups_policy(d->pipe.groups)[g].weight;
 }
 
-static void hook_page_done(void *ctx, int group, enum td_move_outcome o, int status)
+static void hook_page_done(void *ctx, int group, const struct td_candidate *c,
+			   enum td_move_outcome o, int status)
 {
 	struct td_daemon *d = ctx;
 
-	td_groups_account(d->pipe.groups, group, o, status);
-	/* the cap counts what we just put on the fast node, until the next refresh */
-	if (o == TD_MOVE_DONE)
-		td_groups_policy(d->pipe.groups)[group].fast_pages++;
+	td_groups_account(d->pipe.groups, group, o, status, td_folio_bytes(c->order));
 }
 
 static void hook_batch_done(void *ctx, const struct td_batch_result *b)
@@ -200,7 +198,7 @@ static void hook_batch_done(void *ctx, const struct td_batch_result *b)
 	struct td_daemon *d = ctx;
 	const char *path = td_groups_path_of(d->pipe.groups, b->memcg_id, td_now_ns());
 
-	td_log_promote_batch(path, b->tgid, b->src_nid, b->dst_nid, b->moved, b->failed, td_now_ns());
+	td_log_promote_batch(path, b, td_now_ns());
 }
 
 /* Per cgroup of a walk: the in-kernel map (Mode=off is filtered there). */
@@ -251,6 +249,7 @@ static void promoter_config(struct td_daemon *d, struct td_promoter_config *ret)
 		.rate_limit_mbps = d->pipe.cfg->rate_limit_mbps,
 		.watermark_bytes = d->pipe.cfg->fast_watermark_bytes,
 		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL,
+		.half_life_ns = d->pipe.cfg->hotness_half_life_ms * 1000000ULL,
 		.dry_run = d->opt.dry_run,
 		.resolve_nodes = d->pipe.cfg->sources & TD_SOURCES_SAMPLE,
 		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted,
@@ -627,6 +626,8 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 	const struct td_promoter_counters *c = td_promoter_counters(d->pipe.promoter);
 
 	v[TD_CTR_PAGES_PROMOTED][0] = c->pages_promoted;
+	v[TD_CTR_BYTES_PROMOTED][0] = c->bytes_promoted;
+	memcpy(v[TD_CTR_PAGES_PROMOTED_BY_SIZE], c->folios_promoted, sizeof(c->folios_promoted));
 	v[TD_CTR_PAGES_FAILED][0] = c->pages_failed;
 	memcpy(v[TD_CTR_PAGES_FAILED_BY], c->errors, sizeof(c->errors));
 	v[TD_CTR_PAGES_SKIPPED][0] = c->pages_skipped;
@@ -635,7 +636,8 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 	v[TD_CTR_NODE_QUERIES][0] = c->node_queries;
 	v[TD_CTR_DRY_RUN_PAGES][0] = c->dry_run_pages;
 	v[TD_CTR_PROMOTE_TICKS_NO_ROOM][0] = c->ticks_no_room;
-	v[TD_CTR_PROMOTE_WAITING][0] = c->waiting;
+	v[TD_CTR_PROMOTE_WAITING][0] = td_bytes_to_pages(c->waiting_bytes);
+	v[TD_CTR_HOT_THRESHOLD][0] = c->hot_threshold;
 	memcpy(v[TD_CTR_PROMOTE_DECISIONS], c->decided, sizeof(c->decided));
 	if (d->pipe.demoter) {
 		const struct td_demoter_counters *dc = td_demoter_counters(d->pipe.demoter);

@@ -105,11 +105,11 @@ static void enforce_fast_caps(struct td_pipeline *p, uint64_t now)
 		int r;
 
 		if (pg[i].mode != TD_MODE_PROMOTE || pg[i].paused ||
-		    pg[i].fast_cap_pages == TD_POLICY_NO_LIMIT || !g->usage_known ||
-		    pg[i].fast_pages <= pg[i].fast_cap_pages)
+		    pg[i].fast_cap_bytes == TD_POLICY_NO_LIMIT || !g->usage_known ||
+		    pg[i].fast_bytes <= pg[i].fast_cap_bytes)
 			continue;
 		r = td_demoter_shrink(p->demoter, g->path,
-				      td_pages_to_bytes(pg[i].fast_pages - pg[i].fast_cap_pages), now);
+				      pg[i].fast_bytes - pg[i].fast_cap_bytes, now);
 		if (r < 0 && r != -EAGAIN)
 			td_debug("MaxFastMemory of %s: demotion failed (%s)", g->path, strerror(-r));
 	}
@@ -135,7 +135,7 @@ static void tick(struct td_loop *l, uint64_t now, uint64_t tick_ns)
 	}
 	promote(p, now, tick_ns, p->paused);
 	if (p->demoter && !p->paused) {
-		uint64_t need = td_pages_to_bytes(td_promoter_counters(p->promoter)->waiting);
+		uint64_t need = td_promoter_counters(p->promoter)->waiting_bytes;
 		int r = td_demoter_tick(p->demoter, now, tick_ns, need,
 					/* rescan= */ l->ticks % 10 == 0);
 

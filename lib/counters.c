@@ -91,7 +91,7 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	G(TD_CTR_PROMOTE_WAITING, "promote_waiting", "pages",
 	  "Hot pages the fast nodes had no room for in the last tick."),
 	[TD_CTR_HOT_THRESHOLD] = { .name = "hot_threshold", .unit = "accesses", .gauge = true,
-				   .status = true, .n_values = 1,
+				   .n_values = 1,
 				   .help = "The lowest hotness threshold in force in the last tick (automatic, or the HotThreshold floor), in accesses x 1024." },
 	L(TD_CTR_PROMOTE_DECISIONS, "promote_decisions", NULL, "pages", "reason", td_reason_names,
 	  "Pages the promoter decided on, by the decision's reason, summed over ticks."),

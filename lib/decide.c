@@ -67,9 +67,9 @@ uint64_t td_decide_backoff_until(const struct td_hotness_info *i, uint64_t base_
 	return i->last_move_ns + (base_ns << shift);
 }
 
-static bool at_cap(const struct td_policy_group *g)
+static bool over_cap(const struct td_policy_group *g, uint64_t more)
 {
-	return g->fast_cap_pages != TD_POLICY_NO_LIMIT && g->fast_pages >= g->fast_cap_pages;
+	return g->fast_cap_bytes != TD_POLICY_NO_LIMIT && g->fast_bytes + more > g->fast_cap_bytes;
 }
 
 /* Where the page is: a reason to stop, or PROMOTE to go on. */
@@ -92,16 +92,16 @@ static enum td_reason rules(const struct td_decide_env *env, const struct td_hot
 {
 	if (!g)
 		return TD_REASON_NO_GROUP;
-	ret->threshold = g->hot_threshold;
+	ret->threshold = g->threshold;
 	if (g->mode != TD_MODE_PROMOTE)
 		return TD_REASON_MODE;
 	if (env->paused)
 		return TD_REASON_PAUSED;
 	if (g->paused)
 		return TD_REASON_GROUP_PAUSED;
-	if (i->hotness < g->hot_threshold)
+	if (i->hotness < g->threshold)
 		return TD_REASON_THRESHOLD;
-	if (recently_demoted && (uint64_t)i->hotness < 2ULL * g->hot_threshold)
+	if (recently_demoted && (uint64_t)i->hotness < 2ULL * g->threshold)
 		return TD_REASON_PINGPONG;
 	ret->backoff_until_ns = td_decide_backoff_until(i, env->retry_backoff_ns);
 	if (env->now_ns < ret->backoff_until_ns)
@@ -109,16 +109,17 @@ static enum td_reason rules(const struct td_decide_env *env, const struct td_hot
 	return TD_REASON_PROMOTE;
 }
 
-/* The limits of the tick. */
-static enum td_reason limits(const struct td_decide_env *env, const struct td_policy_group *g)
+/* The limits of the tick, for a folio of @bytes. */
+static enum td_reason limits(const struct td_decide_env *env, const struct td_policy_group *g,
+			     uint64_t bytes)
 {
-	if (at_cap(g))
+	if (over_cap(g, bytes))
 		return TD_REASON_CAP;
-	if (g->budget_pages == 0)
+	if (!td_policy_fits(bytes, g->budget_bytes, td_policy_bucket_bytes(&g->rate), 0))
 		return TD_REASON_GROUP_RATE;
-	if (env->budget_pages == 0)
+	if (!td_policy_fits(bytes, env->budget_bytes, env->budget_full, 0))
 		return TD_REASON_RATE;
-	if (env->room_pages == 0)
+	if (env->room_bytes < bytes)
 		return TD_REASON_ROOM;
 	return TD_REASON_PROMOTE;
 }
@@ -134,17 +135,17 @@ enum td_reason td_decide(const struct td_decide_env *env, const struct td_hotnes
 	if (r == TD_REASON_PROMOTE)
 		r = rules(env, i, g, recently_demoted, ret);
 	if (r == TD_REASON_PROMOTE)
-		r = limits(env, g);
+		r = limits(env, g, td_folio_bytes(i->order));
 	ret->reason = r;
 	return r;
 }
 
-enum td_reason td_reason_held(const struct td_policy_group *g, const struct td_decide_env *env)
+enum td_reason td_reason_held(const struct td_policy_group *g, const struct td_decide_env *env,
+			      uint64_t bytes)
 {
-	if (g->fast_cap_pages != TD_POLICY_NO_LIMIT &&
-	    g->fast_pages + g->selected >= g->fast_cap_pages)
+	if (over_cap(g, g->selected + bytes))
 		return TD_REASON_CAP;
-	if (g->budget_pages != TD_POLICY_NO_LIMIT && g->selected >= g->budget_pages)
+	if (g->budget_bytes != TD_POLICY_NO_LIMIT && g->selected + bytes > g->budget_bytes)
 		return TD_REASON_GROUP_RATE;
-	return env->budget_pages < env->room_pages ? TD_REASON_RATE : TD_REASON_ROOM;
+	return env->budget_bytes < env->room_bytes ? TD_REASON_RATE : TD_REASON_ROOM;
 }

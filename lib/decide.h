@@ -15,6 +15,11 @@
  *   ping-pong (recently demoted: twice the threshold) -> retry back-off ->
  *   MaxFastMemory -> the group's rate -> the global rate -> room -> promote
  *
+ * The threshold is the group's in force this tick (td_policy_group.threshold:
+ * automatic, lib/threshold.h, never below HotThreshold). The limits count
+ * the page's folio in bytes (td_folio_bytes(order)): a folio that does not
+ * fit what a limit has left is held by it.
+ *
  * The last four are limits of the tick, not of the page: a page held by one
  * stays a candidate, and td_policy_select() shares what the limits leave
  * between the groups (a page it does not take is held by the limit that
@@ -40,7 +45,7 @@ enum td_reason {
 	TD_REASON_MODE,			/* Mode=observe or off */
 	TD_REASON_PAUSED,		/* tieringctl pause */
 	TD_REASON_GROUP_PAUSED,		/* tieringctl pause CGROUP */
-	TD_REASON_THRESHOLD,		/* below its group's HotThreshold */
+	TD_REASON_THRESHOLD,		/* below its group's threshold in force */
 	TD_REASON_PINGPONG,		/* demoted lately, below twice the threshold */
 	TD_REASON_BACKOFF,		/* failed attempts: backing off */
 	TD_REASON_CAP,			/* its group is at MaxFastMemory */
@@ -56,8 +61,9 @@ struct td_decide_env {
 	uint64_t fast_mask, slow_mask;
 	bool paused;			/* everything paused */
 	uint64_t retry_backoff_ns;	/* base: doubled per failed attempt, up to 2^10 bases */
-	uint64_t budget_pages;		/* the global rate budget; TD_POLICY_NO_LIMIT: none */
-	uint64_t room_pages;		/* what the fast nodes can take, all nodes */
+	uint64_t budget_bytes;		/* the global rate budget; TD_POLICY_NO_LIMIT: none */
+	uint64_t budget_full;		/* what the global bucket holds at most (NO_LIMIT: none) */
+	uint64_t room_bytes;		/* what the fast nodes can take, all nodes */
 };
 
 struct td_decision {
@@ -82,10 +88,11 @@ uint64_t td_decide_backoff_until(const struct td_hotness_info *i, uint64_t base_
  * candidate for td_policy_select(). */
 bool td_reason_is_limit(enum td_reason r);
 
-/* Why a candidate of group g that td_policy_select() did not take was held:
- * its cap, its rate, or the global limit (the rate or the room, whichever
- * was smaller). */
-enum td_reason td_reason_held(const struct td_policy_group *g, const struct td_decide_env *env);
+/* Why a candidate (a folio of @bytes) of group g that td_policy_select()
+ * did not take was held: its cap, its rate, or the global limit (the rate
+ * or the room, whichever was smaller). */
+enum td_reason td_reason_held(const struct td_policy_group *g, const struct td_decide_env *env,
+			      uint64_t bytes);
 
 /* The reasons' names, indexed by enum td_reason (the counter registry's labels). */
 extern const char *const td_reason_names[TD_REASON__MAX];

@@ -1,21 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
 
-void td_policy_refill(struct td_policy_group *g, size_t ng, uint64_t tick_ns, uint32_t page_size)
+void td_policy_refill(struct td_policy_group *g, size_t ng, uint64_t tick_ns)
 {
 	for (size_t i = 0; i < ng; i++) {
 		uint64_t b = td_ratelimit_refill(&g[i].rate, tick_ns);
 
-		g[i].budget_pages = b == UINT64_MAX ? TD_POLICY_NO_LIMIT : b / page_size;
+		g[i].budget_bytes = b == UINT64_MAX ? TD_POLICY_NO_LIMIT : b;
 	}
 }
 
-void td_policy_spend(struct td_policy_group *g, uint64_t pages, uint32_t page_size)
+void td_policy_spend(struct td_policy_group *g, uint64_t bytes)
 {
-	td_ratelimit_spend(&g->rate, pages * page_size);
+	td_ratelimit_spend(&g->rate, bytes);
+}
+
+uint64_t td_policy_bucket_bytes(const struct td_ratelimit *r)
+{
+	return r->mbps ? r->mbps << 20 : TD_POLICY_NO_LIMIT;
+}
+
+bool td_policy_fits(uint64_t bytes, uint64_t budget, uint64_t full, uint64_t used)
+{
+	if (budget == TD_POLICY_NO_LIMIT || used + bytes <= budget)
+		return true;
+	return !used && bytes > full && budget >= full;
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -112,29 +125,52 @@ void td_policy_fair_share(const uint64_t *d, const uint32_t *w, size_t n, uint64
 	spread_remainder(d, n, left - given, frac, ret_share);
 }
 
-/* The most group g may take this tick before sharing. */
-static uint64_t group_cap(const struct td_policy_group *g)
+/* What the fast cap leaves group g (TD_POLICY_NO_LIMIT: no cap). */
+static uint64_t cap_left(const struct td_policy_group *g)
 {
-	uint64_t room = TD_POLICY_NO_LIMIT;
-
-	if (g->fast_cap_pages != TD_POLICY_NO_LIMIT)
-		room = g->fast_cap_pages > g->fast_pages ? g->fast_cap_pages - g->fast_pages : 0;
-	return min_u64(room, g->budget_pages);
+	if (g->fast_cap_bytes == TD_POLICY_NO_LIMIT)
+		return TD_POLICY_NO_LIMIT;
+	return g->fast_cap_bytes > g->fast_bytes ? g->fast_cap_bytes - g->fast_bytes : 0;
 }
 
 static bool group_wants(const struct td_policy_group *g, uint32_t hotness)
 {
-	return g->mode == TD_MODE_PROMOTE && !g->paused && hotness >= g->hot_threshold;
+	return g->mode == TD_MODE_PROMOTE && !g->paused && hotness >= g->threshold;
+}
+
+/* Whether group g may take one more folio of @bytes before sharing; *full
+ * is set once one did not fit (the rest of the group waits behind it). */
+static bool group_takes(struct td_policy_group *g, uint64_t bytes, bool *full)
+{
+	uint64_t cap = cap_left(g);
+
+	if (*full)
+		goto held;
+	if (cap != TD_POLICY_NO_LIMIT && g->demand + bytes > cap)
+		goto held;
+	if (!td_policy_fits(bytes, g->budget_bytes, td_policy_bucket_bytes(&g->rate), g->demand))
+		goto held;
+	g->demand += bytes;
+	return true;
+held:
+	*full = true;
+	/* which bound held it: the cap, else the rate */
+	if (cap != TD_POLICY_NO_LIMIT && g->demand + bytes > cap)
+		g->held_cap++;
+	else
+		g->held_rate++;
+	return false;
 }
 
 /* First pass: which candidates each group may take, before sharing. */
 static int count_demand(struct td_policy_group *g, size_t ng, const struct td_policy_cand *c,
-			size_t nc, uint8_t *eligible)
+			size_t nc, uint8_t *eligible, bool *full)
 {
 	for (size_t i = 0; i < ng; i++) {
 		if (!g[i].weight)
 			return -EINVAL;
 		g[i].demand = g[i].share = g[i].selected = g[i].held_cap = g[i].held_rate = 0;
+		full[i] = false;
 	}
 	for (size_t i = 0; i < nc; i++) {
 		struct td_policy_group *gr;
@@ -145,35 +181,76 @@ static int count_demand(struct td_policy_group *g, size_t ng, const struct td_po
 		if ((size_t)c[i].group >= ng)
 			return -EINVAL;
 		gr = &g[c[i].group];
-		if (!group_wants(gr, c[i].hotness))
-			continue;
-		if (gr->demand >= group_cap(gr)) {
-			/* which bound held it: the cap, else the rate */
-			if (gr->fast_cap_pages != TD_POLICY_NO_LIMIT &&
-			    gr->demand + gr->fast_pages >= gr->fast_cap_pages)
-				gr->held_cap++;
-			else
-				gr->held_rate++;
-			continue;
-		}
-		gr->demand++;
-		eligible[i] = 1;
+		if (group_wants(gr, c[i].hotness) && group_takes(gr, c[i].bytes, &full[c[i].group]))
+			eligible[i] = 1;
 	}
 	return 0;
 }
 
+/* Within their shares, hottest first; a folio that does not fit its
+ * group's share stops the group. */
+static void take_shares(struct td_policy_group *g, const struct td_policy_cand *c,
+			size_t nc, uint8_t *take, uint8_t *left, struct td_policy_result *ret)
+{
+	bool stop[TD_POLICY_MAX_GROUPS] = { false };
+
+	for (size_t i = 0; i < nc; i++) {
+		struct td_policy_group *gr;
+
+		left[i] = 0;
+		if (!take[i])
+			continue;
+		gr = &g[c[i].group];
+		if (!stop[c[i].group] && gr->selected + c[i].bytes <= gr->share) {
+			gr->selected += c[i].bytes;
+			ret->selected += c[i].bytes;
+			ret->taken++;
+			continue;
+		}
+		stop[c[i].group] = true;
+		take[i] = 0;
+		left[i] = 1;
+	}
+}
+
+/* What the shares left unused (a group's next folio did not fit its share)
+ * goes to the hottest eligible folios that fit, each group still in its
+ * own order (a folio that does not fit stops its group); the one-folio
+ * exception when nothing was taken at all. */
+static void take_leftover(struct td_policy_group *g, const struct td_policy_cand *c, size_t nc,
+			  uint64_t limit, uint64_t limit_full, uint8_t *take, const uint8_t *left,
+			  struct td_policy_result *ret)
+{
+	bool stop[TD_POLICY_MAX_GROUPS] = { false };
+
+	for (size_t i = 0; i < nc; i++) {
+		if (!left[i] || stop[c[i].group])
+			continue;
+		if (!td_policy_fits(c[i].bytes, limit, limit_full, ret->selected)) {
+			stop[c[i].group] = true;
+			continue;
+		}
+		take[i] = 1;
+		g[c[i].group].selected += c[i].bytes;
+		ret->selected += c[i].bytes;
+		ret->taken++;
+	}
+}
+
 int td_policy_select(struct td_policy_group *g, size_t ng, const struct td_policy_cand *c,
-		     size_t nc, uint64_t limit_pages, uint8_t *ret_take,
+		     size_t nc, uint64_t limit_bytes, uint64_t limit_full, uint8_t *ret_take,
 		     struct td_policy_result *ret)
 {
 	uint64_t d[TD_POLICY_MAX_GROUPS] = { 0 }, share[TD_POLICY_MAX_GROUPS], total = 0;
 	uint32_t w[TD_POLICY_MAX_GROUPS] = { 0 };
+	bool full[TD_POLICY_MAX_GROUPS];
+	uint8_t *left;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	if (ng > TD_POLICY_MAX_GROUPS)
 		return -EINVAL;
-	r = count_demand(g, ng, c, nc, ret_take);
+	r = count_demand(g, ng, c, nc, ret_take, full);
 	if (r)
 		return r;
 	for (size_t i = 0; i < ng; i++) {
@@ -181,37 +258,28 @@ int td_policy_select(struct td_policy_group *g, size_t ng, const struct td_polic
 		w[i] = g[i].weight;
 		total += d[i];
 	}
-	td_policy_fair_share(d, w, ng, limit_pages, share);
+	td_policy_fair_share(d, w, ng, limit_bytes, share);
 	for (size_t i = 0; i < ng; i++)
 		g[i].share = share[i];
-	for (size_t i = 0; i < nc; i++) {
-		struct td_policy_group *gr;
-
-		if (!ret_take[i])
-			continue;
-		gr = &g[c[i].group];
-		if (gr->selected < gr->share) {
-			gr->selected++;
-			ret->selected++;
-		} else {
-			ret_take[i] = 0;
-		}
-	}
+	left = calloc(nc ? nc : 1, 1);
+	if (!left)
+		return -ENOMEM;
+	take_shares(g, c, nc, ret_take, left, ret);
+	take_leftover(g, c, nc, limit_bytes, limit_full, ret_take, left, ret);
+	free(left);
 	ret->demand = total;
-	ret->limit = limit_pages;
-	return (int)min_u64(ret->selected, INT32_MAX);
+	ret->limit = limit_bytes;
+	return (int)min_u64(ret->taken, INT32_MAX);
 }
 
-uint64_t td_policy_fast_cap_pages(const struct td_cgroup_policy *p, uint64_t memory_max,
-				  uint32_t page_size)
+uint64_t td_policy_fast_cap_bytes(const struct td_cgroup_policy *p, uint64_t memory_max)
 {
 	if (p->max_fast_percent) {
 		if (memory_max == UINT64_MAX)
 			return TD_POLICY_NO_LIMIT;
-		return (uint64_t)((unsigned __int128)memory_max * p->max_fast_percent / 100 /
-				  page_size);
+		return (uint64_t)((unsigned __int128)memory_max * p->max_fast_percent / 100);
 	}
 	if (p->max_fast_bytes)
-		return p->max_fast_bytes / page_size;
+		return p->max_fast_bytes;
 	return TD_POLICY_NO_LIMIT;
 }

@@ -6,7 +6,7 @@
 
 #include "promote.h"
 #include "tier_abi.h"
-
+#include "units.h"
 
 static const int slot_errno[TD_ERR__MAX] = {
 	[TD_ERR_ENOENT] = ENOENT, [TD_ERR_EBUSY] = EBUSY, [TD_ERR_EFAULT] = EFAULT,
@@ -78,6 +78,8 @@ struct run_state {
 	struct td_promote_totals *t;
 	uint64_t full_nodes;	/* bit N: node N reported -ENOMEM this run */
 	uint32_t gone_tgid;	/* process found gone (0: none) */
+	struct td_candidate *batch;	/* [batch_pages]: the call being built */
+	size_t used;		/* candidates the last batch_len() consumed */
 	void **pages;
 	int *nodes;
 	int *status;
@@ -120,12 +122,16 @@ static void move_batch(struct run_state *st, const struct td_candidate *c, size_
 	}
 	for (size_t i = 0; i < n; i++) {
 		enum td_move_outcome o = outcome_of(st->status[i], c[i].dst_nid);
+		uint64_t bytes = td_folio_bytes(c[i].order);
 		int slot;
 
+		st->t->tried_bytes += bytes;
 		if (o == TD_MOVE_DONE) {
 			b.moved++;
+			b.moved_bytes += bytes;
 		} else {
 			b.failed++;
+			b.failed_bytes += bytes;
 			/* a non-negative status that is not the target: wrong node */
 			slot = st->status[i] >= 0 ? TD_ERR_WRONG_NODE : td_errno_slot(-st->status[i]);
 			b.errors[slot]++;
@@ -137,6 +143,8 @@ static void move_batch(struct run_state *st, const struct td_candidate *c, size_
 	}
 	st->t->moved += b.moved;
 	st->t->failed += b.failed;
+	st->t->moved_bytes += b.moved_bytes;
+	st->t->failed_bytes += b.failed_bytes;
 	if (p->on_batch)
 		p->on_batch(&b, p->userdata);
 }
@@ -144,6 +152,68 @@ static void move_batch(struct run_state *st, const struct td_candidate *c, size_
 static bool node_full(const struct run_state *st, int nid)
 {
 	return nid >= 0 && nid < TD_MAX_NODES && (st->full_nodes & (1ULL << nid));
+}
+
+static void free_run(struct run_state *st)
+{
+	free(st->pages);
+	free(st->nodes);
+	free(st->status);
+	free(st->batch);
+}
+
+/* c lies inside the folio of prev (same process): a second address of it. */
+static bool same_folio(const struct td_candidate *prev, const struct td_candidate *c)
+{
+	return prev && prev->tgid == c->tgid && prev->memcg_id == c->memcg_id &&
+	       c->addr >= prev->addr && c->addr - prev->addr < td_folio_bytes(prev->order);
+}
+
+/* Why c is not tried now (TD_MOVE__MAX: it is tried). */
+static enum td_move_outcome hold_of(struct run_state *st, const struct td_candidate *c,
+				    uint64_t planned, const struct td_candidate *prev)
+{
+	if (same_folio(prev, c)) {
+		st->t->duplicates++;
+		return TD_MOVE_SKIPPED;
+	}
+	if (node_full(st, c->dst_nid) ||
+	    st->t->tried_bytes + planned + td_folio_bytes(c->order) > st->p->budget_bytes)
+		return TD_MOVE_SKIPPED;
+	if (st->gone_tgid && st->gone_tgid == c->tgid)
+		return TD_MOVE_GONE;
+	return TD_MOVE__MAX;
+}
+
+/*
+ * The next batch from c[0..n): one memcg, process and target node, at most
+ * batch_pages folios and the budget's bytes, no folio twice. Copies it to
+ * st->batch and returns its length; st->used is how many of c[] it
+ * consumed (those held are reported here).
+ */
+static size_t batch_len(struct run_state *st, const struct td_candidate *c, size_t n)
+{
+	const struct td_candidate *prev = NULL;
+	uint64_t planned = 0;
+	size_t len = 0, i;
+
+	for (i = 0; i < n && len < st->p->batch_pages; i++) {
+		enum td_move_outcome o;
+
+		if (len && (c[i].memcg_id != st->batch[0].memcg_id || c[i].tgid != st->batch[0].tgid ||
+			    c[i].dst_nid != st->batch[0].dst_nid))
+			break;
+		o = hold_of(st, &c[i], planned, prev);
+		prev = &c[i];
+		if (o != TD_MOVE__MAX) {
+			report_page(st, &c[i], o, o == TD_MOVE_GONE ? -ESRCH : 0);
+			continue;
+		}
+		planned += td_folio_bytes(c[i].order);
+		st->batch[len++] = c[i];
+	}
+	st->used = i;
+	return len;
 }
 
 int td_promote(const struct td_promote_params *p, struct td_candidate *cands, size_t n,
@@ -161,39 +231,20 @@ int td_promote(const struct td_promote_params *p, struct td_candidate *cands, si
 	st.pages = calloc(p->batch_pages, sizeof(*st.pages));
 	st.nodes = calloc(p->batch_pages, sizeof(*st.nodes));
 	st.status = calloc(p->batch_pages, sizeof(*st.status));
-	if (!st.pages || !st.nodes || !st.status) {
-		free(st.pages);
-		free(st.nodes);
-		free(st.status);
+	st.batch = calloc(p->batch_pages, sizeof(*st.batch));
+	if (!st.pages || !st.nodes || !st.status || !st.batch) {
+		free_run(&st);
 		return -ENOMEM;
 	}
 	qsort(cands, n, sizeof(*cands), cmp_candidate);
 
 	while (i < n) {
-		const struct td_candidate *c = &cands[i];
-		size_t len = 1;
+		size_t len = batch_len(&st, cands + i, n - i);
 
-		if (node_full(&st, c->dst_nid) || ret->tried >= p->budget_pages) {
-			report_page(&st, c, TD_MOVE_SKIPPED, 0);
-			i++;
-			continue;
-		}
-		if (st.gone_tgid && st.gone_tgid == c->tgid) {
-			report_page(&st, c, TD_MOVE_GONE, -ESRCH);
-			i++;
-			continue;
-		}
-		while (i + len < n && len < p->batch_pages &&
-		       ret->tried + len < p->budget_pages &&
-		       cands[i + len].memcg_id == c->memcg_id &&
-		       cands[i + len].tgid == c->tgid &&
-		       cands[i + len].dst_nid == c->dst_nid)
-			len++;
-		move_batch(&st, c, len);
-		i += len;
+		if (len)
+			move_batch(&st, st.batch, len);
+		i += st.used;
 	}
-	free(st.pages);
-	free(st.nodes);
-	free(st.status);
+	free_run(&st);
 	return 0;
 }

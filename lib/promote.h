@@ -12,13 +12,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* One page to move. */
+/* One folio to move (a base page is a folio of order 0). */
 struct td_candidate {
 	uint64_t memcg_id;
-	uint64_t addr;		/* page-aligned */
+	uint64_t addr;		/* aligned to the folio's size */
 	uint32_t tgid;
 	int16_t src_nid;	/* where the page is believed to be (-1 unknown) */
 	int16_t dst_nid;	/* where it should go */
+	uint8_t order;		/* the folio's order: td_folio_bytes(order) bytes */
 };
 
 /*
@@ -40,7 +41,8 @@ enum td_move_outcome {
 	TD_MOVE_GONE,		/* the process is gone (ESRCH): forget the process */
 	TD_MOVE_FULL,		/* -ENOMEM: target node full */
 	TD_MOVE_FAILED,		/* anything else (-EACCES, -EIO, -E2BIG, ...) */
-	TD_MOVE_SKIPPED,	/* not tried: budget spent or target found full */
+	TD_MOVE_SKIPPED,	/* not tried: budget spent, target found full, or an
+				 * address of a folio already in the batch */
 	TD_MOVE__MAX,
 };
 
@@ -62,15 +64,18 @@ extern const char *const td_errno_slot_names[TD_ERR__MAX];
 /* Name of a slot, e.g. "ENOENT"; "other" for TD_ERR_OTHER. */
 const char *td_errno_slot_name(int slot);
 
-/* The result of one move_pages call. */
+/* The result of one move_pages call. Counts are folios (one address
+ * each), sizes are bytes. */
 struct td_batch_result {
 	uint64_t memcg_id;
 	uint32_t tgid;
 	int src_nid;		/* the first page's believed node */
 	int dst_nid;
-	uint32_t pages;		/* pages in the call */
-	uint32_t moved;		/* on the target node afterwards */
+	uint32_t pages;		/* folios (addresses) in the call */
+	uint32_t moved;		/* folios on the target node afterwards */
 	uint32_t failed;	/* everything else */
+	uint64_t moved_bytes;
+	uint64_t failed_bytes;
 	int call_err;		/* negative errno of the whole call, or 0 */
 	uint32_t errors[TD_ERR__MAX];
 };
@@ -82,28 +87,37 @@ typedef void (*td_batch_fn)(const struct td_batch_result *b, void *userdata);
 
 struct td_promote_params {
 	const struct td_move_ops *ops;
-	uint32_t batch_pages;	/* pages per move_pages call, >= 1 */
-	uint64_t budget_pages;	/* at most this many pages tried in all */
+	uint32_t batch_pages;	/* folios (addresses) per move_pages call, >= 1 */
+	uint64_t budget_bytes;	/* at most this many bytes tried in all */
 	int flags;		/* move_pages flags (MPOL_MF_MOVE) */
 	td_page_fn on_page;	/* may be NULL */
 	td_batch_fn on_batch;	/* may be NULL */
 	void *userdata;
 };
 
-/* Totals of one td_promote() run. */
+/* Totals of one td_promote() run: folios, and their bytes. */
 struct td_promote_totals {
 	uint64_t tried;
 	uint64_t moved;
 	uint64_t failed;
 	uint64_t skipped;
+	uint64_t duplicates;	/* of those skipped: inside a folio already in the batch */
 	uint64_t calls;
-	uint64_t errors[TD_ERR__MAX];
+	uint64_t tried_bytes;
+	uint64_t moved_bytes;
+	uint64_t failed_bytes;
+	uint64_t errors[TD_ERR__MAX];	/* folios, by status */
 };
 
 /*
  * Sorts cands[0..n) by (memcg, tgid, dst node, addr) in place and moves them
  * in batches of at most batch_pages, each batch one process and one target
- * node. A page counts as moved only if its status is the target node. After
+ * node. A batch never holds two addresses of one folio: a candidate inside
+ * the previous candidate's folio is skipped (move_pages(2) moves the whole
+ * folio for any of its addresses and answers -EBUSY for the second). A
+ * folio that would take the bytes tried past budget_bytes is skipped (it
+ * waits for the next tick). A folio counts as moved only if its status is
+ * the target node. After
  * a -ENOMEM page status the remaining pages for that node are skipped (the
  * node is full: never fail page after page against it); after ESRCH the rest
  * of that process is reported TD_MOVE_GONE without another call.

@@ -3,8 +3,10 @@
  * units.h - the units every module counts in, defined once: the base page,
  * the node limit, node masks and the hotness threshold.
  *
- *   pages     base pages of TD_PAGE_SIZE bytes (tier_abi.h's TD_PAGE_SHIFT);
- *   bytes     what rates, rooms and caps are configured in;
+ *   pages     base pages of TD_PAGE_SIZE bytes (tier_abi.h's TD_PAGE_SHIFT), the
+ *             unit the kernel counts in (pgpromote_success, numa_stat);
+ *   folios    what is moved and keyed: 2^order base pages (td_folio_bytes());
+ *   bytes     what rates, rooms, caps and shares are counted in;
  *   nodes     0..TD_MAX_NODES-1, sets of them as one uint64_t mask;
  *   hotness   decayed accesses in TD_HOTNESS_ONE fixed point (hotness.h).
  *
@@ -33,6 +35,16 @@ static inline uint64_t td_pages_to_bytes(uint64_t pages)
 static inline uint64_t td_bytes_to_pages(uint64_t bytes)
 {
 	return bytes == UINT64_MAX ? UINT64_MAX : bytes >> TD_PAGE_SHIFT;
+}
+
+/* Folio orders counted by size: 0 (a base page) .. TD_FOLIO_ORDERS - 1 (x86-64's PMD). */
+#define TD_FOLIO_ORDERS	10
+
+/* The bytes of a folio of @order (TD_PAGE_SIZE << order); orders past the
+ * table's largest are taken as that. */
+static inline uint64_t td_folio_bytes(unsigned int order)
+{
+	return TD_PAGE_SIZE << (order > TD_HOTNESS_ORDER_MAX ? TD_HOTNESS_ORDER_MAX : order);
 }
 
 static inline bool td_node_valid(int node)

@@ -36,7 +36,7 @@ struct cg {
 	uint64_t event_rate;	/* events per tick, halved every tick */
 	uint64_t last_event_ns;
 	uint64_t last_promote_ns;
-	uint64_t promoted_recent; /* pages promoted within the ping-pong window */
+	uint64_t promoted_recent; /* bytes promoted within the ping-pong window */
 	uint64_t last_demote_ns;
 	uint64_t fast_anon;	/* bytes, from memory.numa_stat */
 	uint64_t density;	/* event_rate per MiB of fast memory, x1024 */
@@ -269,7 +269,7 @@ void td_demoter_note_event(struct td_demoter *d, uint64_t memcg_id, uint64_t ts_
 	}
 }
 
-void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t pages,
+void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t bytes,
 			     uint64_t now_ns)
 {
 	struct cg *g = find(d, memcg_id);
@@ -278,7 +278,7 @@ void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t p
 		return;
 	if (now_ns - g->last_promote_ns >= d->c.pingpong_window_ns)
 		g->promoted_recent = 0;
-	g->promoted_recent += pages;
+	g->promoted_recent += bytes;
 	g->last_promote_ns = now_ns;
 }
 
@@ -323,7 +323,7 @@ static bool shielded(const struct td_demoter *d, const struct cg *g, uint64_t no
 {
 	if (!g->last_promote_ns || now_ns - g->last_promote_ns >= d->c.pingpong_window_ns)
 		return false;
-	return td_pages_to_bytes(g->promoted_recent) > g->fast_anon / 10;
+	return g->promoted_recent > g->fast_anon / 10;
 }
 
 /* The cgroups that may be asked for room now, into victims; their count. */

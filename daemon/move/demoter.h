@@ -73,8 +73,8 @@ void td_demoter_reconfigure(struct td_demoter *d, uint64_t rate_limit_mbps,
 /* The daemon saw an access event of cgroup id at ts_ns. */
 void td_demoter_note_event(struct td_demoter *d, uint64_t memcg_id, uint64_t ts_ns);
 
-/* The promoter promoted pages of cgroup id at now_ns. */
-void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t pages,
+/* The promoter promoted @bytes of cgroup id at now_ns. */
+void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t bytes,
 			     uint64_t now_ns);
 
 /* True if the cgroup had pages demoted within the ping-pong window. */

@@ -37,11 +37,14 @@ struct td_promoter {
 	struct td_promoter_counters cnt;
 	/* this tick: its state, its groups, what became of its candidates */
 	struct td_decide_env env;
-	int64_t room[TD_MAX_NODES];
+	int64_t room[TD_MAX_NODES];	/* bytes */
 	struct td_policy_group *pg;
+	struct td_threshold_hist *hist;	/* per group, this tick's viable candidates */
 	size_t ng;
 	uint32_t min_threshold;
 	struct td_policy_cand *pcands;
+	size_t cap_groups;	/* entries of tried[] and hist[] */
+	bool plenty;		/* this tick: free fast memory above the kernel's cut-off */
 	uint8_t *take;
 	uint64_t *tried;	/* per group, this tick */
 	struct record *rec;	/* the last tick's candidates, sorted by (tgid, addr) */
@@ -66,7 +69,8 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 	p->h = h;
 	p->env = (struct td_decide_env){
 		.fast_mask = c->fast_mask, .slow_mask = c->slow_mask,
-		.retry_backoff_ns = c->retry_backoff_ns, .budget_pages = TD_POLICY_NO_LIMIT,
+		.retry_backoff_ns = c->retry_backoff_ns, .budget_bytes = TD_POLICY_NO_LIMIT,
+		.budget_full = TD_POLICY_NO_LIMIT,
 	};
 	p->infos = calloc(c->max_candidates, sizeof(*p->infos));
 	p->cands = calloc(c->max_candidates, sizeof(*p->cands));
@@ -100,6 +104,7 @@ void td_promoter_free(struct td_promoter *p)
 	free(p->pcands);
 	free(p->take);
 	free(p->tried);
+	free(p->hist);
 	free(p->rec);
 	free(p);
 }
@@ -136,23 +141,27 @@ static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 {
 	struct td_promoter *p = userdata;
 	struct td_decision d;
-	enum td_reason r = decide(p, &p->env, i, p->pg, p->ng, &d, NULL);
+	int g;
+	enum td_reason r = decide(p, &p->env, i, p->pg, p->ng, &d, &g);
 
-	if (r == TD_REASON_PROMOTE || td_reason_is_limit(r))
+	if (r == TD_REASON_PROMOTE || td_reason_is_limit(r)) {
+		td_threshold_hist_add(&p->hist[g], i->hotness, td_folio_bytes(i->order));
 		return true;
+	}
 	p->cnt.decided[r]++;
 	return false;
 }
 
-/* The fast node nearest to src (by SLIT distance) with room; -1 if none. */
-static int pick_target(const struct td_promoter *p, int src)
+/* The fast node nearest to src (by SLIT distance) with room for @bytes;
+ * -1 if none. */
+static int pick_target(const struct td_promoter *p, int src, uint64_t bytes)
 {
 	int best = -1, bestd = 0;
 
 	for (int n = 0; n < TD_MAX_NODES; n++) {
 		int d;
 
-		if (!td_node_in(p->c.fast_mask, n) || p->room[n] <= 0)
+		if (!td_node_in(p->c.fast_mask, n) || p->room[n] < (int64_t)bytes)
 			continue;
 		d = p->nodes->distance(p->nodes->ctx, src, n);
 		if (best < 0 || (d > 0 && d < bestd)) {
@@ -169,13 +178,19 @@ static void on_page(const struct td_candidate *c, enum td_move_outcome o, int st
 	int g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, c->memcg_id) : -1;
 
 	if (o != TD_MOVE_SKIPPED && g >= 0 && (size_t)g < p->ng) {
-		p->tried[g]++;
+		p->tried[g] += td_folio_bytes(c->order);
+		/* the cap counts what was just put on the fast node, until the
+		 * next refresh of the group's usage */
+		if (o == TD_MOVE_DONE)
+			p->pg[g].fast_bytes += td_folio_bytes(c->order);
 		if (p->c.page_done)
-			p->c.page_done(p->c.hook_ctx, g, o, status);
+			p->c.page_done(p->c.hook_ctx, g, c, o, status);
 	}
 
 	switch (o) {
 	case TD_MOVE_DONE:
+		if (c->order < TD_FOLIO_ORDERS)
+			p->cnt.folios_promoted[c->order]++;
 		/*
 		 * Stamped with the time the batch finished, not the tick's start:
 		 * events raised while the batch ran predate the move and must not
@@ -208,24 +223,33 @@ static void on_batch(const struct td_batch_result *b, void *ud)
 
 	p->cnt.batches++;
 	if (b->moved && p->c.promoted)
-		p->c.promoted(p->c.hook_ctx, b->memcg_id, b->moved, p->env.now_ns);
+		p->c.promoted(p->c.hook_ctx, b->memcg_id, b->moved_bytes, p->env.now_ns);
 	if (p->c.batch_done)
 		p->c.batch_done(p->c.hook_ctx, b);
 }
 
-/* Pages the fast nodes can take above the kernel's reserve and our
- * watermark, per node (p->room) and in all. */
-static uint64_t fast_room(struct td_promoter *p)
+/*
+ * Bytes the fast nodes can take above the kernel's reserve and our
+ * watermark, per node (p->room) and in all. *plenty: every fast node has
+ * more free than the kernel's cut-off for promoting freely.
+ */
+static uint64_t fast_room(struct td_promoter *p, bool *plenty)
 {
 	uint64_t total = 0, free_b[TD_MAX_NODES];
 
 	memset(p->room, 0, sizeof(p->room));
+	*plenty = false;
 	if (p->nodes->free_bytes(p->nodes->ctx, p->c.fast_mask, free_b) < 0)
 		return 0;
+	*plenty = p->c.fast_mask != 0;
 	for (int n = 0; n < TD_MAX_NODES; n++) {
-		if (!td_node_in(p->c.fast_mask, n) || free_b[n] <= p->c.watermark_bytes)
+		if (!td_node_in(p->c.fast_mask, n))
 			continue;
-		p->room[n] = (int64_t)td_bytes_to_pages(free_b[n] - p->c.watermark_bytes);
+		if (free_b[n] <= TD_PROMOTER_PLENTY_BYTES)
+			*plenty = false;
+		if (free_b[n] <= p->c.watermark_bytes)
+			continue;
+		p->room[n] = (int64_t)(free_b[n] - p->c.watermark_bytes);
 		total += p->room[n];
 	}
 	if (p->full_ticks) {
@@ -233,6 +257,7 @@ static uint64_t fast_room(struct td_promoter *p)
 		p->full_ticks--;
 		memset(p->room, 0, sizeof(p->room));
 		total = 0;
+		*plenty = false;
 	}
 	return total;
 }
@@ -289,15 +314,43 @@ static void resolve_unknown_nodes(struct td_promoter *p, uint64_t now_ns)
 	}
 }
 
-/* The lowest threshold of the groups that may promote; UINT32_MAX if none. */
-static uint32_t min_threshold(const struct td_policy_group *pg, size_t ng)
+/* The lowest floor (HotThreshold) of the groups that may promote;
+ * UINT32_MAX if none. Candidates are read down to it; the automatic
+ * thresholds are set from what was read (set_thresholds). */
+static uint32_t min_floor(struct td_policy_group *pg, size_t ng)
 {
 	uint32_t m = UINT32_MAX;
 
-	for (size_t i = 0; i < ng; i++)
+	for (size_t i = 0; i < ng; i++) {
+		pg[i].threshold = pg[i].hot_threshold;
 		if (pg[i].mode == TD_MODE_PROMOTE && !pg[i].paused && pg[i].hot_threshold < m)
 			m = pg[i].hot_threshold;
+	}
 	return m;
+}
+
+/* Per-group arrays for ng groups. */
+static int size_groups(struct td_promoter *p, size_t ng)
+{
+	size_t n = ng ? ng : 1;
+
+	if (n > p->cap_groups) {
+		uint64_t *t = realloc(p->tried, n * sizeof(*t));
+		struct td_threshold_hist *h;
+
+		if (!t)
+			return -ENOMEM;
+		p->tried = t;
+		h = realloc(p->hist, n * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		p->hist = h;
+		p->cap_groups = n;
+	}
+	memset(p->tried, 0, n * sizeof(*p->tried));
+	for (size_t i = 0; i < n; i++)
+		td_threshold_hist_reset(&p->hist[i]);
+	return 0;
 }
 
 /* The tick's state: groups, budgets, room. */
@@ -305,30 +358,86 @@ static int begin_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, 
 		      struct td_policy_group *pg, size_t ng)
 {
 	uint64_t budget;
+	int r = size_groups(p, ng);
 
-	if (ng > p->ng || !p->tried) {
-		uint64_t *t = realloc(p->tried, (ng ? ng : 1) * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		p->tried = t;
-	}
-	memset(p->tried, 0, (ng ? ng : 1) * sizeof(*p->tried));
+	if (r)
+		return r;
 	p->pg = pg;
 	p->ng = ng;
-	p->cnt.waiting = 0;
-	p->min_threshold = min_threshold(pg, ng);
-	td_policy_refill(pg, ng, tick_ns, TD_PAGE_SIZE);
+	p->cnt.waiting_bytes = 0;
+	p->min_threshold = min_floor(pg, ng);
+	td_policy_refill(pg, ng, tick_ns);
 	budget = td_ratelimit_refill(&p->rate, tick_ns);
 	p->env.now_ns = now_ns;
 	p->env.paused = paused;
 	p->env.fast_mask = p->c.fast_mask;
 	p->env.slow_mask = p->c.slow_mask;
 	p->env.retry_backoff_ns = p->c.retry_backoff_ns;
-	p->env.budget_pages = budget == UINT64_MAX ? TD_POLICY_NO_LIMIT : td_bytes_to_pages(budget);
-	p->env.room_pages = paused ? 0 : fast_room(p);
+	p->env.budget_bytes = budget == UINT64_MAX ? TD_POLICY_NO_LIMIT : budget;
+	p->env.budget_full = td_policy_bucket_bytes(&p->rate);
+	p->env.room_bytes = paused ? 0 : fast_room(p, &p->plenty);
 	p->nrec = 0;
 	return 0;
+}
+
+/* What the fast tier can afford this tick: its room, plus what demotion
+ * may take from colder pages (the demotable hook; unknown: no bound). */
+static uint64_t afford_bytes(const struct td_promoter *p)
+{
+	uint64_t d;
+
+	if (!p->c.demotable_bytes)
+		return TD_POLICY_NO_LIMIT;
+	d = p->c.demotable_bytes(p->c.hook_ctx);
+	return d > TD_POLICY_NO_LIMIT - p->env.room_bytes ? TD_POLICY_NO_LIMIT
+							  : d + p->env.room_bytes;
+}
+
+/* Each group's threshold in force, from the candidates read (their
+ * histogram) and the fast tier's state; the lowest goes to the counters. */
+static void set_thresholds(struct td_promoter *p)
+{
+	struct td_threshold_input in = {
+		.plenty = p->plenty, .afford_bytes = afford_bytes(p),
+		.now_ns = p->env.now_ns,
+		/* the reference (the group's hottest) outlives its pages: once
+		 * promoted they leave the candidates, and the kernel does not
+		 * scan the fast tier, so they send no more evidence */
+		.half_life_ns = p->c.half_life_ns * TD_PROMOTER_REF_HALF_LIVES,
+	};
+	uint32_t low = UINT32_MAX;
+
+	for (size_t g = 0; g < p->ng; g++) {
+		struct td_policy_group *pg = &p->pg[g];
+
+		if (pg->mode != TD_MODE_PROMOTE)
+			continue;
+		in.floor = pg->hot_threshold ? pg->hot_threshold : 1;
+		in.hist = &p->hist[g];
+		pg->threshold = td_threshold_update(&pg->thr, &in);
+		/* the gauge: the lowest of the groups that had candidates */
+		if (p->hist[g].total_bytes && pg->threshold < low)
+			low = pg->threshold;
+	}
+	p->cnt.hot_threshold = low == UINT32_MAX ? p->min_threshold : low;
+}
+
+/* Drops the candidates below their group's threshold in force (the floor
+ * let them through); returns how many are left, in the same order. */
+static int cut_at_thresholds(struct td_promoter *p, int nc)
+{
+	int n = 0;
+
+	for (int i = 0; i < nc; i++) {
+		int g = group_of(p, p->infos[i].memcg_id, p->ng);
+
+		if (g >= 0 && p->infos[i].hotness < p->pg[g].threshold) {
+			p->cnt.decided[TD_REASON_THRESHOLD]++;
+			continue;
+		}
+		p->infos[n++] = p->infos[i];
+	}
+	return n;
 }
 
 static int cmp_record(const void *a, const void *b)
@@ -349,16 +458,18 @@ static void record(struct td_promoter *p, const struct td_hotness_info *i, enum 
 /* Policy: which of the nc hottest candidates go, and why the others wait. */
 static int select_candidates(struct td_promoter *p, int nc, struct td_policy_result *res)
 {
-	uint64_t limit = p->env.budget_pages < p->env.room_pages ? p->env.budget_pages
-								 : p->env.room_pages;
+	bool rate_binds = p->env.budget_bytes < p->env.room_bytes;
+	uint64_t limit = rate_binds ? p->env.budget_bytes : p->env.room_bytes;
 	int r;
 
 	for (int i = 0; i < nc; i++)
 		p->pcands[i] = (struct td_policy_cand){
 			.group = group_of(p, p->infos[i].memcg_id, p->ng),
 			.hotness = p->infos[i].hotness,
+			.bytes = td_folio_bytes(p->infos[i].order),
 		};
-	r = td_policy_select(p->pg, p->ng, p->pcands, nc, limit, p->take, res);
+	r = td_policy_select(p->pg, p->ng, p->pcands, nc, limit,
+			     rate_binds ? p->env.budget_full : TD_POLICY_NO_LIMIT, p->take, res);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < nc; i++) {
@@ -366,33 +477,37 @@ static int select_candidates(struct td_promoter *p, int nc, struct td_policy_res
 
 		if (!p->take[i])
 			record(p, &p->infos[i], g < 0 ? TD_REASON_NO_GROUP
-						       : td_reason_held(&p->pg[g], &p->env));
+						       : td_reason_held(&p->pg[g], &p->env,
+									p->pcands[i].bytes));
 	}
 	return r;
 }
 
-/* The taken candidates with their target nodes; a page no node has room
+/* The taken candidates with their target nodes; a folio no node has room
  * for is held by the room. */
-static size_t place_candidates(struct td_promoter *p, int nc)
+static size_t place_candidates(struct td_promoter *p, int nc, uint64_t *ret_bytes)
 {
 	size_t n = 0;
 
+	*ret_bytes = 0;
 	for (int i = 0; i < nc; i++) {
 		const struct td_hotness_info *in = &p->infos[i];
+		uint64_t bytes = td_folio_bytes(in->order);
 		int dst;
 
 		if (!p->take[i])
 			continue;
-		dst = pick_target(p, in->node);
+		dst = pick_target(p, in->node, bytes);
 		if (dst < 0) {
 			record(p, in, TD_REASON_ROOM);
 			continue;
 		}
-		p->room[dst]--;
+		p->room[dst] -= (int64_t)bytes;
+		*ret_bytes += bytes;
 		record(p, in, TD_REASON_PROMOTE);
 		p->cands[n++] = (struct td_candidate){
 			.memcg_id = in->memcg_id, .addr = in->addr, .tgid = in->tgid,
-			.src_nid = in->node, .dst_nid = dst,
+			.src_nid = in->node, .dst_nid = dst, .order = in->order,
 		};
 	}
 	return n;
@@ -400,17 +515,33 @@ static size_t place_candidates(struct td_promoter *p, int nc)
 
 static void account(struct td_promoter *p, const struct td_promote_totals *t)
 {
-	td_ratelimit_spend(&p->rate, td_pages_to_bytes(t->tried));
+	td_ratelimit_spend(&p->rate, t->tried_bytes);
 	for (size_t g = 0; g < p->ng; g++)
-		td_policy_spend(&p->pg[g], p->tried[g], TD_PAGE_SIZE);
+		td_policy_spend(&p->pg[g], p->tried[g]);
 	if (t->errors[TD_ERR_ENOMEM])
 		p->full_ticks = 2;
-	p->cnt.pages_promoted += t->moved;
-	p->cnt.pages_failed += t->failed;
+	p->cnt.pages_promoted += td_bytes_to_pages(t->moved_bytes);
+	p->cnt.bytes_promoted += t->moved_bytes;
+	p->cnt.pages_failed += td_bytes_to_pages(t->failed_bytes);
 	p->cnt.pages_skipped += t->skipped;
+	p->cnt.duplicates += t->duplicates;
 	p->cnt.calls += t->calls;
 	for (int i = 0; i < TD_ERR__MAX; i++)
 		p->cnt.errors[i] += t->errors[i];
+}
+
+/* Reads the candidates of the tick: down to the lowest floor, then each
+ * group's threshold in force. Returns how many, or a negative errno. */
+static int read_candidates(struct td_promoter *p, uint64_t now_ns)
+{
+	int nc;
+
+	if (p->c.resolve_nodes)
+		resolve_unknown_nodes(p, now_ns);
+	nc = td_hotness_hottest(p->h, now_ns, p->min_threshold, candidate_filter, p,
+				p->c.max_candidates, p->infos);
+	set_thresholds(p);
+	return nc > 0 ? cut_at_thresholds(p, nc) : nc;
 }
 
 int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,
@@ -422,40 +553,39 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, b
 	};
 	struct td_promote_totals t;
 	struct td_policy_result res;
-	uint64_t wanted;
+	uint64_t wanted, placed;
 	size_t n;
 	int r, nc;
 
 	r = begin_tick(p, now_ns, tick_ns, paused, pg, ng);
 	if (r || paused || p->min_threshold == UINT32_MAX)
 		return r;
-	if (p->c.resolve_nodes)
-		resolve_unknown_nodes(p, now_ns);
-	nc = td_hotness_hottest(p->h, now_ns, p->min_threshold, candidate_filter, p,
-				p->c.max_candidates, p->infos);
+	nc = read_candidates(p, now_ns);
 	if (nc <= 0)
 		return nc;
-	if (p->env.room_pages == 0)
+	if (p->env.room_bytes == 0)
 		p->cnt.ticks_no_room++;
 	r = select_candidates(p, nc, &res);
 	if (r < 0)
 		return r;
-	n = place_candidates(p, nc);
+	n = place_candidates(p, nc, &placed);
 	qsort(p->rec, p->nrec, sizeof(*p->rec), cmp_record);
-	/* hot pages the room (not a rate) kept out: these wait for the demoter */
-	wanted = res.demand < p->env.budget_pages ? res.demand : p->env.budget_pages;
-	p->cnt.waiting = wanted > n ? wanted - n : 0;
+	/* hot bytes the room (not a rate) kept out: these wait for the demoter */
+	wanted = res.demand < p->env.budget_bytes ? res.demand : p->env.budget_bytes;
+	p->cnt.waiting_bytes = wanted > placed ? wanted - placed : 0;
 	if (p->c.dry_run) {
-		p->cnt.dry_run_pages += n;
-		td_debug("dry-run: would promote %zu pages", n);
+		p->cnt.dry_run_pages += td_bytes_to_pages(placed);
+		td_debug("dry-run: would promote %zu folios (%" PRIu64 " bytes)", n, placed);
 		return 0;
 	}
-	pp.budget_pages = p->env.budget_pages;
+	/* what the policy took, the one-folio exception included */
+	pp.budget_bytes = placed;
 	r = td_promote(&pp, p->cands, n, &t);
 	if (r)
 		return r;
 	account(p, &t);
-	return (int)t.moved;
+	return (int)(td_bytes_to_pages(t.moved_bytes) > INT32_MAX ? INT32_MAX
+								   : td_bytes_to_pages(t.moved_bytes));
 }
 
 enum td_reason td_promoter_explain(struct td_promoter *p, const struct td_hotness_info *i,

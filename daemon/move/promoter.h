@@ -24,6 +24,18 @@
 #include "promote.h"
 #include "units.h"
 
+/*
+ * The kernel's cut-off for promoting freely, taken for every fast node
+ * (KERNEL-NOTES: max(1 GiB, node size / 16) above its promo watermark; the
+ * node-size term matters only past 16 GiB nodes). Above it on every fast
+ * node the threshold is the floor, as the kernel's own tiering mode does.
+ */
+#define TD_PROMOTER_PLENTY_BYTES (UINT64_C(1) << 30)
+
+/* The automatic threshold's reference (a group's hottest frequency) decays
+ * this many times slower than a page's hotness (see set_thresholds()). */
+#define TD_PROMOTER_REF_HALF_LIVES 16
+
 /* What the promoter reads of the machine; td_node_ops_sys() in production. */
 struct td_node_ops {
 	/* Per node of mask: bytes free above the kernel's own reserve (its
@@ -39,37 +51,46 @@ struct td_node_ops {
 
 struct td_promoter_config {
 	uint64_t fast_mask, slow_mask;
-	uint32_t batch_pages;		/* per move_pages call */
+	uint32_t batch_pages;		/* folios (addresses) per move_pages call */
 	uint64_t rate_limit_mbps;	/* 0: unlimited */
 	uint64_t watermark_bytes;	/* keep this much free on a fast node */
 	uint32_t max_candidates;	/* per tick */
 	uint64_t retry_backoff_ns;	/* base backoff after -ENOENT/-EBUSY */
+	uint64_t half_life_ns;		/* the hotness table's (the threshold's reference decays so) */
 	bool dry_run;
 	bool resolve_nodes;		/* query the node of sampled pages */
 	/* ping-pong guard: pages of a cgroup demoted within the window need
 	 * twice the threshold ("clearly hot") to be promoted again */
 	bool (*recently_demoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
-	void (*promoted)(void *ctx, uint64_t memcg_id, uint64_t pages, uint64_t now_ns);
+	void (*promoted)(void *ctx, uint64_t memcg_id, uint64_t bytes, uint64_t now_ns);
+	/* what demotion may take from colder pages now (bytes), for the
+	 * automatic threshold; NULL: unknown, the room alone does not bind */
+	uint64_t (*demotable_bytes)(void *ctx);
 	/* policy: the group (index into the tick's groups) of a cgroup, or -1
 	 * when it has none now (its pages are left alone) */
 	int (*group_of)(void *ctx, uint64_t memcg_id);
 	/* after each page (not skipped ones) and each batch */
-	void (*page_done)(void *ctx, int group, enum td_move_outcome o, int status);
+	void (*page_done)(void *ctx, int group, const struct td_candidate *c,
+			  enum td_move_outcome o, int status);
 	void (*batch_done)(void *ctx, const struct td_batch_result *b);
 	void *hook_ctx;
 };
 
 struct td_promoter_counters {
-	uint64_t pages_promoted;
-	uint64_t pages_failed;
-	uint64_t pages_skipped;
+	uint64_t pages_promoted;	/* base pages (a 2 MiB THP is 512) */
+	uint64_t bytes_promoted;
+	uint64_t folios_promoted[TD_FOLIO_ORDERS];	/* by order */
+	uint64_t pages_failed;		/* base pages */
+	uint64_t pages_skipped;		/* candidates (folios) */
+	uint64_t duplicates;		/* of those: a second address of a folio */
 	uint64_t batches;
 	uint64_t calls;
 	uint64_t ticks_no_room;		/* ticks with candidates but no room */
-	uint64_t waiting;		/* candidates left without room, last tick */
+	uint64_t waiting_bytes;		/* hot bytes left without room, last tick */
+	uint32_t hot_threshold;		/* the lowest threshold in force, last tick */
 	uint64_t held_rate;		/* candidates held back by a cgroup's rate limit */
 	uint64_t held_cap;		/* candidates held back by a cgroup's MaxFastMemory */
-	uint64_t dry_run_pages;
+	uint64_t dry_run_pages;		/* base pages */
 	uint64_t node_queries;		/* move_pages queries for sampled pages */
 	uint64_t errors[TD_ERR__MAX];
 	/* pages looked at, by the decision of their tick (td_decide, then the

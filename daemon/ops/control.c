@@ -110,23 +110,43 @@ static json_t *source_list(struct td_pipeline *p)
 }
 
 /* The registry's status counters (lib/counters.h), under their names. */
-static int status_counters(struct td_pipeline *p, json_t *j)
+static int status_counters(struct td_pipeline *p, json_t *j, struct td_counters *ret)
 {
-	struct td_counters c;
+	struct td_counters *c = ret;
 	int r = 0;
 
-	p->ops.counters(p->ops.ud, &c);
+	p->ops.counters(p->ops.ud, c);
 	for (unsigned i = 0; i < TD_CTR__MAX; i++) {
 		const struct td_ctr_def *def = td_ctr_def(i);
 
 		if (def->status)
-			r |= put_u64(j, def->name, td_counters_sum(&c, i));
+			r |= put_u64(j, def->name, td_counters_sum(c, i));
 	}
+	return r;
+}
+
+/* The default group's threshold in force (automatic, or the floor), and
+ * why it is what it is; the lowest of all groups is the hot_threshold
+ * gauge of stats and the metrics. */
+static int status_threshold(struct td_pipeline *p, const struct td_counters *c, json_t *j)
+{
+	const struct td_policy_group *pg = td_groups_policy(p->groups);
+	int g = td_groups_find(p->groups, "/"), r = 0;
+	char why[200] = "";
+
+	r |= put_double(j, "hot_threshold", td_hotness_accesses(g >= 0 ? pg[g].threshold :
+					    (uint32_t)c->v[TD_CTR_HOT_THRESHOLD][0]));
+	r |= put_double(j, "hot_threshold_floor",
+			td_hotness_accesses(td_threshold_of(p->cfg->hot_threshold)));
+	if (g >= 0)
+		td_threshold_describe(&pg[g].thr, why, sizeof(why));
+	r |= put_str(j, "hot_threshold_reason", why);
 	return r;
 }
 
 static int reply_status(struct td_pipeline *p, json_t *j)
 {
+	struct td_counters c;
 	int r = 0;
 
 	r |= put_u64(j, "uptime_s", (p->ops.now_ns(p->ops.ud) - p->start_ns) / 1000000000ULL);
@@ -134,10 +154,8 @@ static int reply_status(struct td_pipeline *p, json_t *j)
 	r |= json_object_set_new(j, "fast_nodes", node_list(p->fast_mask));
 	r |= json_object_set_new(j, "slow_nodes", node_list(p->slow_mask));
 	r |= json_object_set_new(j, "sources", source_list(p));
-	r |= status_counters(p, j);
-	/* the default group's threshold, in the unit of `why` and `cgroups` */
-	r |= put_double(j, "hot_threshold",
-			td_hotness_accesses(td_threshold_of(p->cfg->hot_threshold)));
+	r |= status_counters(p, j, &c);
+	r |= status_threshold(p, &c, j);
 	r |= put_i64(j, "kernel_numa_balancing", td_kernel_numa_balancing());
 	r |= put_str(j, "limitation", p->limitation);
 	r |= put_str(j, "config", p->config_path ? p->config_path : "");
@@ -185,10 +203,13 @@ static json_t *cgroup_object(const struct td_pipeline *p, const struct td_group 
 	r |= put_bool(o, "paused", pg->paused);
 	r |= put_u64(o, "weight", pg->weight);
 	r |= put_double(o, "hot_threshold", td_hotness_accesses(pg->hot_threshold));
+	r |= put_double(o, "threshold", td_hotness_accesses(pg->threshold));
+	r |= put_str(o, "threshold_why", td_threshold_why_name(pg->thr.why));
 	r |= put_u64(o, "rate_limit_mbps", pg->rate.mbps);
-	r |= put_u64(o, "max_fast_bytes", pg->fast_cap_pages == TD_POLICY_NO_LIMIT ?
-		     0 : td_pages_to_bytes(pg->fast_cap_pages));
+	r |= put_u64(o, "max_fast_bytes", pg->fast_cap_bytes == TD_POLICY_NO_LIMIT ?
+		     0 : pg->fast_cap_bytes);
 	r |= put_u64(o, "pages_promoted", g->pages_promoted);
+	r |= put_u64(o, "bytes_promoted", g->bytes_promoted);
 	r |= put_u64(o, "pages_failed", g->pages_failed);
 	r |= put_u64(o, "fast_bytes", g->fast_bytes);
 	r |= put_u64(o, "slow_bytes", g->slow_bytes);
@@ -397,8 +418,9 @@ static void reason_text(const struct td_decision *dc, const struct td_hotness_in
 			 dc->reason == TD_REASON_PAUSED ? "" : " for its cgroup");
 		break;
 	case TD_REASON_THRESHOLD:
-		snprintf(buf, len, "hotness %.2f is below the cgroup's threshold %.2f",
-			 td_hotness_accesses(i->hotness), td_hotness_accesses(dc->threshold));
+		snprintf(buf, len, "hotness %.2f is below the cgroup's threshold %.2f (%s)",
+			 td_hotness_accesses(i->hotness), td_hotness_accesses(dc->threshold),
+			 td_threshold_why_name(pg->thr.why));
 		break;
 	case TD_REASON_PINGPONG:
 		snprintf(buf, len, "its cgroup had pages demoted lately: it needs hotness %.2f",
@@ -439,8 +461,15 @@ static int why_tracked(struct td_pipeline *p, const struct td_hotness_info *i, u
 	reason_text(&dc, i, g < 0 ? NULL : &pg[g], now, why, sizeof(why));
 	r |= put_bool(j, "tracked", true);
 	r |= put_double(j, "hotness", td_hotness_accesses(i->hotness));
-	if (g >= 0)
-		r |= put_double(j, "threshold", td_hotness_accesses(pg[g].hot_threshold));
+	if (g >= 0) {
+		char tw[200];
+
+		td_threshold_describe(&pg[g].thr, tw, sizeof(tw));
+		r |= put_double(j, "threshold", td_hotness_accesses(pg[g].threshold));
+		r |= put_double(j, "threshold_floor", td_hotness_accesses(pg[g].hot_threshold));
+		r |= put_str(j, "threshold_reason", tw);
+	}
+	r |= put_u64(j, "bytes", td_folio_bytes(i->order));
 	r |= put_i64(j, "node", i->node);
 	r |= put_str(j, "tier", tier_of(p, i->node));
 	r |= put_str(j, "cgroup", td_groups_path_of(p->groups, i->memcg_id, now));

@@ -14,6 +14,7 @@
 #include <systemd/sd-journal.h>
 
 #include "ops/log.h"
+#include "units.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 /* the bucket holds one second's worth: TD_LOG_PROMOTE_PER_SEC tokens */
@@ -164,9 +165,11 @@ static void promote_report_suppressed(void)
 			NULL);
 }
 
-void td_log_promote_batch(const char *cgroup_path, uint32_t pid, int src_node, int dst_node,
-			  uint32_t promoted, uint32_t failed, uint64_t now_ns)
+void td_log_promote_batch(const char *cgroup_path, const struct td_batch_result *b,
+			  uint64_t now_ns)
 {
+	uint64_t pages = td_bytes_to_pages(b->moved_bytes), failed = td_bytes_to_pages(b->failed_bytes);
+
 	/* an info entry, on stderr or in the journal */
 	if (!td_log_enabled(LOG_INFO))
 		return;
@@ -180,24 +183,28 @@ void td_log_promote_batch(const char *cgroup_path, uint32_t pid, int src_node, i
 	if (!cgroup_path)
 		cgroup_path = "";
 	if (!log_to_journal) {
-		fprintf(stderr, "tieringd: promote: pid %" PRIu32 " (%s) node %d -> %d: %" PRIu32
-			" promoted, %" PRIu32 " failed\n",
-			pid, cgroup_path, src_node, dst_node, promoted, failed);
+		fprintf(stderr, "tieringd: promote: pid %" PRIu32 " (%s) node %d -> %d: %" PRIu64
+			" promoted (%" PRIu32 " folios, %" PRIu64 " bytes), %" PRIu64 " failed\n",
+			b->tgid, cgroup_path, b->src_nid, b->dst_nid, pages, b->moved, b->moved_bytes,
+			failed);
 		return;
 	}
-	sd_journal_send("MESSAGE=promoted %" PRIu32 " pages of pid %" PRIu32
-			" (%s) from node %d to node %d, %" PRIu32 " failed",
-			promoted, pid, cgroup_path, src_node, dst_node, failed,
+	sd_journal_send("MESSAGE=promoted %" PRIu64 " pages (%" PRIu32 " folios) of pid %" PRIu32
+			" (%s) from node %d to node %d, %" PRIu64 " failed",
+			pages, b->moved, b->tgid, cgroup_path, b->src_nid, b->dst_nid, failed,
 			"MESSAGE_ID=" TD_MESSAGE_ID_PROMOTE,
 			"PRIORITY=%d", LOG_INFO,
 			"SYSLOG_IDENTIFIER=tieringd",
 			"TIERINGD_EVENT=promote",
-			"PROMOTED_PAGES=%" PRIu32, promoted,
-			"FAILED_PAGES=%" PRIu32, failed,
-			"TARGET_PID=%" PRIu32, pid,
+			"PROMOTED_PAGES=%" PRIu64, pages,
+			"PROMOTED_BYTES=%" PRIu64, b->moved_bytes,
+			"PROMOTED_FOLIOS=%" PRIu32, b->moved,
+			"FAILED_PAGES=%" PRIu64, failed,
+			"FAILED_BYTES=%" PRIu64, b->failed_bytes,
+			"TARGET_PID=%" PRIu32, b->tgid,
 			"CGROUP_PATH=%s", cgroup_path,
-			"SRC_NODE=%d", src_node,
-			"DST_NODE=%d", dst_node,
+			"SRC_NODE=%d", b->src_nid,
+			"DST_NODE=%d", b->dst_nid,
 			NULL);
 }
 

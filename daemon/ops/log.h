@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <syslog.h>
 
+#include "promote.h"
+
 /*
  * Fixed journal MESSAGE_IDs (made once with `systemd-id128 new`; never
  * change one). systemd/tieringd.catalog explains each; `journalctl
@@ -54,15 +56,17 @@ bool td_log_enabled(int prio);
  * One entry per promotion batch (one move_pages(2) target: a process of a
  * cgroup, one source node, one destination node). In the journal: PRIORITY
  * 6, MESSAGE_ID TD_MESSAGE_ID_PROMOTE, TIERINGD_EVENT=promote and the fields
- * PROMOTED_PAGES, FAILED_PAGES, TARGET_PID, CGROUP_PATH, SRC_NODE, DST_NODE.
- * On stderr: one "promote: pid P (CGROUP) node S -> D: N promoted, F failed"
- * line at info level. At most TD_LOG_PROMOTE_PER_SEC
+ * PROMOTED_PAGES, PROMOTED_BYTES, PROMOTED_FOLIOS, FAILED_PAGES, FAILED_BYTES,
+ * TARGET_PID, CGROUP_PATH, SRC_NODE, DST_NODE. Pages are base pages (a 2 MiB
+ * THP is 512, as the kernel's pgpromote_success counts), folios what was
+ * moved. On stderr: one "promote: pid P (CGROUP) node S -> D: N promoted
+ * (F folios, B bytes), X failed" line at info level. At most TD_LOG_PROMOTE_PER_SEC
  * entries per second by now_ns (CLOCK_MONOTONIC); the entries over that are
  * dropped and counted, and the next entry emitted is preceded by one
  * "suppressed N promote entries" message (TD_MESSAGE_ID_PROMOTE_SUPPRESSED).
  */
-void td_log_promote_batch(const char *cgroup_path, uint32_t pid, int src_node, int dst_node,
-			  uint32_t promoted, uint32_t failed, uint64_t now_ns);
+void td_log_promote_batch(const char *cgroup_path, const struct td_batch_result *b,
+			  uint64_t now_ns);
 
 /* Promotion batch entries dropped by the rate limit since start. */
 uint64_t td_log_promote_suppressed(void);

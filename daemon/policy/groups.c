@@ -86,10 +86,12 @@ static void group_init(struct td_groups *gs, size_t i, const struct td_config *c
 								     : dc->hot_threshold);
 	pg->weight = pol && pol->weight ? pol->weight : 100;
 	td_ratelimit_init(&pg->rate, pol ? pol->promote_rate_limit_mbps : 0);
-	pg->fast_cap_pages = TD_POLICY_NO_LIMIT;
+	pg->fast_cap_bytes = TD_POLICY_NO_LIMIT;
 	if (pol && (pol->max_fast_bytes || pol->max_fast_percent))
-		pg->fast_cap_pages = td_policy_fast_cap_pages(pol, UINT64_MAX, TD_PAGE_SIZE);
-	pg->budget_pages = TD_POLICY_NO_LIMIT;
+		pg->fast_cap_bytes = td_policy_fast_cap_bytes(pol, UINT64_MAX);
+	pg->budget_bytes = TD_POLICY_NO_LIMIT;
+	pg->threshold = pg->hot_threshold;
+	td_threshold_init(&pg->thr, pg->hot_threshold);
 }
 
 /* What a group that remains keeps over a reload: its counters, its pause,
@@ -98,13 +100,19 @@ static void carry_over(struct td_group *g, struct td_policy_group *pg,
 		       const struct td_group *og, const struct td_policy_group *opg)
 {
 	g->pages_promoted = og->pages_promoted;
+	g->bytes_promoted = og->bytes_promoted;
 	g->pages_failed = og->pages_failed;
 	memcpy(g->failed_by_reason, og->failed_by_reason, sizeof(g->failed_by_reason));
 	g->fast_bytes = og->fast_bytes;
 	g->slow_bytes = og->slow_bytes;
 	g->usage_known = og->usage_known;
 	pg->paused = opg->paused;
-	pg->fast_pages = opg->fast_pages;
+	pg->fast_bytes = opg->fast_bytes;
+	/* the automatic threshold goes on from where it was, above the new floor */
+	if (pg->hot_threshold == opg->hot_threshold) {
+		pg->thr = opg->thr;
+		pg->threshold = opg->threshold;
+	}
 	if (pg->rate.mbps == opg->rate.mbps)
 		pg->rate = opg->rate;
 }
@@ -294,11 +302,11 @@ static void refresh_one(struct td_groups *gs, size_t i)
 		g->fast_bytes = g->slow_bytes = 0;
 		g->usage_known = false;
 	}
-	pg->fast_pages = td_bytes_to_pages(g->fast_bytes);
+	pg->fast_bytes = g->fast_bytes;
 	if (g->pol && g->pol->max_fast_percent) {
 		if (td_cgroupfs_memory_max(gs->root, g->path, &g->memory_max) < 0)
 			g->memory_max = UINT64_MAX;
-		pg->fast_cap_pages = td_policy_fast_cap_pages(g->pol, g->memory_max, TD_PAGE_SIZE);
+		pg->fast_cap_bytes = td_policy_fast_cap_bytes(g->pol, g->memory_max);
 	}
 }
 
@@ -308,7 +316,8 @@ void td_groups_refresh_usage(struct td_groups *gs)
 		refresh_one(gs, i);
 }
 
-void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int status)
+void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int status,
+		       uint64_t bytes)
 {
 	struct td_group *g;
 
@@ -316,10 +325,11 @@ void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int 
 		return;
 	g = &gs->g[i];
 	if (o == TD_MOVE_DONE) {
-		g->pages_promoted++;
+		g->pages_promoted += td_bytes_to_pages(bytes);
+		g->bytes_promoted += bytes;
 		return;
 	}
-	g->pages_failed++;
+	g->pages_failed += td_bytes_to_pages(bytes);
 	g->failed_by_reason[td_errno_slot(status < 0 ? -status : 0)]++;
 }
 

@@ -26,7 +26,8 @@ struct td_group {
 	bool is_default;		/* no section: the [Daemon] defaults */
 	const struct td_cgroup_policy *pol;	/* NULL for the implicit default */
 	uint64_t memory_max;		/* bytes, UINT64_MAX = max */
-	uint64_t pages_promoted, pages_failed;
+	uint64_t pages_promoted, pages_failed;	/* base pages */
+	uint64_t bytes_promoted;
 	uint64_t failed_by_reason[TD_ERR__MAX];
 	uint64_t fast_bytes, slow_bytes;	/* last refresh */
 	bool usage_known;
@@ -78,11 +79,12 @@ struct td_policy_group *td_groups_policy(struct td_groups *gs);	/* array of coun
 int td_groups_find(const struct td_groups *gs, const char *path);
 
 /* Re-reads fast/slow bytes of every group (capped groups: also memory.max)
- * and sets each policy group's fast_pages. */
+ * and sets each policy group's fast_bytes. */
 void td_groups_refresh_usage(struct td_groups *gs);
 
-/* Counts one page outcome of group i. */
-void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int status);
+/* Counts one folio outcome of group i (the folio is @bytes). */
+void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int status,
+		       uint64_t bytes);
 
 /* Lookups: hits, misses, lazy resolutions, failures. */
 struct td_groups_stats {

@@ -285,8 +285,8 @@ static void s_mode(struct world *w) { touch(w, ADDR, w->id_obs, 3); }
 static void s_group_paused(struct world *w) { policy(w, "/a")->paused = true; touch(w, ADDR, w->id_a, 3); }
 static void s_cap(struct world *w)
 {
-	policy(w, "/a")->fast_cap_pages = 10;
-	policy(w, "/a")->fast_pages = 10;
+	policy(w, "/a")->fast_cap_bytes = 10 * TD_PAGE_SIZE;
+	policy(w, "/a")->fast_bytes = 10 * TD_PAGE_SIZE;
 	touch(w, ADDR, w->id_a, 3);
 }
 static void s_group_rate(struct world *w)

@@ -15,21 +15,22 @@
 #define NL TD_POLICY_NO_LIMIT
 #define SEC 1000000000ULL
 #define THR td_threshold_of(2)
+#define P TD_PAGE_SIZE
 
 /* Node 0 fast, node 1 slow, node 2 neither. */
 static struct td_decide_env env0(void)
 {
 	return (struct td_decide_env){
 		.now_ns = 100 * SEC, .fast_mask = 1, .slow_mask = 2,
-		.retry_backoff_ns = SEC / 10, .budget_pages = NL, .room_pages = 1000,
+		.retry_backoff_ns = SEC / 10, .budget_bytes = NL, .budget_full = NL, .room_bytes = 1000 * P,
 	};
 }
 
 static struct td_policy_group group0(void)
 {
 	return (struct td_policy_group){
-		.mode = TD_MODE_PROMOTE, .hot_threshold = THR, .weight = 100,
-		.fast_cap_pages = NL, .budget_pages = NL,
+		.mode = TD_MODE_PROMOTE, .hot_threshold = THR, .threshold = THR, .weight = 100,
+		.fast_cap_bytes = NL, .budget_bytes = NL,
 	};
 }
 
@@ -72,19 +73,19 @@ CHANGE(c_pingpong_clearly_hot, { *rd = true; i->hotness = 2 * THR; })
 CHANGE(c_backoff, { i->move_retries = 2; i->last_move_ns = e->now_ns - SEC / 10; })
 CHANGE(c_backoff_over, { i->move_retries = 2; i->last_move_ns = e->now_ns - SEC / 10 * 4; })
 CHANGE(c_backoff_cap, { i->move_retries = 15; i->last_move_ns = e->now_ns - SEC / 10 * 1024; })
-CHANGE(c_cap, { g->fast_cap_pages = 10; g->fast_pages = 10; })
-CHANGE(c_under_cap, { g->fast_cap_pages = 10; g->fast_pages = 9; })
-CHANGE(c_group_rate, { g->budget_pages = 0; })
-CHANGE(c_rate, { e->budget_pages = 0; })
-CHANGE(c_room, { e->room_pages = 0; })
+CHANGE(c_cap, { g->fast_cap_bytes = 10 * P; g->fast_bytes = 10 * P; })
+CHANGE(c_under_cap, { g->fast_cap_bytes = 10 * P; g->fast_bytes = 9 * P; })
+CHANGE(c_group_rate, { g->budget_bytes = 0 * P; })
+CHANGE(c_rate, { e->budget_bytes = 0 * P; })
+CHANGE(c_room, { e->room_bytes = 0 * P; })
 /* order: the first check that fails wins */
 CHANGE(c_mode_before_paused, { g->mode = TD_MODE_OFF; e->paused = true; })
 CHANGE(c_paused_before_threshold, { e->paused = true; i->hotness = 0; })
 CHANGE(c_threshold_before_backoff, { i->hotness = 0; i->move_retries = 3; i->last_move_ns = e->now_ns; })
-CHANGE(c_backoff_before_cap, { i->move_retries = 1; i->last_move_ns = e->now_ns; g->fast_cap_pages = 0; })
-CHANGE(c_cap_before_rate, { g->fast_cap_pages = 0; g->budget_pages = 0; e->budget_pages = 0; })
-CHANGE(c_group_rate_before_rate, { g->budget_pages = 0; e->budget_pages = 0; e->room_pages = 0; })
-CHANGE(c_rate_before_room, { e->budget_pages = 0; e->room_pages = 0; })
+CHANGE(c_backoff_before_cap, { i->move_retries = 1; i->last_move_ns = e->now_ns; g->fast_cap_bytes = 0 * P; })
+CHANGE(c_cap_before_rate, { g->fast_cap_bytes = 0 * P; g->budget_bytes = 0 * P; e->budget_bytes = 0 * P; })
+CHANGE(c_group_rate_before_rate, { g->budget_bytes = 0 * P; e->budget_bytes = 0 * P; e->room_bytes = 0 * P; })
+CHANGE(c_rate_before_room, { e->budget_bytes = 0 * P; e->room_bytes = 0 * P; })
 CHANGE(c_node_before_group, { i->node = 0; *no_group = true; })
 
 static const struct decide_case cases[] = {
@@ -182,19 +183,58 @@ static void test_held(void **state)
 	struct td_decide_env e = env0();
 	struct td_policy_group g = group0();
 
-	g.fast_cap_pages = 10;
-	g.fast_pages = 6;
-	g.selected = 4;
-	assert_int_equal(td_reason_held(&g, &e), TD_REASON_CAP);
-	g.fast_cap_pages = NL;
-	g.budget_pages = 4;
-	assert_int_equal(td_reason_held(&g, &e), TD_REASON_GROUP_RATE);
-	g.budget_pages = NL;
-	e.budget_pages = 5;
-	e.room_pages = 100;
-	assert_int_equal(td_reason_held(&g, &e), TD_REASON_RATE);
-	e.budget_pages = NL;
-	assert_int_equal(td_reason_held(&g, &e), TD_REASON_ROOM);
+	g.fast_cap_bytes = 10 * P;
+	g.fast_bytes = 6 * P;
+	g.selected = 3 * P;
+	/* 6 + 3 + 1 pages fit a cap of 10; a 2-page folio does not */
+	assert_int_not_equal(td_reason_held(&g, &e, P), TD_REASON_CAP);
+	assert_int_equal(td_reason_held(&g, &e, 2 * P), TD_REASON_CAP);
+	g.fast_cap_bytes = NL;
+	g.budget_bytes = 4 * P;
+	assert_int_equal(td_reason_held(&g, &e, 2 * P), TD_REASON_GROUP_RATE);
+	g.budget_bytes = NL;
+	e.budget_bytes = 5 * P;
+	e.room_bytes = 100 * P;
+	assert_int_equal(td_reason_held(&g, &e, P), TD_REASON_RATE);
+	e.budget_bytes = NL;
+	assert_int_equal(td_reason_held(&g, &e, P), TD_REASON_ROOM);
+}
+
+#define MIB (UINT64_C(1) << 20)
+#define THP_ORDER 9
+
+/* The limits count the folio's bytes: a 2 MiB THP needs 2 MiB of room,
+ * of cap and of budget, where a base page needs 4 KiB. */
+static void test_limits_in_bytes(void **state)
+{
+	struct td_decide_env e = env0();
+	struct td_policy_group g = group0();
+	struct td_hotness_info i = page0();
+	struct td_decision d;
+
+	i.order = THP_ORDER;
+	e.room_bytes = MIB;
+	assert_int_equal(td_decide(&e, &i, &g, false, &d), TD_REASON_ROOM);
+	i.order = 0;
+	assert_int_equal(td_decide(&e, &i, &g, false, &d), TD_REASON_PROMOTE);
+	i.order = THP_ORDER;
+	e.room_bytes = 2 * MIB;
+	assert_int_equal(td_decide(&e, &i, &g, false, &d), TD_REASON_PROMOTE);
+	g.fast_cap_bytes = 4 * MIB;
+	g.fast_bytes = 3 * MIB;
+	assert_int_equal(td_decide(&e, &i, &g, false, &d), TD_REASON_CAP);
+	g.fast_bytes = 2 * MIB;
+	assert_int_equal(td_decide(&e, &i, &g, false, &d), TD_REASON_PROMOTE);
+	/* a rate whose full bucket (1 MiB at 1 MB/s) is smaller than the
+	 * folio: the folio may go when the bucket is full, not before */
+	td_ratelimit_init(&g.rate, 1);
+	g.budget_bytes = MIB / 2;
+	assert_int_equal(td_decide(&e, &i, &g, false, &d), TD_REASON_GROUP_RATE);
+	g.budget_bytes = MIB;
+	assert_int_equal(td_decide(&e, &i, &g, false, &d), TD_REASON_PROMOTE);
+	i.order = 0;
+	g.budget_bytes = P - 1;
+	assert_int_equal(td_decide(&e, &i, &g, false, &d), TD_REASON_GROUP_RATE);
 }
 
 static void test_threshold_units(void **state)
@@ -217,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_backoff_until),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_held),
+		cmocka_unit_test(test_limits_in_bytes),
 		cmocka_unit_test(test_threshold_units),
 	};
 

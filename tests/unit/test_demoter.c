@@ -409,10 +409,10 @@ static void test_pingpong_shield(void **state)
 	world_new(&w);
 	set_percent(&w, 0);
 	world_start(&w);
-	td_demoter_note_promote(w.d, w.id[X], 614, 10 * SEC);
+	td_demoter_note_promote(w.d, w.id[X], 614 * TD_PAGE_SIZE, 10 * SEC);
 	assert_int_equal(tick(&w, 10 * SEC, MIB), 0);
 	assert_calls(&w, all, 3);
-	td_demoter_note_promote(w.d, w.id[X], 1, 10 * SEC);
+	td_demoter_note_promote(w.d, w.id[X], TD_PAGE_SIZE, 10 * SEC);
 	w.ncalls = 0;
 	assert_int_equal(tick(&w, 11 * SEC, MIB), 0);
 	assert_calls(&w, no_x, 2);
@@ -420,8 +420,8 @@ static void test_pingpong_shield(void **state)
 	assert_int_equal(tick(&w, 10 * SEC + WINDOW, MIB), 0);
 	assert_calls(&w, all, 3);
 	/* promotions older than the window start a new count */
-	td_demoter_note_promote(w.d, w.id[X], 500, 20 * SEC);
-	td_demoter_note_promote(w.d, w.id[X], 150, 20 * SEC + WINDOW);
+	td_demoter_note_promote(w.d, w.id[X], 500 * TD_PAGE_SIZE, 20 * SEC);
+	td_demoter_note_promote(w.d, w.id[X], 150 * TD_PAGE_SIZE, 20 * SEC + WINDOW);
 	w.ncalls = 0;
 	assert_int_equal(tick(&w, 21 * SEC + WINDOW, MIB), 0);
 	assert_calls(&w, all, 3);

@@ -208,15 +208,15 @@ static void test_groups_from_config(void **state)
 	assert_int_equal(a->hot_threshold, td_threshold_of(5));
 	assert_int_equal(a->weight, 300);
 	assert_int_equal(a->rate.mbps, 10);
-	assert_int_equal(a->fast_cap_pages, 16 * MIB / TD_PAGE_SIZE);
-	assert_int_equal(a->budget_pages, TD_POLICY_NO_LIMIT);
+	assert_int_equal(a->fast_cap_bytes, 16 * MIB);
+	assert_int_equal(a->budget_bytes, TD_POLICY_NO_LIMIT);
 	assert_int_equal(b->mode, TD_MODE_OFF);
 	assert_int_equal(b->hot_threshold, td_threshold_of(3));
 	assert_int_equal(b->weight, 100);
 	assert_int_equal(b->rate.mbps, 0);
 	assert_int_equal(def->mode, TD_MODE_OBSERVE);
 	assert_int_equal(def->hot_threshold, td_threshold_of(3));
-	assert_int_equal(def->fast_cap_pages, TD_POLICY_NO_LIMIT);
+	assert_int_equal(def->fast_cap_bytes, TD_POLICY_NO_LIMIT);
 	world_free(&w);
 }
 
@@ -402,8 +402,8 @@ static void test_reload_carries_over(void **state)
 	world_apply(&w, &w.conf);
 	ga = group(&w, "/a");
 	pa = policy(&w, "/a");
-	td_groups_account(w.gs, td_groups_find(w.gs, "/a"), TD_MOVE_DONE, 0);
-	td_groups_account(w.gs, td_groups_find(w.gs, "/a"), TD_MOVE_RETRY, -EBUSY);
+	td_groups_account(w.gs, td_groups_find(w.gs, "/a"), TD_MOVE_DONE, 0, TD_PAGE_SIZE);
+	td_groups_account(w.gs, td_groups_find(w.gs, "/a"), TD_MOVE_RETRY, -EBUSY, TD_PAGE_SIZE);
 	pa->paused = true;
 	td_ratelimit_refill(&pa->rate, SEC / 2);	/* 10 MB/s over 0.5 s */
 	assert_int_equal(pa->rate.bytes, 5 * MIB);
@@ -440,7 +440,7 @@ static void test_reload_carries_over(void **state)
 
 /* ------------------------------------------------------------ usage */
 
-/* Fast and slow bytes (anon + file) from memory.numa_stat, fast_pages in
+/* Fast and slow bytes (anon + file) from memory.numa_stat, fast_bytes in
  * pages; the root's from the nodes' meminfo; a cgroup without the file:
  * unknown. Nodes outside both masks count nowhere. */
 static void test_refresh_usage(void **state)
@@ -455,7 +455,7 @@ static void test_refresh_usage(void **state)
 	assert_true(g->usage_known);
 	assert_int_equal(g->fast_bytes, 12 * MIB);
 	assert_int_equal(g->slow_bytes, 3 * MIB);
-	assert_int_equal(policy(&w, "/a")->fast_pages, 12 * MIB / TD_PAGE_SIZE);
+	assert_int_equal(policy(&w, "/a")->fast_bytes, 12 * MIB);
 	g = group(&w, "/b");
 	assert_false(g->usage_known);
 	assert_int_equal(g->fast_bytes, 0);
@@ -463,7 +463,7 @@ static void test_refresh_usage(void **state)
 	assert_true(g->usage_known);
 	assert_int_equal(g->fast_bytes, (100 + 1000) << 10);
 	assert_int_equal(g->slow_bytes, (200 + 2000) << 10);
-	assert_int_equal(policy(&w, "/")->fast_pages, (1100 << 10) / TD_PAGE_SIZE);
+	assert_int_equal(policy(&w, "/")->fast_bytes, 1100 << 10);
 
 	/* a refresh reads again; a cgroup that lost its file becomes unknown */
 	numastat(&w, "/a", 16 * MIB, 0, 0, 0);
@@ -473,7 +473,7 @@ static void test_refresh_usage(void **state)
 	tmptree_rm(&w.t, "cg/a/memory.numa_stat");
 	td_groups_refresh_usage(w.gs);
 	assert_false(group(&w, "/a")->usage_known);
-	assert_int_equal(policy(&w, "/a")->fast_pages, 0);
+	assert_int_equal(policy(&w, "/a")->fast_bytes, 0);
 	world_free(&w);
 }
 
@@ -487,21 +487,21 @@ static void test_max_fast_percent(void **state)
 	tmptree_write(&w.t, "cg/b/memory.max", "%d\n", 64 << 20);
 	world_apply(&w, &w.conf);
 	assert_int_equal(group(&w, "/b")->memory_max, 64 * MIB);
-	assert_int_equal(policy(&w, "/b")->fast_cap_pages, 32 * MIB / TD_PAGE_SIZE);
+	assert_int_equal(policy(&w, "/b")->fast_cap_bytes, 32 * MIB);
 	tmptree_write(&w.t, "cg/b/memory.max", "max\n");
 	td_groups_refresh_usage(w.gs);
 	assert_int_equal(group(&w, "/b")->memory_max, UINT64_MAX);
-	assert_int_equal(policy(&w, "/b")->fast_cap_pages, TD_POLICY_NO_LIMIT);
+	assert_int_equal(policy(&w, "/b")->fast_cap_bytes, TD_POLICY_NO_LIMIT);
 	tmptree_write(&w.t, "cg/b/memory.max", "%d\n", 10 << 20);
 	td_groups_refresh_usage(w.gs);
-	assert_int_equal(policy(&w, "/b")->fast_cap_pages, 5 * MIB / TD_PAGE_SIZE);
+	assert_int_equal(policy(&w, "/b")->fast_cap_bytes, 5 * MIB);
 	tmptree_rm(&w.t, "cg/b/memory.max");
 	td_groups_refresh_usage(w.gs);
 	assert_int_equal(group(&w, "/b")->memory_max, UINT64_MAX);
-	assert_int_equal(policy(&w, "/b")->fast_cap_pages, TD_POLICY_NO_LIMIT);
+	assert_int_equal(policy(&w, "/b")->fast_cap_bytes, TD_POLICY_NO_LIMIT);
 	/* a byte cap does not read memory.max */
 	assert_int_equal(group(&w, "/a")->memory_max, UINT64_MAX);
-	assert_int_equal(policy(&w, "/a")->fast_cap_pages, 16 * MIB / TD_PAGE_SIZE);
+	assert_int_equal(policy(&w, "/a")->fast_cap_bytes, 16 * MIB);
 	world_free(&w);
 }
 
@@ -525,12 +525,12 @@ static void test_account(void **state)
 	i = td_groups_find(w.gs, "/b");
 	g = td_groups_get(w.gs, i);
 	for (size_t k = 0; k < n; k++)
-		td_groups_account(w.gs, i, cases[k].o, cases[k].status);
-	td_groups_account(w.gs, i, TD_MOVE_DONE, 2);
-	td_groups_account(w.gs, i, TD_MOVE_DONE, 0);
-	td_groups_account(w.gs, i, TD_MOVE_SKIPPED, -EBUSY);	/* not tried */
-	td_groups_account(w.gs, -1, TD_MOVE_DONE, 0);		/* no group */
-	td_groups_account(w.gs, (int)td_groups_count(w.gs), TD_MOVE_FAILED, -EIO);
+		td_groups_account(w.gs, i, cases[k].o, cases[k].status, TD_PAGE_SIZE);
+	td_groups_account(w.gs, i, TD_MOVE_DONE, 2, TD_PAGE_SIZE);
+	td_groups_account(w.gs, i, TD_MOVE_DONE, 0, TD_PAGE_SIZE);
+	td_groups_account(w.gs, i, TD_MOVE_SKIPPED, -EBUSY, TD_PAGE_SIZE);	/* not tried */
+	td_groups_account(w.gs, -1, TD_MOVE_DONE, 0, TD_PAGE_SIZE);		/* no group */
+	td_groups_account(w.gs, (int)td_groups_count(w.gs), TD_MOVE_FAILED, -EIO, TD_PAGE_SIZE);
 	assert_int_equal(g->pages_promoted, 2);
 	assert_int_equal(g->pages_failed, n);
 	for (size_t k = 0; k < n; k++)

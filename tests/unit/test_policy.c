@@ -13,12 +13,15 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NL TD_POLICY_NO_LIMIT
+#define P UINT64_C(4096)
+#define MIB (UINT64_C(1) << 20)
+#define THP (2 * MIB)
 
 static struct td_policy_group group(enum td_mode mode, uint32_t thr, uint32_t weight)
 {
 	return (struct td_policy_group){
-		.mode = mode, .hot_threshold = thr, .weight = weight,
-		.fast_cap_pages = NL, .budget_pages = NL,
+		.mode = mode, .hot_threshold = thr, .threshold = thr, .weight = weight,
+		.fast_cap_bytes = NL, .budget_bytes = NL,
 	};
 }
 
@@ -90,27 +93,27 @@ static void test_select_mode_and_threshold(void **state)
 		group(TD_MODE_OBSERVE, 0, 100),
 	};
 	struct td_policy_cand c[] = {
-		{ 0, 50 }, { 1, 50 }, { 2, 50 }, { 0, 9 }, { -1, 99 }, { 0, 10 },
+		{ 0, 50, P }, { 1, 50, P }, { 2, 50, P }, { 0, 9, P }, { -1, 99, P }, { 0, 10, P },
 	};
 	uint8_t take[ARRAY_SIZE(c)];
 	struct td_policy_result res;
 
-	assert_int_equal(td_policy_select(g, 3, c, ARRAY_SIZE(c), NL, take, &res), 2);
+	assert_int_equal(td_policy_select(g, 3, c, ARRAY_SIZE(c), NL, NL, take, &res), 2);
 	assert_memory_equal(take, ((uint8_t[]){ 1, 0, 0, 0, 0, 1 }), sizeof(take));
-	assert_int_equal(res.demand, 2);
-	assert_int_equal(g[0].selected, 2);
+	assert_int_equal(res.demand, 2 * P);
+	assert_int_equal(g[0].selected, 2 * P);
 	assert_int_equal(g[1].demand + g[2].demand, 0);
 }
 
 static void test_select_paused(void **state)
 {
 	struct td_policy_group g[2] = { group(TD_MODE_PROMOTE, 0, 1), group(TD_MODE_PROMOTE, 0, 1) };
-	struct td_policy_cand c[] = { { 0, 5 }, { 1, 5 } };
+	struct td_policy_cand c[] = { { 0, 5, P }, { 1, 5, P } };
 	uint8_t take[2];
 	struct td_policy_result res;
 
 	g[0].paused = true;
-	assert_int_equal(td_policy_select(g, 2, c, 2, NL, take, &res), 1);
+	assert_int_equal(td_policy_select(g, 2, c, 2, NL, NL, take, &res), 1);
 	assert_int_equal(take[0], 0);
 	assert_int_equal(take[1], 1);
 }
@@ -123,9 +126,9 @@ static void test_select_rate_budget(void **state)
 	struct td_policy_result res;
 
 	for (int i = 0; i < 10; i++)
-		c[i] = (struct td_policy_cand){ 0, 100 - i };
-	g[0].budget_pages = 4;
-	assert_int_equal(td_policy_select(g, 1, c, 10, NL, take, &res), 4);
+		c[i] = (struct td_policy_cand){ 0, 100 - i, P };
+	g[0].budget_bytes = 4 * P;
+	assert_int_equal(td_policy_select(g, 1, c, 10, NL, NL, take, &res), 4);
 	/* the hottest four */
 	assert_memory_equal(take, ((uint8_t[]){ 1, 1, 1, 1, 0, 0, 0, 0, 0, 0 }), 10);
 	assert_int_equal(g[0].held_rate, 6);
@@ -140,13 +143,13 @@ static void test_select_fast_cap(void **state)
 	struct td_policy_result res;
 
 	for (int i = 0; i < 8; i++)
-		c[i] = (struct td_policy_cand){ i % 2, 100 - i };
-	g[0].fast_cap_pages = 100;
-	g[0].fast_pages = 98;	/* room for 2 */
-	g[1].fast_cap_pages = 10;
-	g[1].fast_pages = 12;	/* over its cap already: none */
-	assert_int_equal(td_policy_select(g, 2, c, 8, NL, take, &res), 2);
-	assert_int_equal(g[0].selected, 2);
+		c[i] = (struct td_policy_cand){ i % 2, 100 - i, P };
+	g[0].fast_cap_bytes = 100 * P;
+	g[0].fast_bytes = 98 * P;	/* room for 2 */
+	g[1].fast_cap_bytes = 10 * P;
+	g[1].fast_bytes = 12 * P;	/* over its cap already: none */
+	assert_int_equal(td_policy_select(g, 2, c, 8, NL, NL, take, &res), 2);
+	assert_int_equal(g[0].selected, 2 * P);
 	assert_int_equal(g[0].held_cap, 2);
 	assert_int_equal(g[1].selected, 0);
 	assert_int_equal(g[1].held_cap, 4);
@@ -161,12 +164,12 @@ static void test_select_weights_share_limit(void **state)
 
 	/* interleaved and B hotter: weight decides, not hotness across groups */
 	for (int i = 0; i < 2000; i++)
-		c[i] = (struct td_policy_cand){ i < 1000 ? 1 : 0, 5000 - i };
-	assert_int_equal(td_policy_select(g, 2, c, 2000, 400, take, &res), 400);
-	assert_int_equal(g[0].selected, 300);
-	assert_int_equal(g[1].selected, 100);
-	assert_int_equal(res.demand, 2000);
-	assert_int_equal(res.limit, 400);
+		c[i] = (struct td_policy_cand){ i < 1000 ? 1 : 0, 5000 - i, P };
+	assert_int_equal(td_policy_select(g, 2, c, 2000, 400 * P, NL, take, &res), 400);
+	assert_int_equal(g[0].selected, 300 * P);
+	assert_int_equal(g[1].selected, 100 * P);
+	assert_int_equal(res.demand, 2000 * P);
+	assert_int_equal(res.limit, 400 * P);
 	/* within a group, the hottest: B's first 100, A's first 300 */
 	for (int i = 0; i < 2000; i++)
 		assert_int_equal(take[i], (i < 100) || (i >= 1000 && i < 1300));
@@ -175,16 +178,16 @@ static void test_select_weights_share_limit(void **state)
 static void test_select_errors(void **state)
 {
 	struct td_policy_group g[1] = { group(TD_MODE_PROMOTE, 0, 0) };
-	struct td_policy_cand c[1] = { { 0, 1 } };
-	struct td_policy_cand bad[1] = { { 5, 1 } };
+	struct td_policy_cand c[1] = { { 0, 1, P } };
+	struct td_policy_cand bad[1] = { { 5, 1, P } };
 	uint8_t take[1];
 	struct td_policy_result res;
 
-	assert_int_equal(td_policy_select(g, 1, c, 1, NL, take, &res), -EINVAL);
+	assert_int_equal(td_policy_select(g, 1, c, 1, NL, NL, take, &res), -EINVAL);
 	g[0].weight = 1;
-	assert_int_equal(td_policy_select(g, 1, bad, 1, NL, take, &res), -EINVAL);
-	assert_int_equal(td_policy_select(g, 1, c, 0, NL, take, &res), 0);
-	assert_int_equal(td_policy_select(NULL, 0, NULL, 0, NL, NULL, &res), 0);
+	assert_int_equal(td_policy_select(g, 1, bad, 1, NL, NL, take, &res), -EINVAL);
+	assert_int_equal(td_policy_select(g, 1, c, 0, NL, NL, take, &res), 0);
+	assert_int_equal(td_policy_select(NULL, 0, NULL, 0, NL, NL, NULL, &res), 0);
 }
 
 /* ------------------------------------------------------------ refill, caps */
@@ -195,30 +198,107 @@ static void test_refill_and_spend(void **state)
 
 	td_ratelimit_init(&g[0].rate, 4);	/* 4 MiB/s = 1024 pages/s */
 	td_ratelimit_init(&g[1].rate, 0);
-	td_policy_refill(g, 2, 100000000ULL, 4096);
-	assert_int_equal(g[0].budget_pages, 102);
-	assert_true(g[1].budget_pages == NL);
-	td_policy_spend(&g[0], 100, 4096);
-	td_policy_refill(g, 2, 0, 4096);
-	assert_int_equal(g[0].budget_pages, 2);
-	td_policy_spend(&g[0], 1000, 4096);	/* never below zero */
-	td_policy_refill(g, 2, 0, 4096);
-	assert_int_equal(g[0].budget_pages, 0);
+	td_policy_refill(g, 2, 100000000ULL);
+	assert_int_equal(g[0].budget_bytes, 409 << 10);	/* 4 MiB / 10, in whole KiB */
+	assert_true(g[1].budget_bytes == NL);
+	td_policy_spend(&g[0], 100 * P);
+	td_policy_refill(g, 2, 0);
+	assert_int_equal(g[0].budget_bytes, (409 << 10) - 100 * P);
+	td_policy_spend(&g[0], 1000 * P);	/* never below zero */
+	td_policy_refill(g, 2, 0);
+	assert_int_equal(g[0].budget_bytes, 0);
 }
 
-static void test_fast_cap_pages(void **state)
+static void test_fast_cap_bytes(void **state)
 {
 	struct td_cgroup_policy p = { 0 };
 
-	assert_true(td_policy_fast_cap_pages(&p, 1 << 30, 4096) == NL);
+	assert_true(td_policy_fast_cap_bytes(&p, 1 << 30) == NL);
 	p.max_fast_bytes = 64 << 20;
-	assert_int_equal(td_policy_fast_cap_pages(&p, UINT64_MAX, 4096), 16384);
+	assert_int_equal(td_policy_fast_cap_bytes(&p, UINT64_MAX), 64 << 20);
 	p.max_fast_bytes = 0;
 	p.max_fast_percent = 25;
-	assert_int_equal(td_policy_fast_cap_pages(&p, 1 << 30, 4096), 65536);
-	assert_true(td_policy_fast_cap_pages(&p, UINT64_MAX, 4096) == NL);
+	assert_int_equal(td_policy_fast_cap_bytes(&p, 1 << 30), 256 << 20);
+	assert_true(td_policy_fast_cap_bytes(&p, UINT64_MAX) == NL);
 	p.max_fast_percent = 100;
-	assert_int_equal(td_policy_fast_cap_pages(&p, 4096 * 3, 4096), 3);
+	assert_int_equal(td_policy_fast_cap_bytes(&p, P * 3), 3 * P);
+}
+
+/* ------------------------------------------------------------ folios */
+
+/* Mixed sizes: the budget is bytes; the hottest go first, and a THP that
+ * does not fit what is left stops its group (colder base pages wait too). */
+static void test_select_folio_budget(void **state)
+{
+	struct td_policy_group g[1] = { group(TD_MODE_PROMOTE, 0, 1) };
+	struct td_policy_cand c[] = {
+		{ 0, 90, THP }, { 0, 80, P }, { 0, 70, THP }, { 0, 60, P },
+	};
+	uint8_t take[4];
+	struct td_policy_result res;
+
+	g[0].budget_bytes = 3 * MIB;	/* the first THP and the page; not the second THP */
+	assert_int_equal(td_policy_select(g, 1, c, 4, NL, NL, take, &res), 2);
+	assert_memory_equal(take, ((uint8_t[]){ 1, 1, 0, 0 }), 4);
+	assert_int_equal(g[0].selected, THP + P);
+	assert_int_equal(g[0].held_rate, 2);
+	/* the global limit likewise, in bytes */
+	g[0].budget_bytes = NL;
+	assert_int_equal(td_policy_select(g, 1, c, 4, THP + 2 * P, NL, take, &res), 2);
+	assert_int_equal(res.selected, THP + P);
+	assert_true(res.selected <= THP + 2 * P);
+}
+
+/* A share a group's next folio does not fit leaves bytes: they go to the
+ * others' next folios in their order, never past the limit. */
+static void test_select_leftover(void **state)
+{
+	struct td_policy_group g[2] = { group(TD_MODE_PROMOTE, 0, 1), group(TD_MODE_PROMOTE, 0, 1) };
+	struct td_policy_cand c[1202];
+	uint8_t take[1202];
+	struct td_policy_result res;
+
+	c[0] = (struct td_policy_cand){ 0, 5000, THP };
+	c[1] = (struct td_policy_cand){ 0, 4999, THP };
+	for (int i = 2; i < 1202; i++)
+		c[i] = (struct td_policy_cand){ 1, 3000 - i, P };
+	/* 6 MiB, equal shares of 3: group 0 takes one THP (its second does
+	 * not fit the 1 MiB left), group 1 its 3 MiB, then the 1 MiB left */
+	assert_int_equal(td_policy_select(g, 2, c, 1202, 3 * THP, NL, take, &res), 1 + 1024);
+	assert_int_equal(take[0] + take[1], 1);
+	assert_int_equal(g[0].selected, THP);
+	assert_int_equal(g[1].selected, 4 * MIB);
+	assert_int_equal(res.selected, 3 * THP);
+	for (int i = 2; i < 1202; i++)
+		assert_int_equal(take[i], i < 2 + 1024);
+}
+
+/* A folio larger than a full rate bucket: it goes alone when the bucket is
+ * full (overshoot at most one folio), never beside other pages. */
+static void test_select_one_folio_exception(void **state)
+{
+	struct td_policy_group g[1] = { group(TD_MODE_PROMOTE, 0, 1) };
+	struct td_policy_cand c[] = { { 0, 90, THP }, { 0, 80, P } };
+	uint8_t take[2];
+	struct td_policy_result res;
+
+	td_ratelimit_init(&g[0].rate, 1);		/* a full bucket is 1 MiB */
+	g[0].budget_bytes = MIB / 2;
+	assert_int_equal(td_policy_select(g, 1, c, 2, NL, NL, take, &res), 0);
+	g[0].budget_bytes = MIB;			/* full */
+	assert_int_equal(td_policy_select(g, 1, c, 2, NL, NL, take, &res), 1);
+	assert_memory_equal(take, ((uint8_t[]){ 1, 0 }), 2);
+	/* the same for the global limit, when it is the rate's full bucket */
+	g[0].budget_bytes = NL;
+	assert_int_equal(td_policy_select(g, 1, c, 2, MIB, MIB, take, &res), 1);
+	assert_int_equal(res.selected, THP);
+	assert_memory_equal(take, ((uint8_t[]){ 1, 0 }), 2);
+	/* but never past the room (no exception: limit_full NL) */
+	assert_int_equal(td_policy_select(g, 1, c, 2, MIB, NL, take, &res), 0);
+	assert_false(td_policy_fits(THP, MIB, NL, 0));
+	assert_true(td_policy_fits(THP, MIB, MIB, 0));
+	assert_false(td_policy_fits(THP, MIB, MIB, P));
+	assert_true(td_policy_fits(P, NL, NL, UINT64_MAX / 2));
 }
 
 int main(void)
@@ -233,7 +313,10 @@ int main(void)
 		cmocka_unit_test(test_select_weights_share_limit),
 		cmocka_unit_test(test_select_errors),
 		cmocka_unit_test(test_refill_and_spend),
-		cmocka_unit_test(test_fast_cap_pages),
+		cmocka_unit_test(test_fast_cap_bytes),
+		cmocka_unit_test(test_select_folio_budget),
+		cmocka_unit_test(test_select_leftover),
+		cmocka_unit_test(test_select_one_folio_exception),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

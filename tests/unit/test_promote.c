@@ -78,7 +78,7 @@ static struct td_promote_params params_for(const struct td_move_ops *ops, struct
 					   uint32_t batch, uint64_t budget)
 {
 	return (struct td_promote_params){
-		.ops = ops, .batch_pages = batch, .budget_pages = budget,
+		.ops = ops, .batch_pages = batch, .budget_bytes = budget * PAGE,
 		.on_page = on_page, .on_batch = on_batch, .userdata = f,
 	};
 }
@@ -259,6 +259,40 @@ static void test_budget(void **state)
 	assert_int_equal(f.calls[1].count, 2);
 }
 
+#define THP (512 * PAGE)
+
+/* Folios: bytes are counted per folio (a THP is 2 MiB of budget and of
+ * moved bytes); a second address of a folio is never in a batch; a folio
+ * that does not fit the budget waits, a smaller one after it may go. */
+static void test_folios(void **state)
+{
+	struct fake f = { 0 };
+	struct td_move_ops ops = ops_for(&f);
+	struct td_promote_params p = params_for(&ops, &f, 64, 0);
+	struct td_candidate c[5];
+	struct td_promote_totals t;
+
+	fill(c, 5, 1, 5, 0);
+	c[0].addr = 0x40000000;
+	c[0].order = 9;
+	c[1].addr = 0x40000000 + 7 * PAGE;	/* inside c[0]'s THP */
+	c[2].addr = 0x40200000;
+	c[2].order = 9;				/* a second THP: over the budget */
+	c[3].addr = 0x40400000;			/* base pages after it */
+	c[4].addr = 0x40401000;
+	p.budget_bytes = THP + 2 * PAGE;
+	assert_int_equal(td_promote(&p, c, 5, &t), 0);
+	assert_int_equal(f.ncalls, 1);
+	assert_int_equal(f.calls[0].count, 3);
+	assert_int_equal(t.moved, 3);
+	assert_int_equal(t.moved_bytes, THP + 2 * PAGE);
+	assert_int_equal(t.tried_bytes, THP + 2 * PAGE);
+	assert_int_equal(t.duplicates, 1);
+	assert_int_equal(t.skipped, 2);
+	assert_int_equal(f.batch_moved, 3);
+	assert_int_equal(f.outcomes[TD_MOVE_SKIPPED], 2);
+}
+
 static void test_errno_slots(void **state)
 {
 	assert_int_equal(td_errno_slot(ENOENT), TD_ERR_ENOENT);
@@ -281,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_full_node_stops),
 		cmocka_unit_test(test_process_gone),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_folios),
 		cmocka_unit_test(test_errno_slots),
 	};
 

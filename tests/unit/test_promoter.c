@@ -129,9 +129,11 @@ static void world_init(struct world *w, uint64_t rate_mbps)
 	};
 	for (int g = 0; g < 2; g++)
 		w->pg[g] = (struct td_policy_group){
-			.mode = TD_MODE_PROMOTE, .hot_threshold = THR, .weight = 100,
-			.fast_cap_pages = TD_POLICY_NO_LIMIT, .budget_pages = TD_POLICY_NO_LIMIT,
+			.mode = TD_MODE_PROMOTE, .hot_threshold = THR, .threshold = THR, .weight = 100,
+			.fast_cap_bytes = TD_POLICY_NO_LIMIT, .budget_bytes = TD_POLICY_NO_LIMIT,
 		};
+	for (int g = 0; g < 2; g++)
+		td_threshold_init(&w->pg[g].thr, THR);
 	w->c = (struct td_promoter_config){
 		.fast_mask = 0x3, .slow_mask = 0xc, .batch_pages = 16,
 		.rate_limit_mbps = rate_mbps, .watermark_bytes = 1 << 20, .max_candidates = 256,
@@ -152,6 +154,17 @@ static void touch(struct world *w, uint32_t tgid, uint64_t addr, uint64_t memcg,
 		  int times)
 {
 	struct td_hotness_access a = { .addr = addr, .memcg_id = memcg, .tgid = tgid, .node = node };
+
+	for (int i = 0; i < times; i++)
+		assert_true(td_hotness_record(w->h, &a, w->m.now) >= 0);
+}
+
+/* A folio of @order (a THP is 9): one entry for the whole folio. */
+static void touch_folio(struct world *w, uint32_t tgid, uint64_t addr, int order, int times)
+{
+	struct td_hotness_access a = {
+		.addr = addr, .memcg_id = 1, .tgid = tgid, .node = 2, .order = order,
+	};
 
 	for (int i = 0; i < times; i++)
 		assert_true(td_hotness_record(w->h, &a, w->m.now) >= 0);
@@ -202,8 +215,8 @@ static void s_group_paused(struct world *w) { w->pg[0].paused = true; touch(w, 1
 static void s_no_group(struct world *w) { touch(w, 10, ADDR, 5, 2, 3); }
 static void s_cap(struct world *w)
 {
-	w->pg[0].fast_cap_pages = 100;
-	w->pg[0].fast_pages = 100;
+	w->pg[0].fast_cap_bytes = 100 * TD_PAGE_SIZE;
+	w->pg[0].fast_bytes = 100 * TD_PAGE_SIZE;
 	touch(w, 10, ADDR, 1, 2, 3);
 }
 static void s_group_rate(struct world *w)
@@ -333,13 +346,13 @@ static void test_room_bounds_the_tick(void **state)
 	w.m.free_bytes[0] = (1 << 20) + 2 * TD_PAGE_SIZE;
 	w.m.free_bytes[1] = 0;
 	for (int i = 0; i < 5; i++)
-		touch(&w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 1, 2, 3 + i);
+		touch(&w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 1, 2, 5 + i);
 	assert_int_equal(tick(&w, false), 2);
 	/* the two hottest went; the others are held by the room and wait */
 	assert_true(was_moved(&w, ADDR + 4 * TD_PAGE_SIZE));
 	assert_true(was_moved(&w, ADDR + 3 * TD_PAGE_SIZE));
 	assert_int_equal(why(&w, 10, ADDR), TD_REASON_ROOM);
-	assert_int_equal(td_promoter_counters(w.p)->waiting, 3);
+	assert_int_equal(td_promoter_counters(w.p)->waiting_bytes, 3 * TD_PAGE_SIZE);
 	assert_int_equal(td_promoter_counters(w.p)->decided[TD_REASON_ROOM], 3);
 	world_fini(&w);
 }
@@ -421,6 +434,83 @@ static void test_new_errors(void **state)
 	world_fini(&w);
 }
 
+#define MIB (UINT64_C(1) << 20)
+#define THP_ADDR 0x7f0000200000ULL
+
+/* A THP is one move of 2 MiB: counted as 512 pages and 2 MiB, and a rate
+ * of 8 MB/s (0.8 MiB a tick) lets it go once the bucket holds 2 MiB, on
+ * the third tick, not before; never more than the rate plus one folio. */
+static void test_thp_bytes_and_rate(void **state)
+{
+	const struct td_promoter_counters *c;
+	struct world w;
+	int moved = 0, ticks = 0;
+
+	world_init(&w, 8);
+	touch_folio(&w, 10, THP_ADDR, 9, 3);
+	for (; ticks < 10 && !moved; ticks++) {
+		moved = tick(&w, false);
+		w.m.now += TICK;
+	}
+	assert_int_equal(ticks, 3);
+	assert_int_equal(moved, 512);
+	c = td_promoter_counters(w.p);
+	assert_int_equal(c->bytes_promoted, 2 * MIB);
+	assert_int_equal(c->pages_promoted, 512);
+	assert_int_equal(c->folios_promoted[9], 1);
+	assert_int_equal(w.m.calls, 1);
+	assert_int_equal(w.m.moved_addr[0], THP_ADDR);
+	world_fini(&w);
+}
+
+/* Room in bytes: a THP does not fit 1 MiB of room, a base page does. */
+static void test_thp_room(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.m.free_bytes[0] = 2 * MIB;	/* 1 MiB above the 1 MiB watermark */
+	w.m.free_bytes[1] = 0;
+	touch_folio(&w, 10, THP_ADDR, 9, 3);
+	touch(&w, 10, ADDR, 1, 2, 3);
+	assert_int_equal(tick(&w, false), 1);
+	assert_true(was_moved(&w, ADDR));
+	assert_false(was_moved(&w, THP_ADDR));
+	assert_int_equal(why(&w, 10, THP_ADDR), TD_REASON_ROOM);
+	world_fini(&w);
+}
+
+/* Scarce fast memory: pages read on every scan go, pages of a region swept
+ * now and then (a fifth as often) wait, with the threshold saying why; with
+ * plenty of free fast memory both go (the floor), as the kernel does. */
+static void test_adaptive_threshold(void **state)
+{
+	struct world w;
+
+	for (int plenty = 0; plenty < 2; plenty++) {
+		world_init(&w, 0);
+		w.m.free_bytes[0] = plenty ? 2ULL << 30 : 512 * MIB;
+		w.m.free_bytes[1] = plenty ? 2ULL << 30 : 0;
+		for (int i = 0; i < 8; i++)
+			touch(&w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 1, 2, 15);
+		for (int i = 8; i < 40; i++)
+			touch(&w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 1, 2, 3);
+		assert_int_equal(tick(&w, false), plenty ? 40 : 8);
+		assert_int_equal(why(&w, 10, ADDR + 20 * TD_PAGE_SIZE),
+				 plenty ? TD_REASON_PROMOTED : TD_REASON_THRESHOLD);
+		if (!plenty) {
+			assert_true(w.pg[0].threshold > td_threshold_of(6));
+			assert_true(w.pg[0].threshold <= 15 * TD_HOTNESS_ONE / 2 + TD_HOTNESS_ONE);
+			assert_int_equal(w.pg[0].thr.why, TD_THRESHOLD_RELATIVE);
+			assert_int_equal(td_promoter_counters(w.p)->hot_threshold, w.pg[0].threshold);
+		} else {
+			assert_int_equal(w.pg[0].threshold, THR);
+			assert_int_equal(w.pg[0].thr.why, TD_THRESHOLD_FREE);
+		}
+		world_fini(&w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +523,9 @@ int main(void)
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_resolves_sampled_nodes),
 		cmocka_unit_test(test_new_errors),
+		cmocka_unit_test(test_thp_bytes_and_rate),
+		cmocka_unit_test(test_thp_room),
+		cmocka_unit_test(test_adaptive_threshold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
