@@ -340,6 +340,7 @@ static json_t *page_object(struct td_pipeline *p, const struct td_hotness_info *
 	r |= put_u64(o, "pid", v->tgid);
 	r |= put_str(o, "addr", addr);
 	r |= put_double(o, "hotness", td_hotness_accesses(v->hotness));
+	r |= put_u64(o, "bytes", td_folio_bytes(v->order));
 	r |= put_i64(o, "node", v->node);
 	r |= put_str(o, "cgroup", td_groups_path_of(p->groups, v->memcg_id, now));
 	return built(o, r);
