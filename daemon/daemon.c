@@ -252,6 +252,7 @@ static void promoter_config(struct td_daemon *d, struct td_promoter_config *ret)
 		.half_life_ns = d->pipe.cfg->hotness_half_life_ms * 1000000ULL,
 		.dry_run = d->opt.dry_run,
 		.resolve_nodes = d->pipe.cfg->sources & TD_SOURCES_SAMPLE,
+		.override_placement = d->pipe.cfg->override_placement,
 		.recently_demoted = hook_recently_demoted, .promoted = hook_promoted,
 		.group_of = hook_group_of, .page_done = hook_page_done,
 		.batch_done = hook_batch_done, .hook_ctx = d,
@@ -634,6 +635,7 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 	v[TD_CTR_PROMOTE_BATCHES][0] = c->batches;
 	v[TD_CTR_MOVE_PAGES_CALLS][0] = c->calls;
 	v[TD_CTR_NODE_QUERIES][0] = c->node_queries;
+	v[TD_CTR_PLACEMENT_ERRORS][0] = c->placement_errors;
 	v[TD_CTR_DRY_RUN_PAGES][0] = c->dry_run_pages;
 	v[TD_CTR_PROMOTE_TICKS_NO_ROOM][0] = c->ticks_no_room;
 	v[TD_CTR_PROMOTE_WAITING][0] = td_bytes_to_pages(c->waiting_bytes);

@@ -402,6 +402,7 @@ static const struct td_config_key keys[] = {
 		   START),
 	DAEMON_KEY("DefaultMode", parse_mode_key, default_mode),
 	DAEMON_KEY("Demotion", parse_bool_key, demotion, START),
+	DAEMON_KEY("OverridePlacement", parse_bool_key, override_placement),
 	DAEMON_KEY("DemoteRateLimitMBps", parse_number, demote_rate_limit_mbps, .min = 0, .max = 1 << 20),
 	DAEMON_KEY("PingPongWindow", parse_duration, pingpong_window_ms, .min = 0, .max = 604800000),
 	DAEMON_KEY("MetricsFile", parse_abs_path, metrics_file),

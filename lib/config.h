@@ -76,6 +76,7 @@ struct td_daemon_config {
 	uint64_t ring_buffer_bytes;
 	enum td_mode default_mode;
 	bool demotion;
+	bool override_placement;		/* promote past cpusets and mbind policies */
 	uint64_t demote_rate_limit_mbps;
 	uint64_t pingpong_window_ms;
 	char metrics_file[TD_CONFIG_PATH_MAX];	/* "" = off */

@@ -53,6 +53,7 @@ enum td_ctr {
 	TD_CTR_PROMOTE_BATCHES,
 	TD_CTR_MOVE_PAGES_CALLS,
 	TD_CTR_NODE_QUERIES,
+	TD_CTR_PLACEMENT_ERRORS,
 	TD_CTR_DRY_RUN_PAGES,
 	TD_CTR_PROMOTE_TICKS_NO_ROOM,
 	TD_CTR_PROMOTE_WAITING,
@@ -84,7 +85,7 @@ enum td_ctr {
 	TD_CTR__MAX,
 };
 
-#define TD_CTR_VALUES_MAX 16	/* label values of one counter, at most */
+#define TD_CTR_VALUES_MAX 24	/* label values of one counter, at most */
 
 struct td_ctr_def {
 	const char *name;	/* stats and summary key: "pages_promoted" */

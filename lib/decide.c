@@ -21,6 +21,7 @@ const char *const td_reason_names[TD_REASON__MAX] = {
 	[TD_REASON_GROUP_RATE] = "group_rate",
 	[TD_REASON_RATE] = "rate",
 	[TD_REASON_ROOM] = "room",
+	[TD_REASON_NOT_ALLOWED] = "not_allowed",
 };
 
 static const char *const decisions[TD_REASON__MAX] = {
@@ -40,6 +41,7 @@ static const char *const decisions[TD_REASON__MAX] = {
 	[TD_REASON_GROUP_RATE] = "held",
 	[TD_REASON_RATE] = "held",
 	[TD_REASON_ROOM] = "held",
+	[TD_REASON_NOT_ALLOWED] = "left alone",
 };
 
 const char *td_reason_name(enum td_reason r)

@@ -20,6 +20,10 @@
  * the page's folio in bytes (td_folio_bytes(order)): a folio that does not
  * fit what a limit has left is held by it.
  *
+ * Not decided here: whether the page's cpuset and memory policy allow a
+ * fast node (TD_REASON_NOT_ALLOWED): the promoter reads that (from /proc)
+ * for the candidates td_decide() let through, and records it.
+ *
  * The last four are limits of the tick, not of the page: a page held by one
  * stays a candidate, and td_policy_select() shares what the limits leave
  * between the groups (a page it does not take is held by the limit that
@@ -52,6 +56,7 @@ enum td_reason {
 	TD_REASON_GROUP_RATE,		/* its group's PromoteRateLimitMBps is spent */
 	TD_REASON_RATE,			/* the daemon's RateLimitMBps is spent */
 	TD_REASON_ROOM,			/* no room on the fast nodes */
+	TD_REASON_NOT_ALLOWED,		/* its cpuset or NUMA policy allows no fast node */
 	TD_REASON__MAX,
 };
 

@@ -44,6 +44,8 @@ struct td_promoter {
 	uint32_t min_threshold;
 	struct td_policy_cand *pcands;
 	size_t cap_groups;	/* entries of tried[] and hist[] */
+	uint64_t *allowed;	/* per candidate: the fast nodes it may go to */
+	uint64_t warned[64];	/* tgid hash: named for a placement that allows no fast node */
 	bool plenty;		/* this tick: free fast memory above the kernel's cut-off */
 	uint8_t *take;
 	uint64_t *tried;	/* per group, this tick */
@@ -77,7 +79,8 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 	p->pcands = calloc(c->max_candidates, sizeof(*p->pcands));
 	p->take = calloc(c->max_candidates, sizeof(*p->take));
 	p->rec = calloc(c->max_candidates, sizeof(*p->rec));
-	if (!p->infos || !p->cands || !p->pcands || !p->take || !p->rec) {
+	p->allowed = calloc(c->max_candidates, sizeof(*p->allowed));
+	if (!p->infos || !p->cands || !p->pcands || !p->take || !p->rec || !p->allowed) {
 		td_promoter_free(p);
 		return -ENOMEM;
 	}
@@ -88,6 +91,7 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 void td_promoter_reconfigure(struct td_promoter *p, const struct td_promoter_config *c)
 {
 	p->c.batch_pages = c->batch_pages;
+	p->c.override_placement = c->override_placement;
 	p->c.watermark_bytes = c->watermark_bytes;
 	if (c->rate_limit_mbps != p->c.rate_limit_mbps) {
 		p->c.rate_limit_mbps = c->rate_limit_mbps;
@@ -106,6 +110,7 @@ void td_promoter_free(struct td_promoter *p)
 	free(p->tried);
 	free(p->hist);
 	free(p->rec);
+	free(p->allowed);
 	free(p);
 }
 
@@ -152,16 +157,16 @@ static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 	return false;
 }
 
-/* The fast node nearest to src (by SLIT distance) with room for @bytes;
- * -1 if none. */
-static int pick_target(const struct td_promoter *p, int src, uint64_t bytes)
+/* The fast node of @allowed nearest to src (by SLIT distance) with room
+ * for @bytes; -1 if none. */
+static int pick_target(const struct td_promoter *p, int src, uint64_t bytes, uint64_t allowed)
 {
 	int best = -1, bestd = 0;
 
 	for (int n = 0; n < TD_MAX_NODES; n++) {
 		int d;
 
-		if (!td_node_in(p->c.fast_mask, n) || p->room[n] < (int64_t)bytes)
+		if (!td_node_in(allowed, n) || p->room[n] < (int64_t)bytes)
 			continue;
 		d = p->nodes->distance(p->nodes->ctx, src, n);
 		if (best < 0 || (d > 0 && d < bestd)) {
@@ -422,24 +427,6 @@ static void set_thresholds(struct td_promoter *p)
 	p->cnt.hot_threshold = low == UINT32_MAX ? p->min_threshold : low;
 }
 
-/* Drops the candidates below their group's threshold in force (the floor
- * let them through); returns how many are left, in the same order. */
-static int cut_at_thresholds(struct td_promoter *p, int nc)
-{
-	int n = 0;
-
-	for (int i = 0; i < nc; i++) {
-		int g = group_of(p, p->infos[i].memcg_id, p->ng);
-
-		if (g >= 0 && p->infos[i].hotness < p->pg[g].threshold) {
-			p->cnt.decided[TD_REASON_THRESHOLD]++;
-			continue;
-		}
-		p->infos[n++] = p->infos[i];
-	}
-	return n;
-}
-
 static int cmp_record(const void *a, const void *b)
 {
 	const struct record *x = a, *y = b;
@@ -497,7 +484,7 @@ static size_t place_candidates(struct td_promoter *p, int nc, uint64_t *ret_byte
 
 		if (!p->take[i])
 			continue;
-		dst = pick_target(p, in->node, bytes);
+		dst = pick_target(p, in->node, bytes, p->allowed[i]);
 		if (dst < 0) {
 			record(p, in, TD_REASON_ROOM);
 			continue;
@@ -530,6 +517,63 @@ static void account(struct td_promoter *p, const struct td_promote_totals *t)
 		p->cnt.errors[i] += t->errors[i];
 }
 
+/* Names a process whose pages no fast node is allowed for, once (a
+ * tgid hash collision skips a warning, never repeats one). */
+static void warn_not_allowed(struct td_promoter *p, const struct td_hotness_info *i, uint64_t m)
+{
+	uint32_t bit = i->tgid % (sizeof(p->warned) * 8);
+
+	if (p->warned[bit / 64] & (UINT64_C(1) << (bit % 64)))
+		return;
+	p->warned[bit / 64] |= UINT64_C(1) << (bit % 64);
+	td_warn("pid %u: its cpuset or memory policy allows no fast node (allowed nodes 0x%" PRIx64
+		"); its pages stay where they are", i->tgid, m);
+}
+
+/* The fast nodes candidate i may go to (its cpuset and NUMA policy);
+ * 0 when none or when they cannot be read now. */
+static uint64_t allowed_fast(struct td_promoter *p, const struct td_hotness_info *i)
+{
+	uint64_t m = UINT64_MAX;
+	int r;
+
+	if (p->c.override_placement || !p->nodes->allowed_nodes)
+		return p->c.fast_mask;
+	r = p->nodes->allowed_nodes(p->nodes->ctx, i->tgid, i->addr, p->env.now_ns, &m);
+	if (r < 0) {
+		p->cnt.placement_errors++;
+		return 0;
+	}
+	if (!(m & p->c.fast_mask))
+		warn_not_allowed(p, i, m);
+	return m & p->c.fast_mask;
+}
+
+/* Drops the candidates below their group's threshold in force (the floor
+ * let them through) and those no fast node is allowed for (before the
+ * policy shares the budget: they cost none); keeps the others' allowed
+ * fast nodes. Returns how many are left, in the same order. */
+static int filter_candidates(struct td_promoter *p, int nc)
+{
+	int n = 0;
+
+	for (int i = 0; i < nc; i++) {
+		int g = group_of(p, p->infos[i].memcg_id, p->ng);
+
+		if (g >= 0 && p->infos[i].hotness < p->pg[g].threshold) {
+			p->cnt.decided[TD_REASON_THRESHOLD]++;
+			continue;
+		}
+		p->allowed[n] = allowed_fast(p, &p->infos[i]);
+		if (!p->allowed[n]) {
+			record(p, &p->infos[i], TD_REASON_NOT_ALLOWED);
+			continue;
+		}
+		p->infos[n++] = p->infos[i];
+	}
+	return n;
+}
+
 /* Reads the candidates of the tick: down to the lowest floor, then each
  * group's threshold in force. Returns how many, or a negative errno. */
 static int read_candidates(struct td_promoter *p, uint64_t now_ns)
@@ -541,7 +585,7 @@ static int read_candidates(struct td_promoter *p, uint64_t now_ns)
 	nc = td_hotness_hottest(p->h, now_ns, p->min_threshold, candidate_filter, p,
 				p->c.max_candidates, p->infos);
 	set_thresholds(p);
-	return nc > 0 ? cut_at_thresholds(p, nc) : nc;
+	return nc > 0 ? filter_candidates(p, nc) : nc;
 }
 
 int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,

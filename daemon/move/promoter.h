@@ -46,6 +46,11 @@ struct td_node_ops {
 	int (*distance)(void *ctx, int a, int b);
 	/* CLOCK_MONOTONIC nanoseconds. */
 	uint64_t (*now_ns)(void *ctx);
+	/* The nodes page addr of process tgid may be promoted to (its cpuset
+	 * and its area's NUMA policy) into *ret; 0 or a negative errno (the
+	 * page is then not moved this tick). NULL: every node. */
+	int (*allowed_nodes)(void *ctx, uint32_t tgid, uint64_t addr, uint64_t now_ns,
+			     uint64_t *ret);
 	void *ctx;
 };
 
@@ -59,6 +64,7 @@ struct td_promoter_config {
 	uint64_t half_life_ns;		/* the hotness table's (the threshold's reference decays so) */
 	bool dry_run;
 	bool resolve_nodes;		/* query the node of sampled pages */
+	bool override_placement;	/* ignore allowed_nodes (OverridePlacement=) */
 	/* ping-pong guard: pages of a cgroup demoted within the window need
 	 * twice the threshold ("clearly hot") to be promoted again */
 	bool (*recently_demoted)(void *ctx, uint64_t memcg_id, uint64_t now_ns);
@@ -92,6 +98,7 @@ struct td_promoter_counters {
 	uint64_t held_cap;		/* candidates held back by a cgroup's MaxFastMemory */
 	uint64_t dry_run_pages;		/* base pages */
 	uint64_t node_queries;		/* move_pages queries for sampled pages */
+	uint64_t placement_errors;	/* candidates whose rules could not be read */
 	uint64_t errors[TD_ERR__MAX];
 	/* pages looked at, by the decision of their tick (td_decide, then the
 	 * limit that held them in td_policy_select); summed over ticks */

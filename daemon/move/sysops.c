@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "move/placement.h"
 #include "move/promoter.h"
 #include "pipeline.h"
 
@@ -128,8 +129,21 @@ static uint64_t sys_now_ns(void *ctx)
 	return td_now_ns();
 }
 
+/* The machine's /proc, read by one placement cache for the daemon's life
+ * (made at the first use; an allocation failure leaves pages unmoved). */
+static int sys_allowed_nodes(void *ctx, uint32_t tgid, uint64_t addr, uint64_t now_ns,
+			     uint64_t *ret)
+{
+	static struct td_placement *pl;
+
+	if (!pl && td_placement_new("/proc", &pl) < 0)
+		return -ENOMEM;
+	return td_placement_allowed(pl, tgid, addr, now_ns, ret);
+}
+
 static const struct td_node_ops sys_node_ops = {
 	.free_bytes = sys_free_bytes, .distance = sys_distance, .now_ns = sys_now_ns,
+	.allowed_nodes = sys_allowed_nodes,
 };
 
 const struct td_node_ops *td_node_ops_sys(void)

@@ -151,7 +151,7 @@ static const struct field daemon_fields[] = {
 	DFIELD(kernel_promote_rate_limit_mbps), DFIELD(tick_ms), DFIELD(batch_size),
 	DFIELD(rate_limit_mbps), DFIELD(fast_watermark_bytes), DFIELD(hotness_capacity),
 	DFIELD(hotness_half_life_ms), DFIELD(hot_threshold), DFIELD(ring_buffer_bytes),
-	DFIELD(default_mode), DFIELD(demotion), DFIELD(demote_rate_limit_mbps),
+	DFIELD(default_mode), DFIELD(demotion), DFIELD(override_placement), DFIELD(demote_rate_limit_mbps),
 	DFIELD(pingpong_window_ms),
 };
 
@@ -510,6 +510,8 @@ static const struct daemon_ok {
 	{ "Demotion=0\nDemotion=true", DFIELD(demotion), true, NOFIELD, 0 },
 	{ "Demotion=0\nDemotion=on", DFIELD(demotion), true, NOFIELD, 0 },
 	{ "Demotion=0\nDemotion=1", DFIELD(demotion), true, NOFIELD, 0 },
+	{ "OverridePlacement=yes", DFIELD(override_placement), true, NOFIELD, 0 },
+	{ "OverridePlacement=no", DFIELD(override_placement), false, NOFIELD, 0 },
 	{ "DemoteRateLimitMBps=9\nDemoteRateLimitMBps=0", DFIELD(demote_rate_limit_mbps), 0, NOFIELD, 0 },
 	{ "DemoteRateLimitMBps=1048576", DFIELD(demote_rate_limit_mbps), 1048576, NOFIELD, 0 },
 	{ "PingPongWindow=0", DFIELD(pingpong_window_ms), 0, NOFIELD, 0 },
@@ -628,7 +630,7 @@ static const struct { const char *key, *value; } daemon_bad[] = {
 	{ "DefaultMode", "Promote" }, { "DefaultMode", "" }, { "DefaultMode", "on" },
 	{ "DefaultMode", "demote" }, { "DefaultMode", "invalid" },
 	{ "Demotion", "maybe" }, { "Demotion", "" }, { "Demotion", "YES" }, { "Demotion", "2" },
-	{ "Demotion", "-1" },
+	{ "Demotion", "-1" }, { "OverridePlacement", "maybe" },
 	{ "DemoteRateLimitMBps", "1048577" }, { "DemoteRateLimitMBps", "-1" },
 	{ "DemoteRateLimitMBps", "" }, { "DemoteRateLimitMBps", OVERFLOW },
 	{ "PingPongWindow", "-1" }, { "PingPongWindow", "" }, { "PingPongWindow", "1d" },
@@ -707,7 +709,7 @@ static const struct { const char *key, *def, *other; } daemon_defaults[] = {
 	{ "FastWatermark", "256M", "1G" }, { "HotnessCapacity", "1048576", "2048" },
 	{ "HotnessHalfLife", "1min", "10s" }, { "HotThreshold", "1", "3" },
 	{ "RingBufferSize", "4M", "8M" }, { "DefaultMode", "promote", "off" },
-	{ "Demotion", "yes", "no" }, { "DemoteRateLimitMBps", "0", "10" },
+	{ "Demotion", "yes", "no" }, { "OverridePlacement", "no", "yes" }, { "DemoteRateLimitMBps", "0", "10" },
 	{ "PingPongWindow", "30s", "1min" }, { "MetricsFile", "", "/run/tieringd/metrics" },
 };
 

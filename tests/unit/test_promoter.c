@@ -34,6 +34,9 @@ struct machine {
 	uint64_t moved_addr[MAX_PAGES];
 	int moved_to[MAX_PAGES];
 	int status_override;	/* 0: success; else this negative errno per page */
+	/* placement: the nodes process 10's pages may go to, others any */
+	uint64_t allowed_10;
+	int allowed_err;
 	/* policy hooks */
 	int group_of_memcg[8];	/* memcg id -> group, -1 none */
 	bool demoted[8];
@@ -83,6 +86,14 @@ static uint64_t fake_now(void *ctx)
 	return ((struct machine *)ctx)->now;
 }
 
+static int fake_allowed(void *ctx, uint32_t tgid, uint64_t addr, uint64_t now, uint64_t *ret)
+{
+	struct machine *m = ctx;
+
+	*ret = tgid == 10 ? m->allowed_10 : UINT64_MAX;
+	return m->allowed_err;
+}
+
 static int hook_group_of(void *ctx, uint64_t memcg)
 {
 	struct machine *m = ctx;
@@ -125,8 +136,10 @@ static void world_init(struct world *w, uint64_t rate_mbps)
 	w->m.group_of_memcg[2] = 1;
 	w->mops = (struct td_move_ops){ .move_pages = fake_move_pages, .ctx = &w->m };
 	w->nops = (struct td_node_ops){
-		.free_bytes = fake_free, .distance = fake_distance, .now_ns = fake_now, .ctx = &w->m,
+		.free_bytes = fake_free, .distance = fake_distance, .now_ns = fake_now,
+		.allowed_nodes = fake_allowed, .ctx = &w->m,
 	};
+	w->m.allowed_10 = UINT64_MAX;
 	for (int g = 0; g < 2; g++)
 		w->pg[g] = (struct td_policy_group){
 			.mode = TD_MODE_PROMOTE, .hot_threshold = THR, .threshold = THR, .weight = 100,
@@ -511,6 +524,44 @@ static void test_adaptive_threshold(void **state)
 	}
 }
 
+/* Placement: a process whose cpuset or NUMA policy allows no fast node is
+ * left alone and costs no budget (another's page goes under a one-page
+ * rate); one allowed only node 1 goes there, though node 0 is nearer. */
+static void test_placement_rules(void **state)
+{
+	struct world w;
+
+	world_init(&w, 1);		/* 1 MB/s: one page in 4 ms */
+	w.m.allowed_10 = 0xc;		/* the slow nodes only */
+	touch(&w, 10, ADDR, 1, 2, 9);
+	touch(&w, 11, ADDR, 1, 2, 8);
+	assert_int_equal(td_promoter_tick(w.p, w.m.now, 4000000, false, w.pg, 2), 1);
+	assert_int_equal(w.m.pages_moved, 1);
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_NOT_ALLOWED);
+	assert_int_equal(why(&w, 11, ADDR), TD_REASON_PROMOTED);
+	assert_int_equal(td_promoter_counters(w.p)->decided[TD_REASON_NOT_ALLOWED], 1);
+	world_fini(&w);
+
+	world_init(&w, 0);
+	w.m.allowed_10 = 0x2 | 0xc;	/* node 1 and the slow nodes */
+	touch(&w, 10, ADDR, 1, 2, 3);	/* on node 2, nearest to node 0 */
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(w.m.moved_to[0], 1);
+	world_fini(&w);
+
+	/* the rules cannot be read: not moved this tick, counted */
+	world_init(&w, 0);
+	w.m.allowed_err = -EACCES;
+	touch(&w, 10, ADDR, 1, 2, 3);
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(td_promoter_counters(w.p)->placement_errors, 1);
+	/* OverridePlacement=yes: moved anyway */
+	w.c.override_placement = true;
+	td_promoter_reconfigure(w.p, &w.c);
+	assert_int_equal(tick(&w, false), 1);
+	world_fini(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_thp_bytes_and_rate),
 		cmocka_unit_test(test_thp_room),
 		cmocka_unit_test(test_adaptive_threshold),
+		cmocka_unit_test(test_placement_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
