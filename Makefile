@@ -163,7 +163,9 @@ TEST_OBJS_test_reap := source/reap
 TEST_OBJS_test_control := ops/control move/promoter move/sysops move/kernel policy/groups \
 	policy/cgroupfs ops/log
 TEST_OBJS_test_sources_drain := source/drain
-DAEMON_TESTS := test_promoter test_demoter test_groups test_control test_kernel test_sources_drain test_reap
+TEST_OBJS_test_folio := source/folio
+DAEMON_TESTS := test_promoter test_demoter test_groups test_control test_kernel test_sources_drain test_reap \
+	test_folio
 $(foreach t,$(DAEMON_TESTS),$(eval $(BUILD)/tests/$(t): $(TEST_OBJS_$(t):%=$(BUILD)/san/daemon/%.o)))
 
 $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)
