@@ -164,8 +164,9 @@ TEST_OBJS_test_placement := move/placement
 TEST_OBJS_test_control := ops/control move/promoter move/sysops move/placement move/kernel policy/groups \
 	policy/cgroupfs ops/log
 TEST_OBJS_test_sources_drain := source/drain
+TEST_OBJS_test_folio := source/folio
 DAEMON_TESTS := test_promoter test_demoter test_groups test_control test_kernel test_sources_drain test_reap \
-	test_placement
+	test_placement test_folio
 $(foreach t,$(DAEMON_TESTS),$(eval $(BUILD)/tests/$(t): $(TEST_OBJS_$(t):%=$(BUILD)/san/daemon/%.o)))
 
 $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)

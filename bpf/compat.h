@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "tier_abi.h"
 
 /*
  * Node id from page->flags / folio->flags. The flags word is the first
@@ -72,6 +73,70 @@ static __always_inline __u64 td_folio_memcg_id(const struct folio *folio)
 static __always_inline __u64 td_page_memcg_id(const struct page *page)
 {
 	return td_memcg_data_to_id(BPF_CORE_READ(td_compound_head(page), memcg_data));
+}
+
+/*
+ * Folio orders. PG_head's bit moved (6.1: 16, 6.12: 6), so it is a CO-RE
+ * enum value; the flags word is read raw as in td_page_nid().
+ */
+static __always_inline bool td_flags_head(const void *page_or_folio)
+{
+	unsigned long flags = 0;
+
+	if (bpf_probe_read_kernel(&flags, sizeof(flags), page_or_folio))
+		return false;
+	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+}
+
+/* 6.1's first tail page kept the order in a byte of its own; 6.12's struct
+ * page has no such field (a flavour, so the 6.12 vmlinux.h compiles it). */
+struct page___6_1 {
+	unsigned char compound_order;
+} __attribute__((preserve_access_index));
+
+/*
+ * 6.12+ (numa_migrate_check's folio): a large folio has PG_head, and its
+ * order is the low byte of _flags_1 (folio_order(), 6.6+; the word is a
+ * memdesc_flags_t on 7.x, so it is read raw at the field's offset). 0 for
+ * a small folio, TD_ORDER_UNKNOWN if the kernel has no _flags_1 (6.1 has
+ * _folio_order instead, but 6.1 has no numa_migrate_check either).
+ */
+static __always_inline __u8 td_folio_order(const struct folio *folio)
+{
+	unsigned long f1 = 0;
+
+	if (!td_flags_head(folio))
+		return 0;
+	if (!bpf_core_field_exists(folio->_flags_1))
+		return TD_ORDER_UNKNOWN;
+	if (bpf_probe_read_kernel(&f1, sizeof(f1),
+				  (const char *)folio + bpf_core_field_offset(folio->_flags_1)))
+		return TD_ORDER_UNKNOWN;
+	return f1 & 0xff;
+}
+
+/*
+ * 6.1 (numa_migrate_prep's page, the head page of a PMD THP, or any page
+ * of a PTE-mapped one): the head's first tail page holds compound_order.
+ * 0 for a page that is not compound, TD_ORDER_UNKNOWN without the field.
+ */
+static __always_inline __u8 td_page_order(const struct page *page)
+{
+	const struct page *head = td_compound_head(page);
+	const struct page___6_1 *tail1;
+
+	if (!td_flags_head(head))
+		return 0;
+	if (!bpf_core_field_exists(((struct page___6_1 *)0)->compound_order))
+		return TD_ORDER_UNKNOWN;
+	tail1 = (const void *)((const char *)head + bpf_core_type_size(struct page));
+	return BPF_CORE_READ(tail1, compound_order);
+}
+
+/* The thread group leader's start time of task (ns since boot), 0 if unreadable. */
+static __always_inline __u64 td_task_start_time(const struct task_struct *task)
+{
+	return BPF_CORE_READ(task, group_leader, start_boottime);
 }
 
 #endif /* TIERINGD_BPF_COMPAT_H */

@@ -22,7 +22,13 @@
  *                                task_numa_fault reports for that fault
  *   sampling     - perf_event program on every CPU: PMU memory sampling
  *                  with data addresses, or the software page-fault event
- *                  with PERF_SAMPLE_ADDR; the page's node is not known here.
+ *                  with PERF_SAMPLE_ADDR; the page's node and folio are
+ *                  not known here (the daemon resolves the order).
+ *   lifecycle    - tp_btf/sched_process_exec and _exit: the process's
+ *                  image or the process itself is gone (not accesses).
+ *
+ * Every event carries the thread group leader's start time, and the hint
+ * faults of the first two hooks the folio's order, addr aligned to it.
  *
  * Known before load (rodata): the daemon's tgid, the page->flags node bits.
  * Changed at run time (maps): the fast-node mask, managed cgroups.
@@ -109,23 +115,74 @@ static __always_inline bool cgroup_managed(const struct td_runtime *rt, __u64 id
 	return f->managed;
 }
 
+/* One event into the ring buffer: reserve -> fill -> submit. */
+struct td_emit {
+	__u64 addr;
+	__u64 memcg_id;
+	__u64 start_time;
+	__u32 tgid;
+	__u32 tid;
+	int page_nid;
+	int target_nid;
+	__u16 flags;
+	__u8 source;
+	__u8 order;
+};
+
+static __always_inline int submit(const struct td_emit *a)
+{
+	struct td_event *e = bpf_ringbuf_reserve(&td_events, sizeof(*e), 0);
+	__u64 addr = a->addr & TD_PAGE_MASK;
+
+	if (!e) {
+		stat_inc(TD_STAT_DROPPED);
+		return 0;
+	}
+	/* head-aligned: a folio is naturally aligned in the address space
+	 * unless mremap moved it by less than its size (then this is the
+	 * aligned block holding the address, still one entry per folio) */
+	if (a->order <= TD_ORDER_MAX)
+		addr &= ~((1ULL << (TD_PAGE_SHIFT + a->order)) - 1);
+	e->ts_ns = bpf_ktime_get_ns();
+	e->addr = addr;
+	e->memcg_id = a->memcg_id;
+	e->tgid = a->tgid;
+	e->tid = a->tid;
+	e->page_nid = a->page_nid;
+	e->target_nid = a->target_nid;
+	e->source = a->source;
+	e->version = TD_ABI_VERSION;
+	e->flags = a->flags | (a->page_nid < 0 ? TD_EVF_NID_UNKNOWN : 0);
+	e->cpu = bpf_get_smp_processor_id();
+	e->order = a->order;
+	e->__pad0[0] = e->__pad0[1] = e->__pad0[2] = 0;
+	e->start_time = a->start_time;
+	bpf_ringbuf_submit(e, 0);
+	stat_inc(TD_STAT_SUBMITTED);
+	return 0;
+}
+
 /*
- * Filters, then reserve -> fill -> submit. page_nid < 0 means unknown: the
- * fast-node filter cannot apply and the daemon resolves the node itself.
+ * Filters, then submit. page_nid < 0 means unknown: the fast-node filter
+ * cannot apply and the daemon resolves the node itself. order is the
+ * folio's (TD_ORDER_UNKNOWN when the hook cannot see it).
  */
 static __always_inline int emit(__u8 source, __u64 addr, int page_nid,
-				int target_nid, __u64 memcg_id, __u16 flags)
+				int target_nid, __u64 memcg_id, __u16 flags, __u8 order)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
+	struct td_emit a = {
+		.addr = addr, .tgid = pid_tgid >> 32, .tid = (__u32)pid_tgid,
+		.page_nid = page_nid, .target_nid = target_nid, .flags = flags,
+		.source = source, .order = order,
+	};
 	struct td_runtime *rt;
-	struct td_event *e;
 
 	stat_inc(TD_STAT_HOOK_HITS);
 	rt = runtime();
-	if (!rt || !rt->enabled || tgid == 0)
+	if (!rt || !rt->enabled || a.tgid == 0)
 		return 0;
-	if (tgid == self_tgid) {
+	if (a.tgid == self_tgid) {
 		stat_inc(TD_STAT_FILTERED_SELF);
 		return 0;
 	}
@@ -137,34 +194,40 @@ static __always_inline int emit(__u8 source, __u64 addr, int page_nid,
 	if (!memcg_id)
 		memcg_id = bpf_get_current_cgroup_id();
 	else
-		flags |= TD_EVF_PAGE_MEMCG;
+		a.flags |= TD_EVF_PAGE_MEMCG;
 	if (!cgroup_managed(rt, memcg_id)) {
 		stat_inc(TD_STAT_FILTERED_CGROUP);
 		return 0;
 	}
+	a.memcg_id = memcg_id;
+	a.start_time = td_task_start_time((struct task_struct *)bpf_get_current_task());
+	return submit(&a);
+}
 
-	e = bpf_ringbuf_reserve(&td_events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(TD_STAT_DROPPED);
+/*
+ * Process lifecycle (TD_SRC_EXEC, TD_SRC_EXIT) of task's thread group:
+ * the self filter only. No cgroup filter: a process forgotten that was
+ * never learned costs a lookup, and a process that moved to an unmanaged
+ * cgroup must be forgotten all the same. Not counted as hook hits.
+ */
+static __always_inline int emit_process(__u8 source, struct task_struct *task)
+{
+	struct td_emit a = {
+		.tgid = BPF_CORE_READ(task, tgid), .tid = BPF_CORE_READ(task, pid),
+		.page_nid = -1, .target_nid = -1, .source = source,
+		.order = TD_ORDER_UNKNOWN,
+	};
+	struct td_runtime *rt = runtime();
+
+	if (!rt || !rt->enabled || a.tgid == 0)
+		return 0;
+	if (a.tgid == self_tgid) {
+		stat_inc(TD_STAT_FILTERED_SELF);
 		return 0;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
-	e->addr = addr & TD_PAGE_MASK;
-	e->memcg_id = memcg_id;
-	e->tgid = tgid;
-	e->tid = (__u32)pid_tgid;
-	if (page_nid < 0)
-		flags |= TD_EVF_NID_UNKNOWN;
-	e->page_nid = page_nid;
-	e->target_nid = target_nid;
-	e->source = source;
-	e->version = TD_ABI_VERSION;
-	e->flags = flags;
-	e->cpu = bpf_get_smp_processor_id();
-	e->__pad0 = 0;
-	bpf_ringbuf_submit(e, 0);
-	stat_inc(TD_STAT_SUBMITTED);
-	return 0;
+	a.memcg_id = bpf_get_current_cgroup_id();
+	a.start_time = td_task_start_time(task);
+	return submit(&a);
 }
 
 /* 6.12+: numa_migrate_check() returns the node the kernel will move to. */
@@ -176,7 +239,7 @@ int BPF_PROG(hint_migrate_check, struct folio *folio, struct vm_fault *vmf,
 	int target = ret != NUMA_NO_NODE ? ret : (int)bpf_get_numa_node_id();
 
 	return emit(TD_SRC_HINT_FAULT, addr, td_page_nid(folio), target,
-		    td_folio_memcg_id(folio), evf);
+		    td_folio_memcg_id(folio), evf, td_folio_order(folio));
 }
 
 /* 6.1: numa_migrate_prep() gets the page's node and returns the target. */
@@ -188,7 +251,7 @@ int BPF_PROG(hint_migrate_prep, struct page *page, struct vm_area_struct *vma,
 	int target = ret != NUMA_NO_NODE ? ret : (int)bpf_get_numa_node_id();
 
 	return emit(TD_SRC_HINT_FAULT, addr, page_nid, target,
-		    td_page_memcg_id(page), evf);
+		    td_page_memcg_id(page), evf, td_page_order(page));
 }
 
 /*
@@ -229,7 +292,7 @@ int BPF_PROG(hint_task_numa_fault, int last_cpupid, int mem_node, int pages, int
 	/* TNF_MIGRATED (0x01 on 6.1..7.x): the kernel already moved it */
 	return emit(TD_SRC_HINT_FAULT, lf->addr, mem_node,
 		    (int)bpf_get_numa_node_id(), 0,
-		    (flags & 0x01) ? TD_EVF_KERNEL_MIGRATES : 0);
+		    (flags & 0x01) ? TD_EVF_KERNEL_MIGRATES : 0, TD_ORDER_UNKNOWN);
 }
 
 /* Sampling: PMU memory samples or software page faults with an address. */
@@ -242,5 +305,33 @@ int sample_access(struct bpf_perf_event_data *ctx)
 	 * (IBS without swfilt samples kernel mode too): not ours to move */
 	if (!addr || addr >= TD_USER_ADDR_END)
 		return 0;
-	return emit(TD_SRC_SAMPLE, addr, -1, (int)bpf_get_numa_node_id(), 0, 0);
+	return emit(TD_SRC_SAMPLE, addr, -1, (int)bpf_get_numa_node_id(), 0, 0,
+		    TD_ORDER_UNKNOWN);
+}
+
+/*
+ * Process lifecycle. exec: the old image's addresses mean nothing now
+ * (the tracepoint fires after the new mm is installed, for the task that
+ * exec'd, which de_thread() made the thread group leader: its tgid is the
+ * process's). Fires also for a leader of one thread.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return emit_process(TD_SRC_EXEC, p);
+}
+
+/*
+ * exit: fires for every exiting thread, after do_exit() decremented
+ * signal->live (6.1 and 6.12 alike; 6.16+ pass that result as group_dead,
+ * which the counter equals). So the thread that sees live == 0 is the last
+ * one of its group: the process is gone, whichever thread that was (the
+ * leader may exit first and linger as a zombie while others run).
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(proc_exit, struct task_struct *p)
+{
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	return emit_process(TD_SRC_EXIT, p);
 }

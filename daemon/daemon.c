@@ -48,7 +48,8 @@ struct td_daemon {
 	struct td_loop *loop;
 	struct td_server *server;
 	/* intake and reload counters (the registry's; the stages keep theirs) */
-	uint64_t events_received, events_by_source[TD_SRC__MAX], events_on_slow;
+	uint64_t events_received, events_by_source[TD_SRC__ACCESS_MAX], events_on_slow;
+	uint64_t process_events[2];	/* exec, exit (TD_CTR_PROCESS_EVENTS) */
 	uint64_t record_errors;
 	uint64_t processes_reaped, last_reap_ns;
 	uint64_t cgroups_marked, cgroup_map_full;
@@ -94,15 +95,35 @@ static int record(struct td_daemon *d, const struct td_hotness_access *a, uint64
 	return td_hotness_record(d->pipe.hot, a, ts_ns);
 }
 
+/*
+ * Process lifecycle (TD_SRC_EXEC, TD_SRC_EXIT; not accesses, so not
+ * counted as events): both forget the process. After an exec the old
+ * image's addresses name other memory, so nothing learned from it may be
+ * moved; the new image's events register the process afresh. The ring
+ * buffer keeps the order of reservation, so every event of the old image
+ * is handled before this one, every event of the new one after.
+ */
+static void on_process_event(struct td_daemon *d, const struct td_event *e)
+{
+	d->process_events[e->source == TD_SRC_EXEC ? 0 : 1]++;
+	/* -ENOENT: a process tieringd never learned, the usual case */
+	td_hotness_forget_process(d->pipe.hot, e->tgid);
+}
+
 static void on_event(const struct td_event *e, void *userdata)
 {
 	struct td_daemon *d = userdata;
 	struct td_hotness_access a = {
-		.addr = e->addr, .memcg_id = e->memcg_id, .tgid = e->tgid, .node = event_node(e),
+		.addr = e->addr, .memcg_id = e->memcg_id, .start_time = e->start_time,
+		.tgid = e->tgid, .node = event_node(e),
 	};
 
+	if (e->source == TD_SRC_EXEC || e->source == TD_SRC_EXIT) {
+		on_process_event(d, e);
+		return;
+	}
 	d->events_received++;
-	if (e->source < TD_SRC__MAX)
+	if (e->source < TD_SRC__ACCESS_MAX)
 		d->events_by_source[e->source]++;
 	if (td_node_in(d->pipe.slow_mask, e->page_nid))
 		d->events_on_slow++;
@@ -228,6 +249,8 @@ static void sync_cgroups(struct td_daemon *d, bool new_config)
 static void report_sources(const struct td_daemon *d)
 {
 	char fast[64], slow[64];
+	const char *lifecycle;
+	bool lc = td_sources_lifecycle(d->pipe.sources, &lifecycle);
 
 	td_info("topology: fast nodes %s, slow nodes %s",
 		td_nodemask_str(d->pipe.fast_mask, fast, sizeof(fast)),
@@ -238,6 +261,8 @@ static void report_sources(const struct td_daemon *d)
 		td_info("source %s: %s, %s", st->name,
 			st->attached ? "attached" : "not attached", st->hook);
 	}
+	td_info("process lifecycle: %s, %s%s", lc ? "attached" : "not attached", lifecycle,
+		lc ? "" : " (exits are reaped every rescan; execs not seen)");
 }
 
 /* The promoter's knobs from the configuration in force. */
@@ -619,6 +644,8 @@ static void counters_intake(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALU
 	v[TD_CTR_HOTNESS_MEMCG_OVERFLOWS][0] = hs.memcg_overflows;
 	v[TD_CTR_RECORD_ERRORS][0] = d->record_errors;
 	v[TD_CTR_PROCESSES_REAPED][0] = d->processes_reaped;
+	v[TD_CTR_PROCESS_EVENTS][0] = d->process_events[0];
+	v[TD_CTR_PROCESS_EVENTS][1] = d->process_events[1];
 }
 
 /* The promoter's and the demoter's counters. */

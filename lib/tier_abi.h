@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define TD_ABI_VERSION 1
+#define TD_ABI_VERSION 2
 
 #define TD_PAGE_SHIFT 12
 #define TD_PAGE_MASK (~((__u64)(1 << TD_PAGE_SHIFT) - 1))
@@ -27,8 +27,21 @@ enum td_source {
 	TD_SRC_NONE = 0,
 	TD_SRC_HINT_FAULT = 1,	/* NUMA balancing hint fault */
 	TD_SRC_SAMPLE = 2,	/* perf_event sample (PMU or software page fault) */
+	TD_SRC__ACCESS_MAX,	/* the access sources are 1..TD_SRC__ACCESS_MAX-1 */
+	/*
+	 * Process lifecycle, not accesses: addr 0, no page (page_nid -1,
+	 * TD_EVF_NID_UNKNOWN), order TD_ORDER_UNKNOWN; tgid and start_time
+	 * name the process.
+	 */
+	TD_SRC_EXEC = TD_SRC__ACCESS_MAX,	/* the process exec'd a new image */
+	TD_SRC_EXIT,		/* the whole thread group exited */
 	TD_SRC__MAX,
 };
+
+/* td_event.order: 0..TD_ORDER_MAX, or TD_ORDER_UNKNOWN when the source
+ * does not know the folio's size. */
+#define TD_ORDER_MAX 15
+#define TD_ORDER_UNKNOWN 0xff
 
 /* td_event.flags */
 enum td_event_flags {
@@ -41,12 +54,16 @@ enum td_event_flags {
 };
 
 /*
- * One access, as submitted to the ring buffer. 48 bytes.
- * ts_ns is bpf_ktime_get_ns(): CLOCK_MONOTONIC in userspace.
+ * One access (or lifecycle event), as submitted to the ring buffer. 56 bytes.
+ * ts_ns is bpf_ktime_get_ns(): CLOCK_MONOTONIC in userspace. The v1 fields
+ * keep their offsets (version stays at byte 37); v2 appended order and
+ * start_time.
  */
 struct td_event {
 	__u64 ts_ns;
-	__u64 addr;		/* page-aligned user virtual address */
+	/* user virtual address aligned down to the folio's size
+	 * (TD_PAGE_SIZE << order; 4 KiB when order is unknown) */
+	__u64 addr;
 	__u64 memcg_id;		/* cgroup v2 directory inode number */
 	__u32 tgid;
 	__u32 tid;
@@ -56,7 +73,11 @@ struct td_event {
 	__u8 version;		/* TD_ABI_VERSION */
 	__u16 flags;		/* enum td_event_flags */
 	__u32 cpu;
-	__u32 __pad0;
+	__u8 order;		/* folio order (0: 4 KiB, 9: 2 MiB), or TD_ORDER_UNKNOWN */
+	__u8 __pad0[3];
+	/* the thread group leader's start_boottime (ns since boot, as
+	 * /proc/PID/stat's starttime, finer); 0 if unknown */
+	__u64 start_time;
 };
 
 /* Indexes of the per-CPU counter array "td_stats". */
@@ -88,7 +109,7 @@ struct td_runtime {
 };
 
 _Static_assert(sizeof(struct td_runtime) == 16, "td_runtime layout changed");
-_Static_assert(sizeof(struct td_event) == 48, "td_event layout changed: bump TD_ABI_VERSION");
+_Static_assert(sizeof(struct td_event) == 56, "td_event layout changed: bump TD_ABI_VERSION");
 _Static_assert(sizeof(struct td_cgroup_filter) == 8, "td_cgroup_filter layout changed");
 
 #endif /* TIERINGD_TIER_ABI_H */

@@ -31,6 +31,10 @@ struct td_sources {
 	struct tieringd_bpf *skel;
 	struct ring_buffer *rb;
 	struct bpf_link *hint_links[2];
+	struct bpf_link *proc_links[2];	/* sched_process_exec, _exit */
+	bool lifecycle_btf;		/* the kernel has both tracepoints' BTF */
+	bool lifecycle;			/* both attached */
+	char lifecycle_why[96];
 	struct bpf_link *sample_links[MAX_CPUS];
 	int perf_fds[MAX_CPUS];
 	int aux_fds[MAX_CPUS];
@@ -236,6 +240,44 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	return td_drain_event(&s->drain) ? -EAGAIN : 0;
 }
 
+/*
+ * Process lifecycle: tp_btf programs need the tracepoints' BTF
+ * (btf_trace_<name> typedefs); without them the object loads without the
+ * two, and the reaper (source/reap.c) still finds exits, later.
+ */
+static void probe_lifecycle(struct td_sources *s)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	s->lifecycle_btf = btf &&
+		btf__find_by_name_kind(btf, "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF) >= 0 &&
+		btf__find_by_name_kind(btf, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF) >= 0;
+	snprintf(s->lifecycle_why, sizeof(s->lifecycle_why), "%s",
+		 btf ? "sched_process_exec/exit not in kernel BTF" : "no kernel BTF");
+	btf__free(btf);
+}
+
+/* Attaches both lifecycle programs, or neither (the reason in lifecycle_why). */
+static void attach_lifecycle(struct td_sources *s)
+{
+	struct bpf_program *progs[2] = { s->skel->progs.proc_exec, s->skel->progs.proc_exit };
+
+	if (!s->lifecycle_btf)
+		return;
+	for (int j = 0; j < 2; j++) {
+		s->proc_links[j] = bpf_program__attach(progs[j]);
+		if (!s->proc_links[j]) {
+			snprintf(s->lifecycle_why, sizeof(s->lifecycle_why), "%s: attach: %s",
+				 bpf_program__section_name(progs[j]), strerror(errno));
+			destroy_links(s->proc_links, j);
+			return;
+		}
+	}
+	s->lifecycle = true;
+	snprintf(s->lifecycle_why, sizeof(s->lifecycle_why),
+		 "tp_btf/sched_process_exec+sched_process_exit");
+}
+
 static int configure(struct td_sources *s, const struct td_sources_params *p, int hint)
 {
 	struct tieringd_bpf *skel = s->skel;
@@ -248,6 +290,8 @@ static int configure(struct td_sources *s, const struct td_sources_params *p, in
 		return td_err(r, "ring buffer size %u", p->ringbuf_bytes);
 	select_hint_hook(s, hint);
 	bpf_program__set_autoload(skel->progs.sample_access, p->sampling);
+	bpf_program__set_autoload(skel->progs.proc_exec, s->lifecycle_btf);
+	bpf_program__set_autoload(skel->progs.proc_exit, s->lifecycle_btf);
 	return 0;
 }
 
@@ -301,6 +345,7 @@ static int load_sources(struct td_sources *s, const struct td_sources_params *p)
 	struct btf *btf = NULL;
 	int r;
 
+	probe_lifecycle(s);
 	if (p->hint_faults) {
 		btf = btf__load_vmlinux_btf();
 		if (!btf)
@@ -330,6 +375,12 @@ static int load_sources(struct td_sources *s, const struct td_sources_params *p)
 	if (p->hint_faults)
 		snprintf(st->hook, sizeof(st->hook), "none (%s)", why);
 	r = load_with_hint(s, p, -1, why, sizeof(why));
+	if (r && r != -ENOMEM && s->lifecycle_btf) {
+		/* last resort: without the lifecycle programs (the reaper remains) */
+		s->lifecycle_btf = false;
+		snprintf(s->lifecycle_why, sizeof(s->lifecycle_why), "not loaded (%s)", why);
+		r = load_with_hint(s, p, -1, why, sizeof(why));
+	}
 	if (r)
 		return td_err(r, "loading BPF programs (%s)", why);
 	return 0;
@@ -359,6 +410,7 @@ int td_sources_new(const struct td_sources_params *p, struct td_sources **ret)
 		goto fail;
 	if (p->sampling)
 		attach_sample(s, p->sample_period);
+	attach_lifecycle(s);
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.td_events), on_ring_event, s, NULL);
 	if (!s->rb) {
 		r = td_err(errno, "creating ring buffer");
@@ -380,6 +432,7 @@ void td_sources_free(struct td_sources *s)
 		return;
 	ring_buffer__free(s->rb);
 	destroy_links(s->hint_links, 2);
+	destroy_links(s->proc_links, 2);
 	close_sampling(s);
 	tieringd_bpf__destroy(s->skel);
 	free(s);
@@ -415,7 +468,15 @@ int td_sources_consume(struct td_sources *s, uint64_t budget_ns)
 void td_sources_detach(struct td_sources *s)
 {
 	destroy_links(s->hint_links, 2);
+	destroy_links(s->proc_links, 2);
 	close_sampling(s);
+}
+
+bool td_sources_lifecycle(const struct td_sources *s, const char **what)
+{
+	if (what)
+		*what = s->lifecycle_why;
+	return s->lifecycle;
 }
 
 uint64_t td_sources_capped_drains(const struct td_sources *s)

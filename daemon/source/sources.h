@@ -65,6 +65,13 @@ int td_sources_fd(const struct td_sources *s);
  */
 int td_sources_consume(struct td_sources *s, uint64_t budget_ns);
 
+/*
+ * Whether the process lifecycle programs (exec and exit events,
+ * TD_SRC_EXEC/TD_SRC_EXIT) are attached; *what (if not NULL) says which
+ * hooks, or why not. Not a source of its own: it rides with the others.
+ */
+bool td_sources_lifecycle(const struct td_sources *s, const char **what);
+
 /* Drains that stopped at their budget (td_sources_consume() returned 1). */
 uint64_t td_sources_capped_drains(const struct td_sources *s);
 
