@@ -214,9 +214,11 @@ static void take_shares(struct td_policy_group *g, const struct td_policy_cand *
 }
 
 /* What the shares left unused (a group's next folio did not fit its share)
- * goes to the hottest eligible folios that fit, each group still in its
- * own order (a folio that does not fit stops its group); the one-folio
- * exception when nothing was taken at all. */
+ * goes to the hottest eligible folios that fit. Under a rate (limit_full
+ * set) each group stays in its own order: a folio that does not fit stops
+ * its group, and waits for the bucket to fill. Under the room, which does
+ * not fill by waiting, a smaller colder folio may go past it. The
+ * one-folio exception when nothing was taken at all. */
 static void take_leftover(struct td_policy_group *g, const struct td_policy_cand *c, size_t nc,
 			  uint64_t limit, uint64_t limit_full, uint8_t *take, const uint8_t *left,
 			  struct td_policy_result *ret)
@@ -227,7 +229,7 @@ static void take_leftover(struct td_policy_group *g, const struct td_policy_cand
 		if (!left[i] || stop[c[i].group])
 			continue;
 		if (!td_policy_fits(c[i].bytes, limit, limit_full, ret->selected)) {
-			stop[c[i].group] = true;
+			stop[c[i].group] = limit_full != TD_POLICY_NO_LIMIT;
 			continue;
 		}
 		take[i] = 1;

@@ -242,10 +242,15 @@ static void test_select_folio_budget(void **state)
 	assert_memory_equal(take, ((uint8_t[]){ 1, 1, 0, 0 }), 4);
 	assert_int_equal(g[0].selected, THP + P);
 	assert_int_equal(g[0].held_rate, 2);
-	/* the global limit likewise, in bytes */
+	/* a global rate likewise, in bytes, in order */
 	g[0].budget_bytes = NL;
-	assert_int_equal(td_policy_select(g, 1, c, 4, THP + 2 * P, NL, take, &res), 2);
+	assert_int_equal(td_policy_select(g, 1, c, 4, THP + 2 * P, 4 * THP, take, &res), 2);
+	assert_memory_equal(take, ((uint8_t[]){ 1, 1, 0, 0 }), 4);
 	assert_int_equal(res.selected, THP + P);
+	/* the room (no bucket to fill by waiting): a colder page that fits
+	 * goes past the THP that does not */
+	assert_int_equal(td_policy_select(g, 1, c, 4, THP + 2 * P, NL, take, &res), 3);
+	assert_memory_equal(take, ((uint8_t[]){ 1, 1, 0, 1 }), 4);
 	assert_true(res.selected <= THP + 2 * P);
 }
 
@@ -293,8 +298,10 @@ static void test_select_one_folio_exception(void **state)
 	assert_int_equal(td_policy_select(g, 1, c, 2, MIB, MIB, take, &res), 1);
 	assert_int_equal(res.selected, THP);
 	assert_memory_equal(take, ((uint8_t[]){ 1, 0 }), 2);
-	/* but never past the room (no exception: limit_full NL) */
-	assert_int_equal(td_policy_select(g, 1, c, 2, MIB, NL, take, &res), 0);
+	/* but never past the room (no exception: limit_full NL); the page
+	 * after it fits */
+	assert_int_equal(td_policy_select(g, 1, c, 2, MIB, NL, take, &res), 1);
+	assert_memory_equal(take, ((uint8_t[]){ 0, 1 }), 2);
 	assert_false(td_policy_fits(THP, MIB, NL, 0));
 	assert_true(td_policy_fits(THP, MIB, MIB, 0));
 	assert_false(td_policy_fits(THP, MIB, MIB, P));
