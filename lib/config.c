@@ -21,7 +21,7 @@ void td_config_init(struct td_config *c)
 		.sources = TD_SOURCES_HINT,
 		.sample_period = 1,
 		.numa_balancing = 2,
-		.kernel_promote_rate_limit_mbps = TD_KEEP,
+		.kernel_promote_rate_limit_mbps = 0,
 		.tick_ms = 1000,
 		.batch_size = 512,
 		.rate_limit_mbps = 0,

@@ -248,7 +248,7 @@ static void test_init_defaults(void **state)
 	assert_int_equal(d->sources, TD_SOURCES_HINT);
 	assert_int_equal(d->sample_period, 1);
 	assert_int_equal(d->numa_balancing, 2);
-	assert_int_equal(d->kernel_promote_rate_limit_mbps, TD_KEEP);
+	assert_int_equal(d->kernel_promote_rate_limit_mbps, 0);
 	assert_int_equal(d->tick_ms, 1000);
 	assert_int_equal(d->batch_size, 512);
 	assert_int_equal(d->rate_limit_mbps, 0);
@@ -704,7 +704,7 @@ static const struct { const char *key, *def, *other; } daemon_defaults[] = {
 	{ "FastNodes", "auto", "0-1" }, { "SlowNodes", "auto", "2" },
 	{ "Sources", "hint-faults", "sampling" }, { "HintFaultHook", "auto", "task_numa_fault" },
 	{ "SamplePeriod", "1", "97" }, { "NumaBalancing", "2", "keep" },
-	{ "KernelPromoteRateLimitMBps", "keep", "64" }, { "TickInterval", "1s", "250ms" },
+	{ "KernelPromoteRateLimitMBps", "0", "keep" }, { "TickInterval", "1s", "250ms" },
 	{ "BatchSize", "512", "64" }, { "RateLimitMBps", "0", "100" },
 	{ "FastWatermark", "256M", "1G" }, { "HotnessCapacity", "1048576", "2048" },
 	{ "HotnessHalfLife", "1min", "10s" }, { "HotThreshold", "1", "3" },
