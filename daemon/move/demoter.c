@@ -48,7 +48,8 @@ struct td_demoter {
 	struct td_demoter_config c;
 	struct cg *cgs;		/* sorted by id */
 	size_t n;
-	bool demotion_on;	/* c.demotion(on) succeeded */
+	bool demotion_on;	/* c.demotion(on) succeeded, not yet switched back */
+	bool demotion_warned;	/* the switch failed, and was named */
 	struct td_ratelimit rate;
 	struct td_demoter_counters cnt;
 };
@@ -220,20 +221,14 @@ int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 		return -ENOMEM;
 	d->c = *c;
 	td_ratelimit_init(&d->rate, c->rate_limit_mbps);
-	if (c->demotion && !c->dry_run) {
-		r = c->demotion(c->hook_ctx, true);
-		if (r < 0)
-			td_warn("cannot enable demotion_enabled (%s): memory.reclaim will not "
-				"demote, ignoring", strerror(-r));
-		d->demotion_on = r >= 0;
-	}
 	r = rescan(d);
 	if (r) {
 		td_demoter_free(d);
 		return r;
 	}
-	td_info("demoter: %zu cgroups can be asked for room, demotion %s",
-		d->n, d->demotion_on ? "enabled" : "left as it is");
+	td_info("demoter: %zu cgroups can be asked for room, demotion %s", d->n,
+		c->demotion && !c->dry_run ? "enabled around tieringd's own memory.reclaim writes"
+					   : "left as it is");
 	*ret = d;
 	return 0;
 }
@@ -252,8 +247,6 @@ void td_demoter_free(struct td_demoter *d)
 {
 	if (!d)
 		return;
-	if (d->demotion_on)
-		(void)d->c.demotion(d->c.hook_ctx, false);
 	free(d->cgs);
 	free(d);
 }
@@ -346,12 +339,36 @@ static size_t collect_victims(struct td_demoter *d, uint64_t now_ns, struct cg *
 	return nv;
 }
 
+/*
+ * demotion_enabled on for our own writes only (on = true before them, false
+ * after: back to what it was): while it is on, kswapd demotes too, from any
+ * cgroup, a Mode=off one included, so it is on no longer than tieringd's own
+ * memory.reclaim calls take. A switch that fails is named once.
+ */
+static void switch_demotion(struct td_demoter *d, bool on)
+{
+	int r;
+
+	if (!d->c.demotion || d->c.dry_run || (!on && !d->demotion_on))
+		return;
+	r = d->c.demotion(d->c.hook_ctx, on);
+	if (on && r < 0 && !d->demotion_warned) {
+		td_warn("cannot enable demotion_enabled (%s): memory.reclaim will not demote, "
+			"ignoring", strerror(-r));
+		d->demotion_warned = true;
+	}
+	d->demotion_on = on && r >= 0;
+}
+
 /* Asks victims in order until need_bytes were demoted; pages demoted. */
 static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv,
 			    uint64_t need_bytes, uint64_t now_ns)
 {
-	uint64_t before = vmstat_demoted(d), done = 0;
+	uint64_t before, done = 0;
 	int r;
+
+	switch_demotion(d, true);
+	before = vmstat_demoted(d);
 
 	for (size_t i = 0; i < nv && td_pages_to_bytes(done) < need_bytes; i++) {
 		uint64_t ask = need_bytes - td_pages_to_bytes(done);
@@ -374,6 +391,7 @@ static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv
 		td_info("demote: cgroup %s asked for %" PRIu64 " KiB, %" PRIu64 " pages demoted so far",
 			victims[i]->path, ask >> 10, done);
 	}
+	switch_demotion(d, false);
 	return done;
 }
 

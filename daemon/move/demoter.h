@@ -4,8 +4,10 @@
  * node that is under its watermark, the demoter asks the kernel to demote
  * the coldest fast-node pages of victim cgroups: proactive reclaim
  * (memory.reclaim) with /sys/kernel/mm/numa/demotion_enabled (switched
- * through the demotion hook, owned by move/kernel.c), which picks
- * victim pages by the kernel's own LRU (referenced bits), never at random.
+ * through the demotion hook, owned by move/kernel.c, on only for the time
+ * of our own writes: while it is on kswapd demotes too, from any cgroup,
+ * Mode=off ones included), which picks victim pages by the kernel's own
+ * LRU (referenced bits), never at random.
  *
  * Victims are leaf cgroups with anonymous memory on fast nodes, the lowest
  * policy Weight first, then coldest first by our evidence: the fewest
@@ -36,9 +38,10 @@ struct td_demoter_config {
 	uint32_t (*weight)(void *ctx, uint64_t memcg_id);
 	/*
 	 * The kernel's demotion_enabled, which memory.reclaim needs to demote
-	 * rather than reclaim: on (true) at _new, back (false) at _free, with
-	 * hook_ctx; 0 or a negative errno. Its owner (move/kernel.c) records
-	 * and restores it. NULL: left as it is. Not called in a dry run.
+	 * rather than reclaim: on (true) before the memory.reclaim writes of a
+	 * tick, back (false) after them, with hook_ctx; 0 or a negative errno.
+	 * Its owner (move/kernel.c) records and restores it (also after a
+	 * crash). NULL: left as it is. Not called in a dry run.
 	 */
 	int (*demotion)(void *ctx, bool on);
 	void *hook_ctx;

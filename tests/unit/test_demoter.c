@@ -47,6 +47,7 @@ struct world {
 	/* the demotion switch: calls, the last one, and what it answers */
 	unsigned demotion_calls;
 	bool demotion_last;
+	unsigned demotion_on_in_reclaim;	/* reclaim writes made while it was on */
 	int demotion_err;
 	/* the fake kernel */
 	uint64_t pgdemote;		/* pgdemote_kswapd now */
@@ -131,6 +132,8 @@ static int fake_reclaim(void *ctx, const char *file, uint64_t bytes)
 	int r, leaf;
 
 	assert_true(fl > rl + sl && !strncmp(file, w->cg, rl));
+	if (w->demotion_last && !w->demotion_err)
+		w->demotion_on_in_reclaim++;
 	assert_string_equal(file + fl - sl, "/memory.reclaim");
 	r = td_demoter_reclaim_write(NULL, file, bytes);
 	if (r < 0)
@@ -220,19 +223,26 @@ static void assert_calls(const struct world *w, const char *const *want, unsigne
 
 /* ------------------------------------------------------------ demotion_enabled */
 
-/* On through the hook at _new, off at _free, once each. */
+/* On through the hook only around a tick's memory.reclaim writes (on
+ * while they run, off after), never at start or while idle: between them
+ * kswapd must not demote other cgroups on tieringd's account. */
 static void test_demotion_switched(void **state)
 {
 	struct world w;
 
 	world_new(&w);
 	world_start(&w);
-	assert_int_equal(w.demotion_calls, 1);
-	assert_true(w.demotion_last);
+	assert_int_equal(w.demotion_calls, 0);
+	assert_int_equal(tick(&w, 10 * SEC, 0), 0);		/* no room needed */
+	assert_int_equal(w.demotion_calls, 0);
+	w.demotion_on_in_reclaim = 0;
+	assert_int_equal(tick(&w, 11 * SEC, MIB), 256);
+	assert_int_equal(w.demotion_calls, 2);
+	assert_false(w.demotion_last);
+	assert_true(w.demotion_on_in_reclaim > 0);		/* on while writing */
 	td_demoter_free(w.d);
 	w.d = NULL;
 	assert_int_equal(w.demotion_calls, 2);
-	assert_false(w.demotion_last);
 	world_free(&w);
 }
 
@@ -246,9 +256,11 @@ static void test_demotion_switch_fails(void **state)
 	w.demotion_err = -ENOENT;
 	world_start(&w);
 	assert_int_equal(tick(&w, 10 * SEC, MIB), 256);
+	assert_int_equal(tick(&w, 11 * SEC, MIB), 256);
 	td_demoter_free(w.d);
 	w.d = NULL;
-	assert_int_equal(w.demotion_calls, 1);
+	assert_int_equal(w.demotion_calls, 2);	/* tried each tick, never switched back */
+	assert_true(w.demotion_last);
 	world_free(&w);
 }
 
