@@ -122,6 +122,11 @@ static void promote(struct td_pipeline *p, uint64_t now, uint64_t elapsed_ns, bo
 		td_warn("promotion tick out of memory, ignoring");
 }
 
+static void log_kernel_promote(const char *path, uint64_t pages, void *ud)
+{
+	td_log_kernel_promote(path, pages);
+}
+
 /* One tick of the pipeline at `now`, which stands for tick_ns of time. */
 static void tick(struct td_loop *l, uint64_t now, uint64_t tick_ns)
 {
@@ -146,6 +151,7 @@ static void tick(struct td_loop *l, uint64_t now, uint64_t tick_ns)
 			promote(p, now, 0, /* paused= */ false);
 	}
 	td_hotness_sweep(p->hot, now, 1 << 16);
+	td_groups_flush_kernel(p->groups, log_kernel_promote, NULL);
 	if (l->ticks % 10 == 0)
 		p->ops.rescan_cgroups(p->ops.ud);
 	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(p->sources, st) == 0)

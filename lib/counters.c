@@ -71,6 +71,8 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "Bytes on a fast node after a move_pages(2) call of tieringd (whole folios), all cgroups."),
 	L(TD_CTR_PAGES_PROMOTED_BY_SIZE, "promoted_folios", NULL, "folios", "size", sizes,
 	  "Folios promoted, by folio size."),
+	S(TD_CTR_KERNEL_PAGES_PROMOTED, "kernel_pages_promoted", "pages",
+	  "Pages the kernel's own tiering mode promoted (seen in its hint faults), all cgroups: outside tieringd's policies."),
 	[TD_CTR_PAGES_FAILED] = { .name = "pages_failed", .metric = "promote_failed_pages",
 				  .unit = "pages", .status = true, .n_values = 1,
 				  .help = "Pages move_pages(2) did not put on the fast node, all cgroups." },

@@ -210,6 +210,7 @@ static json_t *cgroup_object(const struct td_pipeline *p, const struct td_group 
 		     0 : pg->fast_cap_bytes);
 	r |= put_u64(o, "pages_promoted", g->pages_promoted);
 	r |= put_u64(o, "bytes_promoted", g->bytes_promoted);
+	r |= put_u64(o, "kernel_pages_promoted", g->kernel_pages_promoted);
 	r |= put_u64(o, "pages_failed", g->pages_failed);
 	r |= put_u64(o, "fast_bytes", g->fast_bytes);
 	r |= put_u64(o, "slow_bytes", g->slow_bytes);

@@ -208,6 +208,26 @@ void td_log_promote_batch(const char *cgroup_path, const struct td_batch_result 
 			NULL);
 }
 
+void td_log_kernel_promote(const char *cgroup_path, uint64_t pages)
+{
+	if (!td_log_enabled(LOG_INFO))
+		return;
+	if (!log_to_journal) {
+		fprintf(stderr, "tieringd: kernel-promote: %s: %" PRIu64 " pages promoted by the "
+			"kernel itself\n", cgroup_path, pages);
+		return;
+	}
+	sd_journal_send("MESSAGE=the kernel itself promoted %" PRIu64 " pages of %s", pages,
+			cgroup_path,
+			"MESSAGE_ID=" TD_MESSAGE_ID_KERNEL_PROMOTE,
+			"PRIORITY=%d", LOG_INFO,
+			"SYSLOG_IDENTIFIER=tieringd",
+			"TIERINGD_EVENT=kernel-promote",
+			"KERNEL_PROMOTED_PAGES=%" PRIu64, pages,
+			"CGROUP_PATH=%s", cgroup_path,
+			NULL);
+}
+
 uint64_t td_log_promote_suppressed(void)
 {
 	return promote_rl.total;

@@ -25,6 +25,7 @@
 #define TD_MESSAGE_ID_RELOAD_FAILED	"f79d9facc0cf4088b607a8bdc8255c85"	/* old config kept */
 #define TD_MESSAGE_ID_PROMOTE		"f0014108ed344d89a2460fa10061af24"	/* one per batch */
 #define TD_MESSAGE_ID_PROMOTE_SUPPRESSED "eb67098bdf7f41dca79f6813c242a15b"	/* rate limited */
+#define TD_MESSAGE_ID_KERNEL_PROMOTE	"c66a51d6663844e48b2714fff7de1cff"	/* the kernel's own */
 
 /* Promotion batch entries: at most this many per second (token bucket,
  * bursts of up to this many). */
@@ -67,6 +68,15 @@ bool td_log_enabled(int prio);
  */
 void td_log_promote_batch(const char *cgroup_path, const struct td_batch_result *b,
 			  uint64_t now_ns);
+
+/*
+ * The kernel's own promotions of a cgroup policy's pages since the last
+ * entry (one entry per policy and tick at most): in the journal
+ * TIERINGD_EVENT=kernel-promote, MESSAGE_ID TD_MESSAGE_ID_KERNEL_PROMOTE,
+ * KERNEL_PROMOTED_PAGES, CGROUP_PATH; on stderr one "kernel-promote:" line.
+ * Info level.
+ */
+void td_log_kernel_promote(const char *cgroup_path, uint64_t pages);
 
 /* Promotion batch entries dropped by the rate limit since start. */
 uint64_t td_log_promote_suppressed(void);

@@ -101,6 +101,8 @@ static void carry_over(struct td_group *g, struct td_policy_group *pg,
 {
 	g->pages_promoted = og->pages_promoted;
 	g->bytes_promoted = og->bytes_promoted;
+	g->kernel_pages_promoted = og->kernel_pages_promoted;
+	g->kernel_pending = og->kernel_pending;
 	g->pages_failed = og->pages_failed;
 	memcpy(g->failed_by_reason, og->failed_by_reason, sizeof(g->failed_by_reason));
 	g->fast_bytes = og->fast_bytes;
@@ -331,6 +333,28 @@ void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int 
 	}
 	g->pages_failed += td_bytes_to_pages(bytes);
 	g->failed_by_reason[td_errno_slot(status < 0 ? -status : 0)]++;
+}
+
+void td_groups_note_kernel_promote(struct td_groups *gs, uint64_t memcg_id, uint64_t bytes,
+				   uint64_t now_ns)
+{
+	int i = td_groups_of(gs, memcg_id, now_ns);
+
+	if (i < 0)
+		return;
+	gs->g[i].kernel_pages_promoted += td_bytes_to_pages(bytes);
+	gs->g[i].kernel_pending += td_bytes_to_pages(bytes);
+}
+
+void td_groups_flush_kernel(struct td_groups *gs, void (*fn)(const char *path, uint64_t pages,
+							     void *ud), void *ud)
+{
+	for (size_t i = 0; i < gs->n; i++) {
+		if (!gs->g[i].kernel_pending)
+			continue;
+		fn(gs->g[i].path, gs->g[i].kernel_pending, ud);
+		gs->g[i].kernel_pending = 0;
+	}
 }
 
 void td_groups_get_stats(const struct td_groups *gs, struct td_groups_stats *ret)

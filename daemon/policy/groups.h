@@ -28,6 +28,9 @@ struct td_group {
 	uint64_t memory_max;		/* bytes, UINT64_MAX = max */
 	uint64_t pages_promoted, pages_failed;	/* base pages */
 	uint64_t bytes_promoted;
+	/* the kernel's own promotions (tiering mode) seen in its hint faults:
+	 * pages, all time and since the last td_groups_flush_kernel() */
+	uint64_t kernel_pages_promoted, kernel_pending;
 	uint64_t failed_by_reason[TD_ERR__MAX];
 	uint64_t fast_bytes, slow_bytes;	/* last refresh */
 	bool usage_known;
@@ -85,6 +88,16 @@ void td_groups_refresh_usage(struct td_groups *gs);
 /* Counts one folio outcome of group i (the folio is @bytes). */
 void td_groups_account(struct td_groups *gs, int i, enum td_move_outcome o, int status,
 		       uint64_t bytes);
+
+/* The kernel itself migrates a folio of @bytes of cgroup id from a slow to
+ * a fast node (a hint fault it decided on): counted for the cgroup's group. */
+void td_groups_note_kernel_promote(struct td_groups *gs, uint64_t memcg_id, uint64_t bytes,
+				   uint64_t now_ns);
+
+/* Calls fn(path, pages) for each group the kernel promoted pages of since
+ * the last call, and starts counting afresh. */
+void td_groups_flush_kernel(struct td_groups *gs, void (*fn)(const char *path, uint64_t pages,
+							     void *ud), void *ud);
 
 /* Lookups: hits, misses, lazy resolutions, failures. */
 struct td_groups_stats {

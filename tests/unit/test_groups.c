@@ -537,6 +537,46 @@ static void test_account(void **state)
 		assert_int_equal(g->failed_by_reason[cases[k].slot], 1);
 	assert_int_equal(g->failed_by_reason[TD_ERR_EIO], 0);
 	assert_int_equal(group(&w, "/a")->pages_promoted + group(&w, "/")->pages_promoted, 0);
+	/* a huge page counts its bytes, and 512 base pages */
+	td_groups_account(w.gs, i, TD_MOVE_DONE, 0, 512 * TD_PAGE_SIZE);
+	assert_int_equal(g->pages_promoted, 2 + 512);
+	assert_int_equal(g->bytes_promoted, (2 + 512) * TD_PAGE_SIZE);
+	world_free(&w);
+}
+
+struct flushed {
+	char path[64];
+	uint64_t pages;
+	int calls;
+};
+
+static void on_flush(const char *path, uint64_t pages, void *ud)
+{
+	struct flushed *f = ud;
+
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->pages = pages;
+	f->calls++;
+}
+
+/* The kernel's own promotions: counted per group, flushed once per tick
+ * for the journal, the totals kept. */
+static void test_kernel_promotes(void **state)
+{
+	struct flushed f = { 0 };
+	struct world w;
+
+	world_new(&w);
+	world_apply(&w, &w.conf);
+	td_groups_note_kernel_promote(w.gs, ino(&w, "/a"), 512 * TD_PAGE_SIZE, SEC);
+	td_groups_note_kernel_promote(w.gs, ino(&w, "/a"), TD_PAGE_SIZE, SEC);
+	td_groups_flush_kernel(w.gs, on_flush, &f);
+	assert_int_equal(f.calls, 1);
+	assert_string_equal(f.path, "/a");
+	assert_int_equal(f.pages, 513);
+	td_groups_flush_kernel(w.gs, on_flush, &f);
+	assert_int_equal(f.calls, 1);		/* nothing new */
+	assert_int_equal(group(&w, "/a")->kernel_pages_promoted, 513);
 	world_free(&w);
 }
 
@@ -553,6 +593,7 @@ int main(void)
 		tmptree_test(test_refresh_usage),
 		tmptree_test(test_max_fast_percent),
 		tmptree_test(test_account),
+		tmptree_test(test_kernel_promotes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
