@@ -50,7 +50,7 @@ static double pass(char *buf, size_t n, uint32_t batch, int from, int to,
 		   struct td_candidate *c, uint64_t *ret_moved)
 {
 	struct td_promote_params p = {
-		.ops = &ops, .batch_pages = batch, .budget_pages = UINT64_MAX,
+		.ops = &ops, .batch_pages = batch, .budget_bytes = UINT64_MAX,
 		.flags = MPOL_MF_MOVE,
 	};
 	struct td_promote_totals t;
