@@ -18,6 +18,20 @@
  * They stay in the array as stale entries until eviction or td_hotness_sweep()
  * drops them; a dead index is only reused once no entry carries it.
  *
+ * Folios: an entry of order k has the key of its base (the address aligned
+ * down to 2^k pages) and its order in the value. The live entries of one
+ * process never overlap (a split drops the large entry, a collapse absorbs
+ * the small ones), so (process, base) is unique without the order in the key
+ * and an order-0 access to a known base page costs one probe as before. The
+ * entry covering an address is found by one probe per order that has entries
+ * (order_mask), order 0 first. A new entry of order k > 0 probes for smaller
+ * entries inside its range, one key per possible base; for orders below 9
+ * a counting Bloom filter of (process, 2 MiB region, order) (two saturating
+ * byte counts per key, 1 byte per 8 entries of capacity, built at the first
+ * collapse probe) skips the probes where there are none. Entries are counted
+ * per order globally and per process, so live_by_order stays exact when a
+ * process's entries turn stale at once.
+ *
  * Memcg ids (u64 inode numbers) are interned the same way into a refcounted
  * side table and stored as 16-bit indexes; index 0 means unknown.
  *
@@ -50,9 +64,19 @@
 #define VPN_BITS	(TD_HOTNESS_ADDR_BITS - TD_HOTNESS_PAGE_SHIFT)
 #define VPN_MASK	((UINT64_C(1) << VPN_BITS) - 1)
 #define PROC_BITS	(64 - VPN_BITS)
-#define SLOT_NODE_UNKNOWN 0xff
+/* val.bits: node (7) | dir (2) << 7 | retries (3) << 9 | order (4) << 12 */
+#define NODE_MASK	0x7f
+#define SLOT_NODE_UNKNOWN NODE_MASK
+#define DIR_SHIFT	7
 #define DIR_MASK	0x3
-#define RETRY_SHIFT	2
+#define RETRY_SHIFT	9
+#define RETRY_MASK	0x7
+#define ORDER_SHIFT	12
+#define NORDERS		(TD_HOTNESS_ORDER_MAX + 1)
+#define ORDER_NONE	UINT32_MAX
+/* The small-entry filter counts entries below this order per region of as many pages. */
+#define REGION_ORDER	9
+#define FILTER_SAT	UINT8_MAX
 #define FRAC_BITS	8
 #define H_TICKS_MIN	128
 #define PROC_DEAD	(UINT32_C(1) << 31)
@@ -63,6 +87,10 @@
 _Static_assert(TD_HOTNESS_PROCESSES_MAX < (UINT32_C(1) << PROC_BITS),
 	       "process index must fit the key");
 _Static_assert(TD_HOTNESS_TGID_MAX < PROC_DEAD, "tgid must leave the dead bit free");
+_Static_assert(TD_MAX_NODES <= NODE_MASK, "nodes and 'unknown' must fit 7 bits");
+_Static_assert(TD_HOTNESS_RETRIES_MAX <= RETRY_MASK, "retries must fit 3 bits");
+_Static_assert(NORDERS <= 16 && TD_HOTNESS_ORDER_UNKNOWN > TD_HOTNESS_ORDER_MAX,
+	       "orders must fit 4 bits");
 
 /* The value half of a slot; the key (proc << VPN_BITS | vpn, 0: empty) is in keys[]. */
 struct val {
@@ -70,8 +98,7 @@ struct val {
 	uint32_t last;		/* last access, ticks */
 	uint32_t moved;		/* last move attempt, ticks */
 	uint16_t memcg;		/* memcg side table index, 0: unknown */
-	uint8_t node;		/* 0..63 or SLOT_NODE_UNKNOWN */
-	uint8_t state;		/* enum td_hotness_dir | retries << RETRY_SHIFT */
+	uint16_t bits;		/* node, enum td_hotness_dir, retries, order */
 };
 
 _Static_assert(sizeof(struct val) + sizeof(uint64_t) == 24,
@@ -114,7 +141,19 @@ struct td_hotness {
 	uint32_t memcg_free;
 	uint32_t nmemcgs;
 
+	/* Folio orders: occupied slots (live + stale) and stale ones, per order. */
+	uint32_t occupied[NORDERS];
+	uint32_t stale_by[NORDERS];
+	uint32_t order_mask;	/* bit o: some slot has order o */
+	uint32_t *proc_orders;	/* [p * TD_HOTNESS_ORDER_MAX + o - 1]: entries of order o >= 1 */
+	uint8_t *filter;	/* hashed (process, region, order) -> entries, saturating */
+	uint32_t filter_mask;
+	bool filter_live;	/* built (at the first collapse probe) and kept since */
+	td_hotness_order_fn order_fn;
+	void *order_ctx;
+
 	uint64_t inserts, updates, evictions, stale_dropped, pid_reuses, memcg_overflows;
+	uint64_t splits, collapses;
 	size_t bytes;
 	uint32_t frac[1 << FRAC_BITS];	/* 2^31 * 2^(-k/256) */
 };
@@ -176,6 +215,42 @@ static inline uint32_t val_hotness(const struct td_hotness *t, const struct val 
 	int64_t d = tick_diff(now, v->last);
 
 	return d <= 0 ? v->freq : decay(t, v->freq, (uint32_t)d);
+}
+
+static inline unsigned int val_node(const struct val *v)
+{
+	return v->bits & NODE_MASK;
+}
+
+static inline unsigned int val_dir(const struct val *v)
+{
+	return (v->bits >> DIR_SHIFT) & DIR_MASK;
+}
+
+static inline unsigned int val_retries(const struct val *v)
+{
+	return (v->bits >> RETRY_SHIFT) & RETRY_MASK;
+}
+
+static inline unsigned int val_order(const struct val *v)
+{
+	return v->bits >> ORDER_SHIFT;
+}
+
+static inline uint16_t pack_bits(unsigned int node, unsigned int dir, unsigned int retries,
+				 unsigned int order)
+{
+	return (uint16_t)(node | dir << DIR_SHIFT | retries << RETRY_SHIFT | order << ORDER_SHIFT);
+}
+
+static inline void val_set_node(struct val *v, int node)
+{
+	v->bits = (uint16_t)((v->bits & ~NODE_MASK) | (node < 0 ? SLOT_NODE_UNKNOWN : (unsigned int)node));
+}
+
+static inline uint64_t order_base(uint64_t addr, unsigned int order)
+{
+	return addr >> (TD_HOTNESS_PAGE_SHIFT + order) << (TD_HOTNESS_PAGE_SHIFT + order);
 }
 
 static inline bool key_stale(const struct td_hotness *t, uint64_t key)
@@ -292,6 +367,19 @@ static void proc_release(struct td_hotness *t, uint32_t p)
 	t->nprocs--;
 }
 
+/* Process @p's entries turned stale: count them as stale per order. */
+static void proc_orders_stale(struct td_hotness *t, uint32_t p)
+{
+	const uint32_t *c = &t->proc_orders[(size_t)p * TD_HOTNESS_ORDER_MAX];
+	uint32_t large = 0;
+
+	for (unsigned int o = 1; o < NORDERS; o++) {
+		t->stale_by[o] += c[o - 1];
+		large += c[o - 1];
+	}
+	t->stale_by[0] += t->procs[p].nentries - large;
+}
+
 /* Mark live process @p dead: its entries turn stale. */
 static void proc_kill(struct td_hotness *t, uint32_t p)
 {
@@ -315,6 +403,7 @@ static void proc_kill(struct td_hotness *t, uint32_t p)
 	}
 	t->procs[p].tgid |= PROC_DEAD;
 	t->stale += t->procs[p].nentries;
+	proc_orders_stale(t, p);
 }
 
 /*
@@ -364,19 +453,98 @@ static inline uint64_t make_key(uint32_t p, uint64_t addr)
 	return (uint64_t)p << VPN_BITS | addr >> TD_HOTNESS_PAGE_SHIFT;
 }
 
-/* Slot index of live (@tgid, @addr), or UINT32_MAX. */
-static uint32_t slot_find(const struct td_hotness *t, uint32_t tgid, uint64_t addr)
+/* Slot index of @key, or UINT32_MAX. */
+static inline uint32_t key_find(const struct td_hotness *t, uint64_t key)
 {
-	uint32_t p = proc_find(t, tgid), i;
-	uint64_t key;
+	uint32_t i;
 
-	if (!p)
-		return UINT32_MAX;
-	key = make_key(p, addr);
 	for (i = home_of(t, key); t->keys[i]; i = next_slot(t, i))
 		if (t->keys[i] == key)
 			return i;
 	return UINT32_MAX;
+}
+
+/*
+ * Slot of process @p's entry covering @addr, or UINT32_MAX; probes the keys
+ * of the orders in @mask, lowest first. A key found covers @addr when the
+ * address aligned to the entry's own order is its base.
+ */
+static uint32_t cover_find(const struct td_hotness *t, uint32_t p, uint64_t addr, uint32_t mask)
+{
+	uint32_t i;
+
+	for (; mask; mask &= mask - 1) {
+		unsigned int o = (unsigned int)__builtin_ctz(mask);
+		uint64_t key = make_key(p, order_base(addr, o));
+
+		i = key_find(t, key);
+		if (i != UINT32_MAX &&
+		    order_base(addr, val_order(&t->vals[i])) >> TD_HOTNESS_PAGE_SHIFT == (key & VPN_MASK))
+			return i;
+	}
+	return UINT32_MAX;
+}
+
+/* Slot index of the live entry of @tgid covering @addr, or UINT32_MAX. */
+static uint32_t slot_find(const struct td_hotness *t, uint32_t tgid, uint64_t addr)
+{
+	uint32_t p = proc_find(t, tgid);
+
+	return p ? cover_find(t, p, addr, t->order_mask) : UINT32_MAX;
+}
+
+/* The filter's hash of (process, region of @key, @order); two positions in it. */
+static inline uint64_t filter_hash(uint64_t key, unsigned int order)
+{
+	return mix64((key >> REGION_ORDER) << 4 | order);
+}
+
+/* May the region of @key hold entries of @order (< REGION_ORDER)? */
+static inline bool filter_maybe(const struct td_hotness *t, uint64_t key, unsigned int order)
+{
+	uint64_t h = filter_hash(key, order);
+
+	return t->filter[h & t->filter_mask] && t->filter[(h >> 32) & t->filter_mask];
+}
+
+static inline void filter_add(struct td_hotness *t, uint64_t key, unsigned int order, int delta)
+{
+	uint64_t h = filter_hash(key, order);
+	uint8_t *a = &t->filter[h & t->filter_mask], *b = &t->filter[(h >> 32) & t->filter_mask];
+
+	/* A saturated count stays: it may only say "maybe" too often. */
+	if (*a != FILTER_SAT)
+		*a = (uint8_t)(*a + delta);
+	if (*b != FILTER_SAT)
+		*b = (uint8_t)(*b + delta);
+}
+
+/* Count one more (@delta 1) or one less (-1) slot of @key with @order. */
+static void slot_account(struct td_hotness *t, uint64_t key, unsigned int order, int delta)
+{
+	uint32_t p = (uint32_t)(key >> VPN_BITS);
+
+	t->occupied[order] += (uint32_t)delta;
+	if (t->occupied[order])
+		t->order_mask |= UINT32_C(1) << order;
+	else
+		t->order_mask &= ~(UINT32_C(1) << order);
+	if (order)
+		t->proc_orders[(size_t)p * TD_HOTNESS_ORDER_MAX + order - 1] += (uint32_t)delta;
+	if (order < REGION_ORDER && t->filter_live)
+		filter_add(t, key, order, delta);
+}
+
+/*
+ * Only collapses read the filter: a table that never saw a large folio does
+ * not pay for it. Built from the slots once, at the first collapse probe.
+ */
+static void filter_build(struct td_hotness *t)
+{
+	for (uint32_t i = 0; i < t->nslots; i++)
+		if (t->keys[i] && val_order(&t->vals[i]) < REGION_ORDER)
+			filter_add(t, t->keys[i], val_order(&t->vals[i]), 1);
+	t->filter_live = true;
 }
 
 static inline uint32_t slot_dist(const struct td_hotness *t, uint32_t from, uint32_t to)
@@ -390,9 +558,11 @@ static void slot_release(struct td_hotness *t, uint32_t i)
 	uint32_t p = (uint32_t)(t->keys[i] >> VPN_BITS);
 
 	memcg_put(t, t->vals[i].memcg);
+	slot_account(t, t->keys[i], val_order(&t->vals[i]), -1);
 	t->procs[p].nentries--;
 	if (t->procs[p].tgid & PROC_DEAD) {
 		t->stale--;
+		t->stale_by[val_order(&t->vals[i])]--;
 		t->stale_dropped++;
 		if (!t->procs[p].nentries)
 			proc_release(t, p);
@@ -477,9 +647,10 @@ static void slot_decode(const struct td_hotness *t, uint32_t i, uint64_t now_ns,
 		.memcg_id = t->memcg_ids[s->memcg],
 		.tgid = t->procs[key >> VPN_BITS].tgid & ~PROC_DEAD,
 		.hotness = val_hotness(t, s, now),
-		.node = s->node == SLOT_NODE_UNKNOWN ? TD_HOTNESS_NODE_UNKNOWN : s->node,
-		.last_move_dir = s->state & DIR_MASK,
-		.move_retries = s->state >> RETRY_SHIFT,
+		.node = val_node(s) == SLOT_NODE_UNKNOWN ? TD_HOTNESS_NODE_UNKNOWN : (int16_t)val_node(s),
+		.last_move_dir = (uint8_t)val_dir(s),
+		.move_retries = (uint8_t)val_retries(s),
+		.order = (uint8_t)val_order(s),
 	};
 	age = tick_diff(now, s->last);
 	ret->last_access_ns = age > (int64_t)tick ? 0 : (tick - (uint64_t)age) << t->tick_shift;
@@ -546,8 +717,12 @@ int td_hotness_new(const struct td_hotness_params *p, struct td_hotness **ret)
 	t->memcg_ids = alloc_counted(t, max_memcgs + 1, sizeof(*t->memcg_ids));
 	t->memcg_refs = alloc_counted(t, max_memcgs + 1, sizeof(*t->memcg_refs));
 	t->memcg_index = alloc_counted(t, t->memcg_mask + 1, sizeof(*t->memcg_index));
+	t->proc_orders = alloc_counted(t, (size_t)(max_procs + 1) * TD_HOTNESS_ORDER_MAX,
+				       sizeof(*t->proc_orders));
+	t->filter_mask = pow2_at_least(clamp_u32(p->capacity / 8, 64, UINT32_MAX)) - 1;
+	t->filter = alloc_counted(t, t->filter_mask + 1, sizeof(*t->filter));
 	if (!t->keys || !t->vals || !t->procs || !t->proc_index || !t->memcg_ids || !t->memcg_refs ||
-	    !t->memcg_index) {
+	    !t->memcg_index || !t->proc_orders || !t->filter) {
 		td_hotness_free(t);
 		return -ENOMEM;
 	}
@@ -576,7 +751,15 @@ void td_hotness_free(struct td_hotness *t)
 	free(t->memcg_ids);
 	free(t->memcg_refs);
 	free(t->memcg_index);
+	free(t->proc_orders);
+	free(t->filter);
 	free(t);
+}
+
+void td_hotness_set_order_resolver(struct td_hotness *t, td_hotness_order_fn fn, void *ctx)
+{
+	t->order_fn = fn;
+	t->order_ctx = ctx;
 }
 
 static void val_touch(struct td_hotness *t, struct val *s, const struct td_hotness_access *a,
@@ -597,41 +780,222 @@ static void val_touch(struct td_hotness *t, struct val *s, const struct td_hotne
 	 * landed: keep the node the move put there, or the page would look
 	 * slow again and be moved (and counted) twice.
 	 */
-	if (a->node >= 0 && ((s->state & DIR_MASK) == TD_HOTNESS_DIR_NONE || tick_diff(now, s->moved) > 0))
-		s->node = (uint8_t)a->node;
+	if (a->node >= 0 && (val_dir(s) == TD_HOTNESS_DIR_NONE || tick_diff(now, s->moved) > 0))
+		val_set_node(s, a->node);
 	if (a->memcg_id && a->memcg_id != t->memcg_ids[s->memcg]) {
 		memcg_put(t, s->memcg);
 		s->memcg = memcg_get(t, a->memcg_id);
 	}
 }
 
-/* Update or insert @key (home slot @home) of live process @p. */
-static int record_key(struct td_hotness *t, const struct td_hotness_access *a, uint32_t p,
-		      uint64_t key, uint32_t home, uint32_t now)
+static int touch(struct td_hotness *t, uint32_t i, const struct td_hotness_access *a, uint32_t now)
 {
-	uint32_t i;
+	val_touch(t, &t->vals[i], a, now);
+	t->updates++;
+	return 0;
+}
 
-	for (i = home; t->keys[i]; i = next_slot(t, i)) {
-		if (t->keys[i] == key) {
-			val_touch(t, &t->vals[i], a, now);
-			t->updates++;
-			return 0;
+/* What a new entry takes over from the smaller entries it absorbs. */
+struct merge {
+	uint64_t hotness;	/* sum of theirs, decayed to now */
+	uint64_t memcg_id;	/* of the latest accessed one */
+	uint32_t last;		/* latest last access */
+	int node;		/* of the latest accessed one */
+	uint32_t n;		/* absorbed so far */
+};
+
+/* If @key has an entry, add it to @m and drop it. */
+static void absorb(struct td_hotness *t, uint64_t key, uint32_t now, struct merge *m)
+{
+	uint32_t i = key_find(t, key);
+	const struct val *v;
+
+	if (i == UINT32_MAX)
+		return;
+	v = &t->vals[i];
+	m->hotness += val_hotness(t, v, now);
+	if (!m->n || tick_diff(v->last, m->last) >= 0) {
+		m->last = v->last;
+		m->node = val_node(v) == SLOT_NODE_UNKNOWN ? TD_HOTNESS_NODE_UNKNOWN : (int)val_node(v);
+		m->memcg_id = t->memcg_ids[v->memcg];
+	}
+	m->n++;
+	t->collapses++;
+	slot_drop(t, i);
+}
+
+/* Absorb the entries whose keys are the @n bases of order @o from @key on. */
+static void absorb_run(struct td_hotness *t, uint64_t key, unsigned int o, uint32_t n, uint32_t now,
+		       struct merge *m)
+{
+	enum { CHUNK = 16 };
+
+	/* Prefetch a chunk of homes first: the probes' misses overlap. */
+	for (uint32_t j = 0; j < n; j += CHUNK) {
+		uint32_t k, end = n - j < CHUNK ? n - j : CHUNK;
+
+		for (k = 0; k < end; k++)
+			__builtin_prefetch(&t->keys[home_of(t, key + ((uint64_t)(j + k) << o))]);
+		for (k = 0; k < end; k++)
+			absorb(t, key + ((uint64_t)(j + k) << o), now, m);
+	}
+}
+
+/*
+ * A new entry of order @k has base key @key: absorb its process's entries of
+ * smaller orders inside its range. Orders without entries cost nothing;
+ * below REGION_ORDER, regions the filter says hold none are skipped.
+ */
+static void collapse(struct td_hotness *t, uint64_t key, unsigned int k, uint32_t now,
+		     struct merge *m)
+{
+	unsigned int top = k < REGION_ORDER ? k : REGION_ORDER;
+	uint32_t small = t->order_mask & ((UINT32_C(1) << top) - 1);
+	uint32_t large = t->order_mask & ((UINT32_C(1) << k) - 1) & ~small;
+	uint64_t nreg = UINT64_C(1) << (k - top);
+
+	if (small && !t->filter_live)
+		filter_build(t);
+	for (uint64_t r = 0; small && r < nreg; r++) {
+		uint64_t rkey = key + (r << REGION_ORDER);
+
+		for (uint32_t mask = small; mask; mask &= mask - 1) {
+			unsigned int o = (unsigned int)__builtin_ctz(mask);
+
+			if (filter_maybe(t, rkey, o))
+				absorb_run(t, rkey, o, UINT32_C(1) << (top - o), now, m);
 		}
 	}
+	for (; large; large &= large - 1) {
+		unsigned int o = (unsigned int)__builtin_ctz(large);
+
+		absorb_run(t, key, o, UINT32_C(1) << (k - o), now, m);
+	}
+}
+
+/*
+ * Insert @key (home slot @home, probe ended at the empty slot @i) of order
+ * @k for live process @p, with what @m (may be NULL) absorbed.
+ */
+static int insert_key(struct td_hotness *t, const struct td_hotness_access *a, uint32_t p,
+		      uint64_t key, uint32_t home, uint32_t i, unsigned int k, uint32_t now,
+		      const struct merge *m)
+{
+	uint64_t memcg = a->memcg_id, f = TD_HOTNESS_ONE;
+	uint32_t last = now;
+	int node = a->node;
 
 	if (t->used >= t->capacity)
 		i = make_room(t, home, i, now);
+	if (m && m->n) {
+		f += m->hotness;
+		memcg = memcg ? memcg : m->memcg_id;
+		node = node >= 0 ? node : m->node;
+		last = tick_diff(m->last, now) > 0 ? m->last : now;
+	}
 	t->keys[i] = key;
 	t->vals[i] = (struct val){
-		.freq = TD_HOTNESS_ONE,
-		.last = now,
-		.memcg = memcg_get(t, a->memcg_id),
-		.node = a->node < 0 ? SLOT_NODE_UNKNOWN : (uint8_t)a->node,
+		.freq = f > TD_HOTNESS_MAX ? TD_HOTNESS_MAX : (uint32_t)f,
+		.last = last,
+		.memcg = memcg_get(t, memcg),
+		.bits = pack_bits(node < 0 ? SLOT_NODE_UNKNOWN : (unsigned int)node, 0, 0, k),
 	};
+	slot_account(t, key, k, 1);
 	t->procs[p].nentries++;
 	t->used++;
 	t->inserts++;
 	return 1;
+}
+
+/* A new entry of order @k for @a, which no live entry covers: collapse, then insert. */
+static int insert_folio(struct td_hotness *t, const struct td_hotness_access *a, uint32_t p,
+			unsigned int k, uint32_t now)
+{
+	uint64_t key = make_key(p, order_base(a->addr, k));
+	struct merge m = { 0 };
+	uint32_t home, i;
+
+	if (k && (t->order_mask & ((UINT32_C(1) << k) - 1)))
+		collapse(t, key, k, now, &m);
+	home = home_of(t, key);
+	for (i = home; t->keys[i]; i = next_slot(t, i))
+		if (t->keys[i] == key)	/* defensive: live entries never overlap */
+			return touch(t, i, a, now);
+	return insert_key(t, a, p, key, home, i, k, now, &m);
+}
+
+static unsigned int resolve_order(struct td_hotness *t, const struct td_hotness_access *a)
+{
+	int r = t->order_fn ? t->order_fn(t->order_ctx, a->tgid, a->addr) : -ENOENT;
+
+	return r >= 0 && r <= TD_HOTNESS_ORDER_MAX ? (unsigned int)r : 0;
+}
+
+/*
+ * @a of live process @p found no entry of its own order at its key. Of
+ * unknown order (its order-0 key missed): the entry covering it, or a new
+ * one of the resolved order. Of order k: a larger entry covering it was
+ * split; drop it, then insert.
+ */
+static int record_slow(struct td_hotness *t, const struct td_hotness_access *a, uint32_t p,
+		       uint32_t now)
+{
+	unsigned int k = a->order;
+	uint32_t i;
+
+	if (k == TD_HOTNESS_ORDER_UNKNOWN) {
+		i = cover_find(t, p, a->addr, t->order_mask & ~UINT32_C(1));
+		if (i != UINT32_MAX)
+			return touch(t, i, a, now);
+		return insert_folio(t, a, p, resolve_order(t, a), now);
+	}
+	i = cover_find(t, p, a->addr, t->order_mask & ~((UINT32_C(2) << k) - 1));
+	if (i != UINT32_MAX) {
+		slot_drop(t, i);
+		t->splits++;
+	}
+	return insert_folio(t, a, p, k, now);
+}
+
+/*
+ * Update or insert @key (home slot @home) of live process @p: the base of
+ * @a's order (order 0 when unknown). The common cases, an access to an entry
+ * of its order or a new key where no other order has entries, take one probe.
+ */
+static int record_key(struct td_hotness *t, const struct td_hotness_access *a, uint32_t p,
+		      uint64_t key, uint32_t home, uint32_t now)
+{
+	unsigned int k = a->order;
+	uint32_t i;
+
+	for (i = home; t->keys[i]; i = next_slot(t, i)) {
+		if (t->keys[i] != key)
+			continue;
+		/* Any entry at the page of an address covers it. */
+		if (k == TD_HOTNESS_ORDER_UNKNOWN || val_order(&t->vals[i]) == k)
+			return touch(t, i, a, now);
+		return record_slow(t, a, p, now);
+	}
+	if (k == TD_HOTNESS_ORDER_UNKNOWN) {
+		if (t->order_fn || (t->order_mask & ~UINT32_C(1)))
+			return record_slow(t, a, p, now);
+		k = 0;
+	} else if (t->order_mask & ~(UINT32_C(1) << k)) {
+		return record_slow(t, a, p, now);
+	}
+	return insert_key(t, a, p, key, home, i, k, now, NULL);
+}
+
+static bool access_valid(const struct td_hotness_access *a)
+{
+	return key_args_valid(a->tgid, a->addr) && node_valid(a->node) &&
+	       (a->order <= TD_HOTNESS_ORDER_MAX || a->order == TD_HOTNESS_ORDER_UNKNOWN);
+}
+
+/* The key of @a's order in process @p (order 0 when unknown). */
+static inline uint64_t access_key(uint32_t p, const struct td_hotness_access *a)
+{
+	return make_key(p, a->order == TD_HOTNESS_ORDER_UNKNOWN ? a->addr : order_base(a->addr, a->order));
 }
 
 static int record_one(struct td_hotness *t, const struct td_hotness_access *a, uint32_t now)
@@ -640,7 +1004,7 @@ static int record_one(struct td_hotness *t, const struct td_hotness_access *a, u
 	uint64_t key;
 	int r;
 
-	if (!key_args_valid(a->tgid, a->addr) || !node_valid(a->node))
+	if (!access_valid(a))
 		return -EINVAL;
 	p = t->proc_cache[a->tgid % PROC_CACHE];
 	if (t->procs[p].tgid != a->tgid ||
@@ -649,7 +1013,7 @@ static int record_one(struct td_hotness *t, const struct td_hotness_access *a, u
 		if (r < 0)
 			return r;
 	}
-	key = make_key(p, a->addr);
+	key = access_key(p, a);
 	home = home_of(t, key);
 	/* Start the value load now; it overlaps the probe of the keys. */
 	__builtin_prefetch(&t->vals[home], 1);
@@ -677,13 +1041,13 @@ static inline void look_ahead(const struct td_hotness *t, const struct td_hotnes
 	uint32_t p, h;
 
 	ret->p = 0;
-	if (!key_args_valid(a->tgid, a->addr) || !node_valid(a->node))
+	if (!access_valid(a))
 		return;
 	p = proc_find(t, a->tgid);
 	if (!p)
 		return;
 	ret->p = p;
-	ret->key = make_key(p, a->addr);
+	ret->key = access_key(p, a);
 	ret->home = h = home_of(t, ret->key);
 	__builtin_prefetch(&t->keys[h], 1);
 	__builtin_prefetch(&t->vals[h], 1);
@@ -762,7 +1126,7 @@ int td_hotness_sweep(struct td_hotness *t, uint64_t now_ns, uint32_t max_slots)
 			s->last = now - AGE_CLAMP;
 			s->freq = 0;
 		}
-		if ((s->state & DIR_MASK) && tick_diff(now, s->moved) > AGE_CLAMP)
+		if (val_dir(s) && tick_diff(now, s->moved) > AGE_CLAMP)
 			s->moved = now - AGE_CLAMP;
 	}
 	t->sweep_cursor = i;
@@ -805,7 +1169,7 @@ int td_hotness_set_node(struct td_hotness *t, uint32_t tgid, uint64_t addr, int 
 	i = slot_find(t, tgid, addr);
 	if (i == UINT32_MAX)
 		return -ENOENT;
-	t->vals[i].node = node < 0 ? SLOT_NODE_UNKNOWN : (uint8_t)node;
+	val_set_node(&t->vals[i], node);
 	return 0;
 }
 
@@ -826,9 +1190,9 @@ int td_hotness_note_move(struct td_hotness *t, uint32_t tgid, uint64_t addr,
 	if (i == UINT32_MAX)
 		return -ENOENT;
 	s = &t->vals[i];
-	s->node = node < 0 ? SLOT_NODE_UNKNOWN : (uint8_t)node;
 	s->moved = now_tick(t, now_ns);
-	s->state = (uint8_t)dir;
+	s->bits = pack_bits(0, (unsigned int)dir, 0, val_order(s));
+	val_set_node(s, node);
 	return 0;
 }
 
@@ -845,11 +1209,11 @@ int td_hotness_note_move_failed(struct td_hotness *t, uint32_t tgid, uint64_t ad
 	if (i == UINT32_MAX)
 		return -ENOENT;
 	s = &t->vals[i];
-	retries = s->state >> RETRY_SHIFT;
+	retries = val_retries(s);
 	if (retries < TD_HOTNESS_RETRIES_MAX)
 		retries++;
 	s->moved = now_tick(t, now_ns);
-	s->state = (uint8_t)(dir | retries << RETRY_SHIFT);
+	s->bits = pack_bits(val_node(s), (unsigned int)dir, retries, val_order(s));
 	return (int)retries;
 }
 
@@ -975,7 +1339,13 @@ void td_hotness_get_stats(const struct td_hotness *t, struct td_hotness_stats *r
 		.pid_reuses = t->pid_reuses,
 		.memcgs = t->nmemcgs,
 		.memcg_overflows = t->memcg_overflows,
+		.splits = t->splits,
+		.collapses = t->collapses,
 	};
+	for (unsigned int o = 0; o < NORDERS; o++) {
+		ret->live_by_order[o] = t->occupied[o] - t->stale_by[o];
+		ret->live_bytes += ret->live_by_order[o] << (TD_HOTNESS_PAGE_SHIFT + o);
+	}
 }
 
 size_t td_hotness_bytes(const struct td_hotness *t)

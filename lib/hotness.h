@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * hotness.h - what tieringd believes about pages: a bounded table keyed by
- * (process, page-aligned virtual address) that holds an exponentially decayed
- * access frequency, the last access time, the page's NUMA node, its memcg and
- * a little promoter state per page.
+ * (process, folio-aligned virtual address) that holds an exponentially decayed
+ * access frequency, the last access time, the folio's NUMA node, its memcg and
+ * a little promoter state per folio.
+ *
+ * Folios: an entry covers one folio of 2^order base pages (order 0: a 4 KiB
+ * page, 9: a 2 MiB THP, 2..8: mTHP), keyed by its aligned address, so all
+ * the evidence for one huge page lands in one entry. The live entries of one
+ * process never overlap. An access names the folio's order (or
+ * TD_HOTNESS_ORDER_UNKNOWN); every lookup by address (get, remove, set_node,
+ * note_move*) takes any address inside the folio and acts on the entry
+ * covering it. The kernel may later split a folio or collapse small ones
+ * into a large one (khugepaged); td_hotness_record() follows (see there),
+ * without counting an access twice.
  *
  * Pure code: no logging, no system calls, no clock reads. Time is always an
  * argument, now_ns, in CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns()).
@@ -12,7 +22,8 @@
  * Memory is allocated once, in td_hotness_new(); nothing allocates later.
  * With the default side-table sizes and a capacity of 16384 or more, a table
  * costs at most 32 bytes per entry of capacity, everything included (about
- * 30.5; see td_hotness_bytes()).
+ * 31.5-31.9, of which 1 for the per-process order counts and the collapse
+ * filter; see td_hotness_bytes()).
  *
  * A process is (tgid, start_time). When a tgid is seen again with another
  * start time (PID reuse), or td_hotness_forget_process() is called, the old
@@ -47,6 +58,14 @@
 #define TD_HOTNESS_ADDR_BITS	57
 #define TD_HOTNESS_PAGE_SHIFT	12
 
+/*
+ * Folio orders: an entry covers (1 << TD_HOTNESS_PAGE_SHIFT) << order bytes,
+ * 0..TD_HOTNESS_ORDER_MAX (x86-64's PMD THP is 9, mTHP 2..8).
+ * TD_HOTNESS_ORDER_UNKNOWN: the source does not know the folio's size.
+ */
+#define TD_HOTNESS_ORDER_MAX	15
+#define TD_HOTNESS_ORDER_UNKNOWN	0xff
+
 /* Bounds of td_hotness_params. */
 #define TD_HOTNESS_CAPACITY_MAX		(1u << 28)
 #define TD_HOTNESS_HALF_LIFE_MIN_NS	1000ull		/* 1 us */
@@ -61,8 +80,11 @@
  */
 #define TD_HOTNESS_EVICT_SAMPLE	8
 
-/* Retry counts saturate here. */
-#define TD_HOTNESS_RETRIES_MAX	15
+/*
+ * Retry counts saturate here. Each slot packs node (7 bits), last move
+ * direction (2), retries (3) and order (4) into 16 bits.
+ */
+#define TD_HOTNESS_RETRIES_MAX	7
 
 struct td_hotness;
 
@@ -84,14 +106,19 @@ struct td_hotness_params {
 	uint32_t max_memcgs;
 };
 
-/* One access to a page, as the sources report it. */
+/* One access to a folio, as the sources report it. */
 struct td_hotness_access {
-	uint64_t addr;		/* user virtual address, < 2^57 */
+	uint64_t addr;		/* user virtual address, < 2^57; any address in the folio */
 	uint64_t memcg_id;	/* cgroup v2 inode id, 0 if unknown */
 	uint64_t start_time;	/* process start time (any fixed unit), 0 if unknown */
 	uint32_t tgid;		/* 1..TD_HOTNESS_TGID_MAX */
-	int16_t node;		/* page's node, 0..63, or TD_HOTNESS_NODE_UNKNOWN */
-	uint16_t __pad0;
+	int16_t node;		/* folio's node, 0..63, or TD_HOTNESS_NODE_UNKNOWN */
+	/*
+	 * Folio order, 0..TD_HOTNESS_ORDER_MAX (0, a base page, when the
+	 * struct is zero-initialised), or TD_HOTNESS_ORDER_UNKNOWN.
+	 */
+	uint8_t order;
+	uint8_t __pad0;
 };
 
 /* Direction of the last move attempt of a page (promoter state). */
@@ -103,7 +130,7 @@ enum td_hotness_dir {
 
 /* One entry, decoded. */
 struct td_hotness_info {
-	uint64_t addr;		/* page-aligned */
+	uint64_t addr;		/* folio-aligned: a multiple of the folio's bytes */
 	uint64_t memcg_id;	/* 0 if unknown */
 	/*
 	 * Times are stored in ticks of half_life / 128..256 (a power of two of
@@ -119,7 +146,10 @@ struct td_hotness_info {
 	uint8_t last_move_dir;	/* enum td_hotness_dir of the last move attempt */
 	/* Failed attempts since the last successful move, 0..TD_HOTNESS_RETRIES_MAX. */
 	uint8_t move_retries;
-	uint32_t __pad0;
+	/* Folio order, 0..TD_HOTNESS_ORDER_MAX: the entry covers
+	 * (1 << TD_HOTNESS_PAGE_SHIFT) << order bytes from addr. */
+	uint8_t order;
+	uint8_t __pad0[3];
 };
 
 struct td_hotness_stats {
@@ -134,7 +164,17 @@ struct td_hotness_stats {
 	uint64_t pid_reuses;	/* tgids seen again with another start time */
 	uint64_t memcgs;	/* distinct memcg ids referenced */
 	uint64_t memcg_overflows; /* entries stored with memcg "unknown": side table full */
+	uint64_t splits;	/* large entries dropped: a smaller folio was seen inside */
+	uint64_t collapses;	/* small entries merged into a new larger one */
+	uint64_t live_bytes;	/* sum of the folio bytes of the live entries */
+	uint64_t live_by_order[TD_HOTNESS_ORDER_MAX + 1];	/* live entries per order */
 };
+
+/*
+ * Tells the order of the folio mapping @addr in process @tgid:
+ * 0..TD_HOTNESS_ORDER_MAX, or a negative errno if it cannot tell.
+ */
+typedef int (*td_hotness_order_fn)(void *ctx, uint32_t tgid, uint64_t addr);
 
 /*
  * Allocate a table as described by @p; all memory is allocated here.
@@ -147,18 +187,38 @@ int td_hotness_new(const struct td_hotness_params *p, struct td_hotness **ret);
 void td_hotness_free(struct td_hotness *t);
 
 /*
+ * Set (or with @fn NULL, clear) the resolver of unknown orders. The table
+ * calls @fn(@ctx, tgid, addr) only for an access with TD_HOTNESS_ORDER_UNKNOWN
+ * that no live entry covers, i.e. at most once per new entry, never for an
+ * access to a folio it holds. @fn must not call into the table.
+ */
+void td_hotness_set_order_resolver(struct td_hotness *t, td_hotness_order_fn fn, void *ctx);
+
+/*
  * Record one access @a at @now_ns: decay the entry's frequency to @now_ns and
  * add one access, set its last access time, take the node and memcg from @a
  * when they are known. A new entry starts at TD_HOTNESS_ONE; if the table is
  * full it evicts first (see TD_HOTNESS_EVICT_SAMPLE). The new key is always
- * admitted. If @a->start_time is non-zero and differs from the one known for
+ * admitted.
+ * Which entry: an access of order k is for the entry at @a->addr aligned down
+ * to the folio's bytes, of order k. Of unknown order, it goes to the live
+ * entry covering @a->addr (any order), else to a new entry of the order the
+ * resolver tells, else of order 0.
+ * Split: an access of order k inside a live entry of a larger order means the
+ * kernel split that folio: the large entry is dropped (stats.splits) and the
+ * access starts a new order-k entry.
+ * Collapse: a new entry of order k > 0 absorbs the live entries of smaller
+ * orders inside its range (stats.collapses counts each): its hotness is the
+ * sum of theirs, decayed to @now_ns, plus this access (saturating), its last
+ * access the latest; node and memcg come from @a (or, unknown there, from the
+ * latest absorbed entry). If @a->start_time is non-zero and differs from the one known for
  * the tgid, the tgid was reused: the old process's entries become stale.
  * Events older than the entry's last access are counted without decay.
  * An event no newer than the entry's last move (same tick or older) does not
  * change the node: it was raised before the move landed.
  * Returns 0 if an entry was updated, 1 if one was inserted, -EINVAL if @a has
- * tgid 0 or above TD_HOTNESS_TGID_MAX, addr >= 2^57 or a node outside
- * -1..63, -ENOSPC if the process is new and the process table is full.
+ * tgid 0 or above TD_HOTNESS_TGID_MAX, addr >= 2^57, a node outside -1..63 or
+ * an order above TD_HOTNESS_ORDER_MAX other than TD_HOTNESS_ORDER_UNKNOWN, -ENOSPC if the process is new and the process table is full.
  */
 int td_hotness_record(struct td_hotness *t, const struct td_hotness_access *a,
 		      uint64_t now_ns);
@@ -202,7 +262,8 @@ int td_hotness_forget_process(struct td_hotness *t, uint32_t tgid);
 int td_hotness_sweep(struct td_hotness *t, uint64_t now_ns, uint32_t max_slots);
 
 /*
- * Look up (@tgid, @addr) and decode it, hotness decayed to @now_ns.
+ * Look up the entry of @tgid covering @addr and decode it, hotness decayed to
+ * @now_ns. The same entry lookup is used by the functions that follow.
  * Returns 0 and fills *@ret_info, -ENOENT if there is no such live entry,
  * -EINVAL if @tgid or @addr is out of range.
  */
@@ -210,14 +271,15 @@ int td_hotness_get(const struct td_hotness *t, uint32_t tgid, uint64_t addr,
 		   uint64_t now_ns, struct td_hotness_info *ret_info);
 
 /*
- * Remove the entry (@tgid, @addr).
+ * Remove the entry of @tgid covering @addr.
  * Returns 0 if it was removed, -ENOENT if there is no such live entry, -EINVAL
  * if @tgid or @addr is out of range.
  */
 int td_hotness_remove(struct td_hotness *t, uint32_t tgid, uint64_t addr);
 
 /*
- * Set the node of (@tgid, @addr), e.g. after the kernel moved the page.
+ * Set the node of the entry covering (@tgid, @addr), e.g. after the kernel
+ * moved the folio.
  * Returns 0 on success, -ENOENT if there is no such live entry, -EINVAL if
  * @tgid, @addr or @node (-1..63) is out of range.
  */

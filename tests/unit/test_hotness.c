@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* Unit tests for lib/hotness.c. */
+/* Unit tests for lib/hotness.c, folio keying (split, collapse, mixed sizes) included. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -963,6 +963,29 @@ static int info_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* Tables @a and @b hold the same live entries (@ia, @ib: room for all of them). */
+static void assert_same_entries(const struct td_hotness *a, const struct td_hotness *b, uint64_t now,
+				struct td_hotness_info *ia, struct td_hotness_info *ib)
+{
+	struct collect_arg ca = { .out = ia }, cb = { .out = ib };
+
+	td_hotness_foreach(a, now, collect, &ca);
+	td_hotness_foreach(b, now, collect, &cb);
+	assert_int_equal(ca.n, cb.n);
+	qsort(ia, (size_t)ca.n, sizeof(ia[0]), info_cmp);
+	qsort(ib, (size_t)cb.n, sizeof(ib[0]), info_cmp);
+	for (int i = 0; i < ca.n; i++) {
+		assert_int_equal(ia[i].tgid, ib[i].tgid);
+		assert_int_equal(ia[i].addr, ib[i].addr);
+		assert_int_equal(ia[i].order, ib[i].order);
+		assert_int_equal(ia[i].hotness, ib[i].hotness);
+		assert_int_equal(ia[i].node, ib[i].node);
+		assert_int_equal(ia[i].memcg_id, ib[i].memcg_id);
+		assert_int_equal(ia[i].last_access_ns, ib[i].last_access_ns);
+		assert_int_equal(ia[i].last_move_dir, ib[i].last_move_dir);
+	}
+}
+
 /*
  * td_hotness_record_batch() must leave exactly the state td_hotness_record()
  * one by one leaves, including processes registered and reused mid-batch,
@@ -984,7 +1007,6 @@ static void test_record_batch(void **state)
 	for (int round = 0; round < 3000; round++) {
 		size_t n = 1 + rng_next(&seed) % MAXN;
 		int rejected = 0;
-		struct collect_arg ca = { .out = ia }, cb = { .out = ib };
 
 		for (size_t i = 0; i < n; i++) {
 			uint64_t r = rng_next(&seed);
@@ -1013,19 +1035,7 @@ static void test_record_batch(void **state)
 			td_hotness_sweep(a, now, UINT32_MAX);
 			td_hotness_sweep(b, now, UINT32_MAX);
 		}
-		td_hotness_foreach(a, now, collect, &ca);
-		td_hotness_foreach(b, now, collect, &cb);
-		assert_int_equal(ca.n, cb.n);
-		qsort(ia, (size_t)ca.n, sizeof(ia[0]), info_cmp);
-		qsort(ib, (size_t)cb.n, sizeof(ib[0]), info_cmp);
-		for (int i = 0; i < ca.n; i++) {
-			assert_int_equal(ia[i].tgid, ib[i].tgid);
-			assert_int_equal(ia[i].addr, ib[i].addr);
-			assert_int_equal(ia[i].hotness, ib[i].hotness);
-			assert_int_equal(ia[i].node, ib[i].node);
-			assert_int_equal(ia[i].memcg_id, ib[i].memcg_id);
-			assert_int_equal(ia[i].last_access_ns, ib[i].last_access_ns);
-		}
+		assert_same_entries(a, b, now, ia, ib);
 	}
 	assert_true(stats(a).evictions > 0);
 	assert_true(stats(a).pid_reuses > 0);
@@ -1160,6 +1170,548 @@ static void test_foreach_process(void **state)
 	td_hotness_free(t);
 }
 
+/* ---- folios ---- */
+
+#define FOLIO(o)	(PAGE << (o))
+#define BASE	UINT64_C(0x7f0000000000)	/* 2 MiB aligned (and more) */
+#define REGION(i)	(BASE + (uint64_t)(i) * FOLIO(9))
+#define ONE	TD_HOTNESS_ONE
+
+_Static_assert(sizeof(struct td_hotness_access) == 32, "access keeps its size");
+_Static_assert(sizeof(struct td_hotness_info) == 48, "info keeps its size");
+
+static struct td_hotness_access acc(uint32_t tgid, uint64_t addr, unsigned int order)
+{
+	return (struct td_hotness_access){
+		.tgid = tgid, .addr = addr, .order = (uint8_t)order,
+		.node = TD_HOTNESS_NODE_UNKNOWN,
+	};
+}
+
+static int rec_o(struct td_hotness *t, uint32_t tgid, uint64_t addr, unsigned int order,
+		 uint64_t now)
+{
+	struct td_hotness_access a = acc(tgid, addr, order);
+
+	return td_hotness_record(t, &a, now);
+}
+
+static struct td_hotness_info get_info(const struct td_hotness *t, uint32_t tgid, uint64_t addr,
+				       uint64_t now)
+{
+	struct td_hotness_info info;
+
+	assert_int_equal(td_hotness_get(t, tgid, addr, now, &info), 0);
+	return info;
+}
+
+/* 4 KiB, 64 KiB (order 4) and 2 MiB (order 9) folios in one table and one batch. */
+static void test_mixed_sizes_one_batch(void **state)
+{
+	struct td_hotness_access b[12];
+	struct td_hotness *t = mk(64, SEC), *u = mk(64, SEC);
+	struct td_hotness_info i0, i4, i9;
+	struct td_hotness_stats s;
+	int n = 0;
+
+	(void)state;
+	/* Five accesses to one 2 MiB page, at scattered 4 KiB offsets. */
+	for (int k = 0; k < 5; k++)
+		b[n++] = acc(7, REGION(1) + (uint64_t)(k * 97 + 3) * PAGE + 123, 9);
+	/* Three to one 64 KiB folio, from head and tail pages. */
+	for (int k = 0; k < 3; k++)
+		b[n++] = acc(7, REGION(2) + FOLIO(4) * 5 + (uint64_t)k * 5 * PAGE, 4);
+	/* Two base pages beside it, one of them twice. */
+	b[n++] = acc(7, REGION(2) + 3 * PAGE, 0);
+	b[n++] = acc(7, REGION(2) + 4 * PAGE + 8, 0);
+	b[n++] = acc(7, REGION(2) + 4 * PAGE, 0);
+	/* Another process, same address as the 2 MiB page: its own entry. */
+	b[n++] = acc(8, REGION(1) + 5 * PAGE, 9);
+
+	assert_int_equal(td_hotness_record_batch(t, b, (size_t)n, T0), 0);
+	for (int k = 0; k < n; k++)
+		assert_in_range(td_hotness_record(u, &b[k], T0), 0, 1);
+
+	i9 = get_info(t, 7, REGION(1) + 511 * PAGE, T0);
+	assert_int_equal(i9.addr, REGION(1));
+	assert_int_equal(i9.order, 9);
+	assert_int_equal(i9.hotness, 5 * ONE);
+	i4 = get_info(t, 7, REGION(2) + FOLIO(4) * 5 + 15 * PAGE + 4095, T0);
+	assert_int_equal(i4.addr, REGION(2) + FOLIO(4) * 5);
+	assert_int_equal(i4.order, 4);
+	assert_int_equal(i4.hotness, 3 * ONE);
+	i0 = get_info(t, 7, REGION(2) + 4 * PAGE + 100, T0);
+	assert_int_equal(i0.addr, REGION(2) + 4 * PAGE);
+	assert_int_equal(i0.order, 0);
+	assert_int_equal(i0.hotness, 2 * ONE);
+	assert_int_equal(get_info(t, 8, REGION(1), T0).hotness, ONE);
+	/* Beside the 64 KiB folio and past the 2 MiB one: nothing. */
+	assert_int_equal(td_hotness_get(t, 7, REGION(2) + FOLIO(4) * 6, T0, &i0), -ENOENT);
+	assert_int_equal(td_hotness_get(t, 7, REGION(2) + 5 * PAGE, T0, &i0), -ENOENT);
+
+	s = stats(t);
+	assert_int_equal(s.live, 5);
+	assert_int_equal(s.live_by_order[0], 2);
+	assert_int_equal(s.live_by_order[4], 1);
+	assert_int_equal(s.live_by_order[9], 2);
+	assert_int_equal(s.live_bytes, 2 * FOLIO(0) + FOLIO(4) + 2 * FOLIO(9));
+	assert_int_equal(s.inserts, 5);
+	assert_int_equal(s.updates, (uint64_t)n - 5);
+	assert_int_equal(s.splits + s.collapses, 0);
+	s = stats(u);
+	assert_int_equal(s.live_bytes, 2 * FOLIO(0) + FOLIO(4) + 2 * FOLIO(9));
+	assert_int_equal(get_info(u, 7, REGION(1) + 77 * PAGE, T0).hotness, 5 * ONE);
+
+	/* Orders above the largest (other than "unknown") are refused. */
+	assert_int_equal(rec_o(t, 7, REGION(3), TD_HOTNESS_ORDER_MAX + 1, T0), -EINVAL);
+	assert_int_equal(rec_o(t, 7, REGION(3), TD_HOTNESS_ORDER_UNKNOWN - 1, T0), -EINVAL);
+	assert_int_equal(rec_o(t, 7, REGION(512) + 5 * FOLIO(9), TD_HOTNESS_ORDER_MAX, T0), 1);
+	assert_int_equal(get_info(t, 7, REGION(512) + FOLIO(TD_HOTNESS_ORDER_MAX) - 1, T0).addr,
+			 REGION(512));
+	td_hotness_free(t);
+	td_hotness_free(u);
+}
+
+/* ---- folios: unknown orders ---- */
+
+struct order_resolver {
+	int calls;
+	uint64_t lo, hi;	/* [lo, hi) is mapped by folios of @order */
+	int order;
+	uint32_t last_tgid;
+	uint64_t last_addr;
+};
+
+static int resolve(void *ctx, uint32_t tgid, uint64_t addr)
+{
+	struct order_resolver *r = ctx;
+
+	r->calls++;
+	r->last_tgid = tgid;
+	r->last_addr = addr;
+	return addr >= r->lo && addr < r->hi ? r->order : -ENOENT;
+}
+
+/* An access of unknown order goes to the entry covering it, of any order. */
+static void test_unknown_goes_to_covering_entry(void **state)
+{
+	struct td_hotness *t = mk(64, SEC);
+	struct td_hotness_stats s;
+
+	(void)state;
+	assert_int_equal(rec_o(t, 3, REGION(4) + 9 * PAGE, 9, T0), 1);
+	assert_int_equal(rec_o(t, 3, REGION(5) + FOLIO(4), 4, T0), 1);
+	for (int k = 0; k < 6; k++) {
+		assert_int_equal(rec_o(t, 3, REGION(4) + (uint64_t)(k * 83) * PAGE + 5,
+				     TD_HOTNESS_ORDER_UNKNOWN, T0), 0);
+		assert_int_equal(rec_o(t, 3, REGION(5) + FOLIO(4) + (uint64_t)k * PAGE,
+				     TD_HOTNESS_ORDER_UNKNOWN, T0), 0);
+	}
+	assert_int_equal(get_info(t, 3, REGION(4), T0).hotness, 7 * ONE);
+	assert_int_equal(get_info(t, 3, REGION(5) + FOLIO(4), T0).hotness, 7 * ONE);
+	/* Not covered, no resolver: a base page. */
+	assert_int_equal(rec_o(t, 3, REGION(5) + 3 * PAGE + 1, TD_HOTNESS_ORDER_UNKNOWN, T0), 1);
+	assert_int_equal(get_info(t, 3, REGION(5) + 3 * PAGE, T0).order, 0);
+	/* Of another process: not covered by process 3's entries. */
+	assert_int_equal(rec_o(t, 4, REGION(4) + PAGE, TD_HOTNESS_ORDER_UNKNOWN, T0), 1);
+	assert_int_equal(get_info(t, 4, REGION(4) + PAGE, T0).order, 0);
+	s = stats(t);
+	assert_int_equal(s.live, 4);
+	assert_int_equal(s.live_bytes, FOLIO(9) + FOLIO(4) + 2 * FOLIO(0));
+	td_hotness_free(t);
+}
+
+/* The resolver is asked once per new entry, never for an access to a known folio. */
+static void test_resolver_only_on_miss(void **state)
+{
+	struct order_resolver r = { .lo = REGION(10), .hi = REGION(12), .order = 9 };
+	struct td_hotness_access b[40];
+	struct td_hotness *t = mk(64, SEC);
+	struct td_hotness_stats s;
+
+	(void)state;
+	td_hotness_set_order_resolver(t, resolve, &r);
+	for (int k = 0; k < 20; k++)
+		assert_int_equal(rec_o(t, 5, REGION(10) + (uint64_t)(k * 25 + 1) * PAGE + 7,
+				     TD_HOTNESS_ORDER_UNKNOWN, T0), k == 0);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.last_tgid, 5);
+	assert_int_equal(r.last_addr, REGION(10) + PAGE + 7);
+	assert_int_equal(get_info(t, 5, REGION(10) + 300 * PAGE, T0).hotness, 20 * ONE);
+	assert_int_equal(get_info(t, 5, REGION(10), T0).order, 9);
+
+	/* Known orders never ask, hit or miss. */
+	assert_int_equal(rec_o(t, 5, REGION(11), 9, T0), 1);
+	assert_int_equal(rec_o(t, 5, REGION(20), 0, T0), 1);
+	assert_int_equal(rec_o(t, 5, REGION(20), 0, T0), 0);
+	assert_int_equal(r.calls, 1);
+	/* Unknown hits at a folio's head page and on a base page: no calls either. */
+	assert_int_equal(rec_o(t, 5, REGION(10) + 3, TD_HOTNESS_ORDER_UNKNOWN, T0), 0);
+	assert_int_equal(rec_o(t, 5, REGION(20) + 5, TD_HOTNESS_ORDER_UNKNOWN, T0), 0);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(get_info(t, 5, REGION(10), T0).hotness, 21 * ONE);
+
+	/* In one batch: two new folios, each asked about once. */
+	for (int k = 0; k < 40; k++)
+		b[k] = acc(5, (k % 2 ? REGION(11) + FOLIO(9) / 2 : REGION(30)) + (uint64_t)k * PAGE,
+			   TD_HOTNESS_ORDER_UNKNOWN);
+	assert_int_equal(td_hotness_record_batch(t, b, 40, T0), 0);
+	/* REGION(11) was known (order 9), REGION(30) + k pages are not in the resolver's range. */
+	assert_int_equal(r.calls, 1 + 20);
+	assert_int_equal(get_info(t, 5, REGION(11), T0).hotness, 21 * ONE);
+	assert_int_equal(stats(t).live_by_order[0], 1 + 20);
+
+	/* An error or an order out of range counts as a base page. */
+	r.lo = REGION(40);
+	r.hi = REGION(41);
+	r.order = TD_HOTNESS_ORDER_MAX + 1;
+	assert_int_equal(rec_o(t, 5, REGION(40) + PAGE, TD_HOTNESS_ORDER_UNKNOWN, T0), 1);
+	assert_int_equal(get_info(t, 5, REGION(40) + PAGE, T0).order, 0);
+	assert_int_equal(r.calls, 22);
+
+	/* Cleared: no more calls. */
+	td_hotness_set_order_resolver(t, NULL, NULL);
+	assert_int_equal(rec_o(t, 5, REGION(50), TD_HOTNESS_ORDER_UNKNOWN, T0), 1);
+	assert_int_equal(r.calls, 22);
+	s = stats(t);
+	assert_int_equal(s.live, 3 + 20 + 2);
+	td_hotness_free(t);
+}
+
+/* ---- folios: split and collapse ---- */
+
+/* A smaller folio inside a large entry: the kernel split it. */
+static void test_split(void **state)
+{
+	struct td_hotness *t = mk(64, SEC);
+	struct td_hotness_info info;
+	struct td_hotness_stats s;
+
+	(void)state;
+	for (int k = 0; k < 5; k++)
+		assert_int_equal(rec_o(t, 2, REGION(1) + (uint64_t)k * PAGE, 9, T0), k == 0);
+	assert_int_equal(rec_o(t, 2, REGION(1) + 300 * PAGE + 9, 0, T0 + MS), 1);
+	s = stats(t);
+	assert_int_equal(s.splits, 1);
+	assert_int_equal(s.live, 1);
+	assert_int_equal(s.live_by_order[9], 0);
+	assert_int_equal(s.live_bytes, FOLIO(0));
+	/* No double counting: the new entry holds only this access. */
+	info = get_info(t, 2, REGION(1) + 300 * PAGE, T0 + MS);
+	assert_int_equal(info.order, 0);
+	assert_int_equal(info.hotness, ONE);
+	assert_int_equal(td_hotness_get(t, 2, REGION(1), T0, &info), -ENOENT);
+	/* Further base pages of the old folio are plain inserts. */
+	assert_int_equal(rec_o(t, 2, REGION(1), 0, T0 + MS), 1);
+	assert_int_equal(stats(t).splits, 1);
+
+	/* 2 MiB split into 64 KiB folios (mTHP), another process untouched. */
+	assert_int_equal(rec_o(t, 2, REGION(2), 9, T0), 1);
+	assert_int_equal(rec_o(t, 9, REGION(2), 9, T0), 1);
+	assert_int_equal(rec_o(t, 2, REGION(2) + 7 * FOLIO(4) + PAGE, 4, T0), 1);
+	assert_int_equal(get_info(t, 2, REGION(2) + 7 * FOLIO(4), T0).order, 4);
+	assert_int_equal(get_info(t, 9, REGION(2) + 7 * FOLIO(4), T0).order, 9);
+	s = stats(t);
+	assert_int_equal(s.splits, 2);
+	assert_int_equal(s.live_bytes, 2 * FOLIO(0) + FOLIO(4) + FOLIO(9));
+	/* Unknown order inside the split range goes to what covers it now. */
+	assert_int_equal(rec_o(t, 2, REGION(2) + 7 * FOLIO(4) + 3 * PAGE, TD_HOTNESS_ORDER_UNKNOWN, T0), 0);
+	assert_int_equal(rec_o(t, 2, REGION(2) + 8 * FOLIO(4), TD_HOTNESS_ORDER_UNKNOWN, T0), 1);
+	assert_int_equal(get_info(t, 2, REGION(2) + 8 * FOLIO(4), T0).order, 0);
+	td_hotness_free(t);
+}
+
+/* A new large entry absorbs the small ones inside it (khugepaged). */
+static void test_collapse(void **state)
+{
+	static const int pages[] = { 0, 17, 200, 511 }, counts[] = { 2, 3, 1, 4 };
+	struct td_hotness *t = mk(64, SEC);
+	struct td_hotness_access a;
+	struct td_hotness_info info;
+	struct td_hotness_stats s;
+
+	(void)state;
+	for (int k = 0; k < 4; k++)
+		for (int c = 0; c < counts[k]; c++)
+			rec_o(t, 4, REGION(3) + (uint64_t)pages[k] * PAGE, 0, T0 + (uint64_t)k * MS);
+	/* A 64 KiB folio inside, two accesses; outside ones that must stay. */
+	rec_o(t, 4, REGION(3) + 20 * FOLIO(4), 4, T0);
+	rec_o(t, 4, REGION(3) + 20 * FOLIO(4), 4, T0);
+	rec_o(t, 4, REGION(4), 0, T0);
+	rec_o(t, 4, REGION(3) - PAGE, 0, T0);
+	rec_o(t, 6, REGION(3) + 17 * PAGE, 0, T0);	/* another process */
+	assert_int_equal(stats(t).live, 8);
+
+	a = acc(4, REGION(3) + 44 * PAGE, 9);
+	a.node = 1;
+	a.memcg_id = 77;
+	assert_int_equal(td_hotness_record(t, &a, T0 + 3 * MS), 1);
+	s = stats(t);
+	assert_int_equal(s.collapses, 5);
+	assert_int_equal(s.live, 4);
+	assert_int_equal(s.live_by_order[0], 3);
+	assert_int_equal(s.live_by_order[4], 0);
+	assert_int_equal(s.live_by_order[9], 1);
+	assert_int_equal(s.live_bytes, FOLIO(9) + 3 * FOLIO(0));
+	info = get_info(t, 4, REGION(3) + 100 * PAGE, T0 + 3 * MS);
+	assert_int_equal(info.addr, REGION(3));
+	assert_int_equal(info.order, 9);
+	/* 2 + 3 + 1 + 4 + 2 accesses merged plus this one; 3 ms of a 1 s half-life. */
+	assert_in_range(info.hotness, 13 * ONE - 13 * ONE / 100, 13 * ONE);
+	assert_int_equal(info.node, 1);
+	assert_int_equal(info.memcg_id, 77);
+	/* The latest last access, read back rounded down to a tick (~4 ms). */
+	assert_in_range(info.last_access_ns, T0 + 3 * MS - 5 * MS, T0 + 3 * MS);
+	assert_true(info.last_access_ns > get_info(t, 4, REGION(4), T0).last_access_ns ||
+		    T0 + 3 * MS - T0 < 5 * MS);
+	assert_int_equal(get_info(t, 6, REGION(3) + 17 * PAGE, T0).order, 0);
+	assert_int_equal(get_info(t, 4, REGION(3) - 1, T0).order, 0);
+	/* Absorbed entries are gone, not counted twice. */
+	assert_int_equal(rec_o(t, 4, REGION(3) + 17 * PAGE, 9, T0 + 3 * MS), 0);
+	assert_int_equal(get_info(t, 4, REGION(3), T0 + 3 * MS).hotness, info.hotness + ONE);
+
+	/* Node and memcg unknown in the access: from the latest absorbed entry. */
+	a = acc(4, REGION(6) + PAGE, 0);
+	a.node = 0;
+	a.memcg_id = 55;
+	td_hotness_record(t, &a, T0 + 5 * MS);
+	a.addr = REGION(6) + 2 * PAGE;
+	a.node = 1;
+	a.memcg_id = 66;
+	td_hotness_record(t, &a, T0 + 20 * MS);
+	assert_int_equal(rec_o(t, 4, REGION(6), 4, T0 + 20 * MS), 1);
+	info = get_info(t, 4, REGION(6) + 15 * PAGE, T0 + 20 * MS);
+	assert_int_equal(info.order, 4);
+	assert_int_equal(info.node, 1);
+	assert_int_equal(info.memcg_id, 66);
+	assert_int_equal(stats(t).collapses, 7);
+	assert_int_equal(stats(t).live_bytes, FOLIO(9) + 3 * FOLIO(0) + FOLIO(4));
+	td_hotness_free(t);
+}
+
+/* Collapse saturates instead of wrapping. */
+static void test_collapse_saturates(void **state)
+{
+	struct td_hotness *t = mk(16, SEC);
+	struct td_hotness_access a = acc(1, REGION(1), 0);
+
+	(void)state;
+	/* Two entries of 2^21 + 10 accesses each: their sum passes TD_HOTNESS_MAX. */
+	for (int k = 0; k < 2; k++) {
+		a.addr = REGION(1) + (uint64_t)k * PAGE;
+		for (int c = 0; c < (1 << 21) + 10; c++)
+			td_hotness_record(t, &a, T0);
+	}
+	assert_int_equal(rec_o(t, 1, REGION(1), 9, T0), 1);
+	assert_int_equal(get_info(t, 1, REGION(1) + 5 * PAGE, T0).hotness, TD_HOTNESS_MAX);
+	td_hotness_free(t);
+}
+
+/* ---- folios: lookups by an interior address ---- */
+
+static void test_interior_address_ops(void **state)
+{
+	struct td_hotness *t = mk(64, SEC);
+	struct td_hotness_info info;
+	uint64_t in9 = REGION(7) + 333 * PAGE + 17, in4 = REGION(8) + 3 * FOLIO(4) + 9 * PAGE;
+
+	(void)state;
+	assert_int_equal(rec_o(t, 1, REGION(7), 9, T0), 1);
+	assert_int_equal(rec_o(t, 1, REGION(8) + 3 * FOLIO(4), 4, T0), 1);
+	assert_int_equal(rec_o(t, 1, REGION(8), 0, T0), 1);
+
+	assert_int_equal(td_hotness_set_node(t, 1, in9, 1), 0);
+	assert_int_equal(get_info(t, 1, REGION(7), T0).node, 1);
+	assert_int_equal(td_hotness_note_move_failed(t, 1, in4, TD_HOTNESS_DIR_PROMOTE, T0), 1);
+	assert_int_equal(td_hotness_note_move_failed(t, 1, in4 + 6 * PAGE, TD_HOTNESS_DIR_PROMOTE, T0), 2);
+	info = get_info(t, 1, REGION(8) + 3 * FOLIO(4), T0);
+	assert_int_equal(info.move_retries, 2);
+	assert_int_equal(info.order, 4);
+	assert_int_equal(td_hotness_note_move(t, 1, in4, TD_HOTNESS_DIR_PROMOTE, 0, T0 + MS), 0);
+	info = get_info(t, 1, in4, T0 + MS);
+	assert_int_equal(info.move_retries, 0);
+	assert_int_equal(info.node, 0);
+	assert_int_equal(info.order, 4);
+	assert_int_equal(info.last_move_dir, TD_HOTNESS_DIR_PROMOTE);
+	for (int k = 0; k < TD_HOTNESS_RETRIES_MAX + 2; k++)
+		td_hotness_note_move_failed(t, 1, in9, TD_HOTNESS_DIR_DEMOTE, T0);
+	info = get_info(t, 1, in9, T0);
+	assert_int_equal(info.move_retries, TD_HOTNESS_RETRIES_MAX);
+	assert_int_equal(info.order, 9);	/* the packed state keeps the order */
+	assert_int_equal(info.node, 1);
+
+	/* Just outside the folios: not theirs. */
+	assert_int_equal(td_hotness_set_node(t, 1, REGION(7) - 1, 0), -ENOENT);
+	assert_int_equal(td_hotness_remove(t, 1, REGION(8) + 4 * FOLIO(4)), -ENOENT);
+	assert_int_equal(td_hotness_remove(t, 2, in9), -ENOENT);
+
+	assert_int_equal(td_hotness_remove(t, 1, in9), 0);
+	assert_int_equal(td_hotness_get(t, 1, REGION(7), T0, &info), -ENOENT);
+	assert_int_equal(td_hotness_remove(t, 1, in4), 0);
+	assert_int_equal(td_hotness_remove(t, 1, in4), -ENOENT);
+	assert_int_equal(stats(t).live_bytes, FOLIO(0));
+	assert_int_equal(stats(t).live_by_order[9] + stats(t).live_by_order[4], 0);
+	td_hotness_free(t);
+}
+
+/* ---- folios: batch equivalence and counters after churn ---- */
+
+/*
+ * A random access in a small address space (8 regions of 2 MiB), of orders
+ * 0, 2, 4, 9 and unknown, so splits and collapses happen all the time.
+ */
+static struct td_hotness_access rand_access(uint64_t *seed, uint32_t nproc)
+{
+	static const uint8_t orders[] = { 0, 0, 0, 2, 4, 4, 9, TD_HOTNESS_ORDER_UNKNOWN };
+	uint64_t r = rng_next(seed);
+	uint8_t o = orders[r % 8];
+	/* Offsets cluster in the first 64 pages of a region, so folios meet. */
+	uint64_t page = (r >> 8) % 4 ? (r >> 16) % 64 : (r >> 16) % 512;
+
+	return (struct td_hotness_access){
+		.tgid = 1 + (uint32_t)((r >> 32) % nproc),
+		.addr = REGION((r >> 40) % 8) + page * PAGE + (r >> 50) % PAGE,
+		.order = o,
+		.node = (int16_t)((r >> 44) % 3 - 1),
+		.memcg_id = (r >> 56) % 3,
+	};
+}
+
+/* Unknown orders resolve to order 4 in even regions, fail in odd ones. */
+static int resolve_by_region(void *ctx, uint32_t tgid, uint64_t addr)
+{
+	(void)tgid;
+	++*(int *)ctx;
+	return ((addr - BASE) / FOLIO(9)) % 2 ? -ENOENT : 4;
+}
+
+static void test_batch_equals_one_by_one_mixed(void **state)
+{
+	enum { CAP = 96, MAXN = 64 };
+	static struct td_hotness_info ia[CAP], ib[CAP];
+	struct td_hotness_access batch[MAXN];
+	struct td_hotness *a = mk(CAP, SEC), *b = mk(CAP, SEC);
+	uint64_t seed = 0x2545f4914f6cdd1d, now = T0;
+	struct td_hotness_stats sa, sb;
+	int calls_a = 0, calls_b = 0;
+
+	(void)state;
+	td_hotness_set_order_resolver(a, resolve_by_region, &calls_a);
+	td_hotness_set_order_resolver(b, resolve_by_region, &calls_b);
+	for (int round = 0; round < 3000; round++) {
+		size_t n = 1 + rng_next(&seed) % MAXN;
+		int rejected = 0;
+
+		for (size_t i = 0; i < n; i++)
+			batch[i] = rand_access(&seed, 3);
+		now += (rng_next(&seed) % 200) * MS;
+		for (size_t i = 0; i < n; i++)
+			rejected += td_hotness_record(b, &batch[i], now) < 0;
+		assert_int_equal(td_hotness_record_batch(a, batch, n, now), rejected);
+		if (round % 50 == 49) {
+			assert_int_equal(td_hotness_forget_process(a, 2), td_hotness_forget_process(b, 2));
+			td_hotness_sweep(a, now, UINT32_MAX);
+			td_hotness_sweep(b, now, UINT32_MAX);
+		}
+		assert_same_entries(a, b, now, ia, ib);
+	}
+	sa = stats(a);
+	sb = stats(b);
+	assert_int_equal(calls_a, calls_b);
+	assert_true(calls_a > 0);
+	assert_true(sa.splits > 100 && sa.collapses > 100 && sa.evictions > 0);
+	assert_int_equal(sa.splits, sb.splits);
+	assert_int_equal(sa.collapses, sb.collapses);
+	assert_int_equal(sa.inserts, sb.inserts);
+	assert_int_equal(sa.updates, sb.updates);
+	assert_int_equal(sa.live_bytes, sb.live_bytes);
+	td_hotness_free(a);
+	td_hotness_free(b);
+}
+
+struct scan_arg {
+	uint64_t by_order[TD_HOTNESS_ORDER_MAX + 1];
+	uint64_t bytes;
+	uint64_t n;
+	struct td_hotness_info *out;
+};
+
+static int scan(const struct td_hotness_info *info, void *userdata)
+{
+	struct scan_arg *s = userdata;
+
+	assert_true(info->order <= TD_HOTNESS_ORDER_MAX);
+	assert_int_equal(info->addr % FOLIO(info->order), 0);
+	s->by_order[info->order]++;
+	s->bytes += FOLIO(info->order);
+	s->out[s->n++] = *info;
+	return 0;
+}
+
+/*
+ * Churn: mixed records, removals by interior addresses, process exits, PID
+ * reuse, sweeps. After every step the per-order counters equal a full scan,
+ * and no two live entries of a process overlap.
+ */
+static void test_counters_exact_after_churn(void **state)
+{
+	enum { CAP = 80 };
+	static struct td_hotness_info all[CAP];
+	struct td_hotness_params p = { .capacity = CAP, .half_life_ns = SEC, .max_processes = 8 };
+	struct td_hotness *t;
+	uint64_t seed = 0x9e3779b97f4a7c15, now = T0, start[5] = { 1, 1, 1, 1, 1 };
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(td_hotness_new(&p, &t), 0);
+	td_hotness_set_order_resolver(t, resolve_by_region, &calls);
+	for (int step = 0; step < 40000; step++) {
+		struct td_hotness_access a = rand_access(&seed, 4);
+		struct scan_arg sc = { .out = all };
+		struct td_hotness_stats s;
+		uint64_t r = rng_next(&seed), live = 0;
+
+		now += (r % 20) * MS;
+		if ((r >> 8) % 100 < 70) {
+			int rr;
+
+			a.start_time = (r >> 16) % 2 ? start[a.tgid] : 0;
+			rr = td_hotness_record(t, &a, now);
+			/* Dead processes hold their slots until swept. */
+			if (rr == -ENOSPC) {
+				td_hotness_sweep(t, now, UINT32_MAX);
+				rr = td_hotness_record(t, &a, now);
+			}
+			assert_in_range(rr, 0, 1);
+		} else if ((r >> 8) % 100 < 94) {
+			int rr = td_hotness_remove(t, a.tgid, a.addr);
+
+			assert_true(rr == 0 || rr == -ENOENT);
+		} else if ((r >> 8) % 100 < 97) {
+			td_hotness_forget_process(t, a.tgid);
+		} else if ((r >> 8) % 100 < 99) {
+			start[a.tgid]++;	/* PID reuse, seen at the next record */
+		} else {
+			td_hotness_sweep(t, now, (uint32_t)(r >> 32) % 64);
+		}
+		td_hotness_foreach(t, now, scan, &sc);
+		s = stats(t);
+		assert_int_equal(s.live, sc.n);
+		assert_int_equal(s.live_bytes, sc.bytes);
+		for (int o = 0; o <= TD_HOTNESS_ORDER_MAX; o++) {
+			assert_int_equal(s.live_by_order[o], sc.by_order[o]);
+			live += s.live_by_order[o];
+		}
+		assert_int_equal(live, s.live);
+		qsort(all, sc.n, sizeof(all[0]), info_cmp);
+		for (uint64_t i = 1; i < sc.n; i++)
+			if (all[i].tgid == all[i - 1].tgid)
+				assert_true(all[i - 1].addr + FOLIO(all[i - 1].order) <= all[i].addr);
+	}
+	assert_true(stats(t).splits > 0 && stats(t).collapses > 0 && stats(t).pid_reuses > 0);
+	td_hotness_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1193,6 +1745,15 @@ int main(void)
 		cmocka_unit_test(test_move_state),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_side_table_model),
+		cmocka_unit_test(test_mixed_sizes_one_batch),
+		cmocka_unit_test(test_unknown_goes_to_covering_entry),
+		cmocka_unit_test(test_resolver_only_on_miss),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_collapse),
+		cmocka_unit_test(test_collapse_saturates),
+		cmocka_unit_test(test_interior_address_ops),
+		cmocka_unit_test(test_batch_equals_one_by_one_mixed),
+		cmocka_unit_test(test_counters_exact_after_churn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
