@@ -30,7 +30,7 @@
 
 struct cg {
 	uint64_t id;		/* cgroup directory inode */
-	char path[256];		/* relative to the cgroup root, "/a/b" */
+	char *path;		/* relative to the cgroup root, "/a/b"; owned, any length */
 	uint64_t events;	/* access events, all time */
 	uint64_t events_seen;	/* events at the last tick */
 	uint64_t event_rate;	/* events per tick, halved every tick */
@@ -83,8 +83,9 @@ static int walk_one(const char *path, uint64_t id, const char *abspath, void *us
 	snprintf(f, sizeof(f), "%s/memory.reclaim", abspath);
 	if (access(f, W_OK) < 0)
 		return 0;
-	w->out[w->n] = (struct cg){ .id = id };
-	snprintf(w->out[w->n].path, sizeof(w->out[0].path), "%s", path);
+	w->out[w->n] = (struct cg){ .id = id, .path = strdup(path) };
+	if (!w->out[w->n].path)
+		return -ENOMEM;
 	w->n++;
 	return 0;
 }
@@ -113,6 +114,13 @@ static void mark_leaves(struct cg *g, size_t n)
 	}
 }
 
+static void free_cgs(struct cg *g, size_t n)
+{
+	for (size_t i = 0; g && i < n; i++)
+		free(g[i].path);
+	free(g);
+}
+
 /* Re-reads the cgroup tree, keeping what we knew of cgroups that remain. */
 static int rescan(struct td_demoter *d)
 {
@@ -124,7 +132,7 @@ static int rescan(struct td_demoter *d)
 		return -ENOMEM;
 	r = td_cgroupfs_walk(d->c.cgroup_root, walk_one, &walk);
 	if (r < 0) {
-		free(fresh);
+		free_cgs(fresh, walk.n);
 		return td_err(r, "walking %s", d->c.cgroup_root);
 	}
 	mark_leaves(fresh, walk.n);
@@ -136,12 +144,12 @@ static int rescan(struct td_demoter *d)
 			struct cg keep = *old;
 
 			/* what we learnt about it stays; path and leaf are fresh */
-			memcpy(keep.path, fresh[i].path, sizeof(keep.path));
+			keep.path = fresh[i].path;
 			keep.leaf = fresh[i].leaf;
 			fresh[i] = keep;
 		}
 	}
-	free(d->cgs);
+	free_cgs(d->cgs, d->n);
 	d->cgs = fresh;
 	d->n = walk.n;
 	d->cnt.cgroups = walk.n;
@@ -247,7 +255,7 @@ void td_demoter_free(struct td_demoter *d)
 {
 	if (!d)
 		return;
-	free(d->cgs);
+	free_cgs(d->cgs, d->n);
 	free(d);
 }
 
