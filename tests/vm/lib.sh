@@ -21,6 +21,30 @@
 #   t_sysctl KEY VALUE          set a sysctl and log it; a failure is a t_fail
 #   t_log MSG / t_run CMD...    log a line / log and run a command
 #
+# Workload helpers (THP and folio suites):
+#   t_vmstat KEY                a /proc/vmstat counter (0 when the kernel has none)
+#   t_wait_for FILE REGEX [S]   wait up to S s (default 120) for a line of FILE matching REGEX
+#   t_in_cgroup CG CMD [ARG...] run CMD in cgroup /sys/fs/cgroup/CG (in the background,
+#                               $! is a subshell's: take the payload's pid from its READY line)
+#   t_series FILE TAG KEY       "secs value" of KEY on each TAG line of a payload's output
+#   t_first_at FILE KEY MIN     secs of the first T line whose KEY >= MIN (empty: never)
+#   t_json_num FILE KEY         the number after "KEY": in a JSON reply (tieringctl -j)
+#   t_smaps_huge_kb PID         AnonHugePages of PID in kB, all its mappings
+#   t_fast_bytes_at FILE MONO   a thpset's bytes on the fast node (all regions) at
+#                               CLOCK_MONOTONIC time MONO, interpolated between reports
+#   t_first_fast_mono FILE      the mono time of its first report with bytes on the fast node
+#   t_cg_node_bytes CG NODE     anon + file bytes of cgroup CG on NODE (memory.numa_stat)
+#   t_fullfast_run NAME CHECK ARG...  the full-fast-node scenario once (see below)
+#   t_fullfast_summary RUN...   its figures per run, side by side, into summary.txt
+#   t_kernel_alone              the kernel on its own, set up as tieringd leaves it:
+#                               numa_balancing=2, demotion_enabled=false (tieringd
+#                               switches demotion on only around its own reclaim writes)
+#   t_kernel_reset              numa_balancing=0, demotion_enabled=false (before tieringd)
+#   t_shipped_conf              path of the shipped conf/tieringd.conf ($TDVM_CONF where the
+#                               harness gives it; else an empty file: the same defaults)
+#   t_with_tieringd CONF CMD... CMD with tieringd up on CONF; then status.json and
+#                               cgroups.json (tieringctl -j; td_status), stop, exit 0 checked
+#
 # The suite's exit status is what the host sees. At exit a summary line is
 # printed and, if any check failed, a zero exit status becomes 1.
 # Skip is a distinct outcome: a suite that skips after a failed check fails.
@@ -164,6 +188,152 @@ t_tieringd_stop() {
 	kill -TERM $td
 	wait $td
 	t_check "${1:+$1: }tieringd exits 0 on SIGTERM" t_eq 0 $?
+}
+
+t_vmstat() {
+	awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' /proc/vmstat
+}
+
+t_wait_for() {
+	_t_i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $_t_i -lt $((${3:-120} * 5)) ]; do
+		sleep 0.2
+		_t_i=$((_t_i + 1))
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+
+t_in_cgroup() {
+	_t_cg=/sys/fs/cgroup/$1
+	shift
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_t_cg" "$@"
+}
+
+t_series() {
+	awk -v t="$2" -v k="$3" '$1 == t { for (i = 3; i < NF; i++) if ($i == k) print $2, $(i + 1) }' "$1"
+}
+
+t_first_at() {
+	t_series "$1" T "$2" | awk -v m="$3" '$2 + 0 >= m + 0 { print $1; exit }'
+}
+
+t_json_num() {
+	grep -o "\"$2\": *-\{0,1\}[0-9][0-9]*" "$1" | head -n 1 | sed 's/.*: *//'
+}
+
+t_smaps_huge_kb() {
+	awk '$1 == "AnonHugePages:" { s += $2 } END { print s + 0 }' "/proc/$1/smaps"
+}
+
+t_fast_bytes_at() {
+	awk -v m="$2" '$1 == "T" || $1 == "FINAL" {
+		b = 0
+		for (i = 3; i < NF; i++) {
+			if ($i ~ /_fast_bytes$/) b += $(i + 1)
+			if ($i == "mono") t = $(i + 1)
+		}
+		if (t + 0 <= m + 0) { pt = t; pb = b; seen = 1; next }
+		v = seen ? pb + (b - pb) * (m - pt) / (t - pt) : b
+		done = 1
+		exit
+	} END { printf "%.0f\n", done ? v : pb }' "$1"
+}
+
+t_first_fast_mono() {
+	awk '$1 == "T" { b = 0; for (i = 3; i < NF; i++) { if ($i ~ /_fast_bytes$/) b += $(i + 1); if ($i == "mono") t = $(i + 1) }
+		if (b > 0) { print t; exit } }' "$1"
+}
+
+t_cg_node_bytes() {
+	awk -v n="N$2=" '$1 == "anon" || $1 == "file" {
+		for (i = 2; i <= NF; i++) if (index($i, n) == 1) s += substr($i, length(n) + 1)
+	} END { print s + 0 }' "/sys/fs/cgroup/$1/memory.numa_stat"
+}
+
+# t_fullfast_run NAME CHECK ARG...: coldfill (cgroup /cold) fills node0 but
+# 48 MiB with never-touched 4 KiB pages, then `thpset ARG... --node 1 --fast 0`
+# runs in cgroup /hot (both cgroups made here); once its first report is out,
+# `CHECK NAME PID OUT` checks its folios. Outputs: NAME-coldfill.out,
+# NAME-thpset.out. Sets NAME_pct (hot set on node0 at the end), NAME_t90
+# (first report >= 90 %, empty: never), and the /proc/vmstat deltas over the
+# run NAME_promo (pgpromote_success), NAME_thp_ok (thp_migration_success),
+# NAME_thp_split (thp_migration_split). tieringd must be up already if wanted.
+t_fullfast_run() {
+	_t_n=$1 _t_chk=$2
+	shift 2
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p /sys/fs/cgroup/cold /sys/fs/cgroup/hot
+	_t_cold=$(t_result_file "$_t_n-coldfill.out")
+	_t_hs=$(t_result_file "$_t_n-thpset.out")
+	t_in_cgroup cold coldfill --leave-free 48 --node 0 > "$_t_cold" 2>&1 &
+	_t_cp=$!
+	t_check "$_t_n: coldfill filled node0" t_wait_for "$_t_cold" READY 180
+	t_log "$_t_n: node0 free after coldfill: $(awk '/MemFree/ { print $4, $5 }' /sys/devices/system/node/node0/meminfo)"
+	_t_v0="$(t_vmstat thp_migration_success) $(t_vmstat thp_migration_split) $(t_vmstat pgpromote_success)"
+	t_in_cgroup hot thpset "$@" --node 1 --fast 0 > "$_t_hs" 2>&1 &
+	_t_hp=$!
+	t_wait_for "$_t_hs" '^T ' 120
+	t_log "$_t_n: $(grep '^FOLIOS' "$_t_hs")"
+	"$_t_chk" "$_t_n" "$(awk '$1 == "READY" { print $2 }' "$_t_hs")" "$_t_hs"
+	wait $_t_hp
+	kill -TERM "$(awk '$1 == "READY" { print $2 }' "$_t_cold")"
+	wait $_t_cp
+	set -- $_t_v0
+	eval "${_t_n}_thp_ok=$(( $(t_vmstat thp_migration_success) - $1 ))"
+	eval "${_t_n}_thp_split=$(( $(t_vmstat thp_migration_split) - $2 ))"
+	eval "${_t_n}_promo=$(( $(t_vmstat pgpromote_success) - $3 ))"
+	eval "${_t_n}_pct=$(t_final "$_t_hs" hot_fast_pct)"
+	eval "${_t_n}_t90=$(t_first_at "$_t_hs" hot_fast_pct 90)"
+	t_log "$_t_n: $(grep '^FINAL' "$_t_hs")"
+	t_log "$_t_n: coldfill $(grep '^FINAL' "$_t_cold")"
+}
+
+# t_fullfast_summary RUN...: t_fullfast_run's figures of each RUN (e.g.
+# kernel tieringd), one line each, into the result file summary.txt and
+# the log.
+t_fullfast_summary() {
+	_t_sum=$(t_result_file summary.txt)
+	printf '%-10s %14s %8s %12s %12s %12s\n' run hot_fast_end_% t90_s pgpromote thp_migrated thp_split > "$_t_sum"
+	for _t_r in "$@"; do
+		eval "printf '%-10s %14s %8s %12s %12s %12s\\n' $_t_r \"\$${_t_r}_pct\" \"\${${_t_r}_t90:--}\" \
+			\"\$${_t_r}_promo\" \"\$${_t_r}_thp_ok\" \"\$${_t_r}_thp_split\"" >> "$_t_sum"
+	done
+	sed 's/^/  /' "$_t_sum"
+}
+
+t_kernel_alone() {
+	t_sysctl kernel.numa_balancing 2
+	echo false > /sys/kernel/mm/numa/demotion_enabled || t_fail "cannot write demotion_enabled"
+	t_log "kernel alone: numa_balancing=2, demotion_enabled=$(cat /sys/kernel/mm/numa/demotion_enabled)," \
+		"promote rate limit $(cat /proc/sys/kernel/numa_balancing_promote_rate_limit_MBps) MB/s"
+}
+
+t_kernel_reset() {
+	t_sysctl kernel.numa_balancing 0
+	echo false > /sys/kernel/mm/numa/demotion_enabled
+}
+
+t_shipped_conf() {
+	if [ -n "${TDVM_CONF:-}" ] && [ -f "$TDVM_CONF" ]; then
+		printf '%s\n' "$TDVM_CONF"
+	else
+		: > /tmp/tieringd-shipped.conf
+		printf '%s\n' /tmp/tieringd-shipped.conf
+	fi
+}
+
+# t_with_tieringd CONF CMD...: CMD... with tieringd running on CONF; its
+# status and cgroups replies (tieringctl -j) taken before the stop go to the
+# result files status.json (path in td_status) and cgroups.json.
+t_with_tieringd() {
+	_t_conf=$1
+	shift
+	t_tieringd_start "$_t_conf"
+	"$@"
+	td_status=$(t_result_file status.json)
+	tieringctl -j status > "$td_status"
+	tieringctl -j cgroups > "$(t_result_file cgroups.json)"
+	t_tieringd_stop
 }
 
 t__exit() {
