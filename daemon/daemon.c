@@ -34,6 +34,7 @@
 #include "policy/cgroupfs.h"
 #include "policy/conffile.h"
 #include "policy/groups.h"
+#include "source/folio.h"
 #include "source/reap.h"
 #include "source/sources.h"
 #include "units.h"
@@ -47,6 +48,7 @@ struct td_daemon {
 	char limitation[256];
 	struct td_loop *loop;
 	struct td_server *server;
+	struct td_folio *folio;		/* orders of sampled addresses; NULL without sampling */
 	/* intake and reload counters (the registry's; the stages keep theirs) */
 	uint64_t events_received, events_by_source[TD_SRC__ACCESS_MAX], events_on_slow;
 	uint64_t process_events[2];	/* exec, exit (TD_CTR_PROCESS_EVENTS) */
@@ -108,6 +110,17 @@ static void on_process_event(struct td_daemon *d, const struct td_event *e)
 	d->process_events[e->source == TD_SRC_EXEC ? 0 : 1]++;
 	/* -ENOENT: a process tieringd never learned, the usual case */
 	td_hotness_forget_process(d->pipe.hot, e->tgid);
+	if (d->folio)
+		td_folio_forget(d->folio, e->tgid);	/* its pagemap fd reads the old mm */
+}
+
+/* The event's folio order for the table: unknown stays unknown (the
+ * table then asks the resolver, for sampled addresses). */
+static uint8_t event_order(const struct td_event *e)
+{
+	if (e->order == TD_ORDER_UNKNOWN || e->order > TD_HOTNESS_ORDER_MAX)
+		return TD_HOTNESS_ORDER_UNKNOWN;
+	return e->order;
 }
 
 static void on_event(const struct td_event *e, void *userdata)
@@ -115,7 +128,7 @@ static void on_event(const struct td_event *e, void *userdata)
 	struct td_daemon *d = userdata;
 	struct td_hotness_access a = {
 		.addr = e->addr, .memcg_id = e->memcg_id, .start_time = e->start_time,
-		.tgid = e->tgid, .node = event_node(e),
+		.tgid = e->tgid, .node = event_node(e), .order = event_order(e),
 	};
 
 	if (e->source == TD_SRC_EXEC || e->source == TD_SRC_EXIT) {
@@ -393,6 +406,27 @@ static int open_stages(struct td_daemon *d)
 	return r ? r : open_demoter(d);
 }
 
+/*
+ * Samples carry no folio: the table asks source/folio.c for the order of
+ * an address it does not cover yet (pagemap + kpageflags). Without it
+ * (no CAP_SYS_ADMIN for kpageflags) a sampled address is a base page.
+ */
+static void open_folio(struct td_daemon *d)
+{
+	struct td_folio_params fp = { .proc_root = "/proc", .kpageflags = "/proc/kpageflags" };
+	int r;
+
+	if (!td_sources_status(d->pipe.sources, TD_SOURCE_SAMPLE)->attached)
+		return;
+	r = td_folio_new(&fp, &d->folio);
+	if (r) {
+		td_warn("folio sizes of sampled addresses unknown (/proc/kpageflags: %s): "
+			"counted as base pages", strerror(-r));
+		return;
+	}
+	td_hotness_set_order_resolver(d->pipe.hot, td_folio_resolve, d->folio);
+}
+
 /* The access sources: BPF open, configure, load, attach. */
 static int open_sources(struct td_daemon *d)
 {
@@ -422,6 +456,7 @@ static int open_sources(struct td_daemon *d)
 	if (r)
 		return r;
 	report_sources(d);
+	open_folio(d);
 	sync_cgroups(d, /* new_config= */ true);
 	td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
 	return 0;
@@ -646,6 +681,15 @@ static void counters_intake(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALU
 	v[TD_CTR_PROCESSES_REAPED][0] = d->processes_reaped;
 	v[TD_CTR_PROCESS_EVENTS][0] = d->process_events[0];
 	v[TD_CTR_PROCESS_EVENTS][1] = d->process_events[1];
+	v[TD_CTR_HOTNESS_SPLITS][0] = hs.splits;
+	v[TD_CTR_HOTNESS_COLLAPSES][0] = hs.collapses;
+	if (d->folio) {
+		struct td_folio_stats fs;
+
+		td_folio_get_stats(d->folio, &fs);
+		v[TD_CTR_FOLIO_ORDERS_RESOLVED][0] = fs.resolved;
+		v[TD_CTR_FOLIO_ORDERS_UNRESOLVED][0] = fs.unresolved;
+	}
 }
 
 /* The promoter's and the demoter's counters. */
@@ -763,6 +807,7 @@ void td_daemon_free(struct td_daemon *d)
 	td_demoter_free(d->pipe.demoter);
 	free(d->conf);
 	td_hotness_free(d->pipe.hot);
+	td_folio_free(d->folio);	/* after the table, which calls it */
 	td_groups_free(d->pipe.groups);
 	td_kernel_free(d->kernel);	/* after the demoter, which switches through it */
 	free(d);
