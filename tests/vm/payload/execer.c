@@ -8,7 +8,7 @@
  * Old image: maps --mib MiB at the fixed --addr (MAP_FIXED, MADV_HUGEPAGE:
  * 2 MiB folios with THP on), places it on --node (mbind, touch, policy
  * back to default) and prints "OLD READY <pid>"; then reads one word of
- * every 4 KiB page in a loop (a hot set) until SIGUSR1 (or --seconds), prints
+ * every 4 KiB page in a loop, in a scattered order (a hot set), until SIGUSR1 (or --seconds), prints
  * "OLD FINAL on_fast <n> pages <n>" and execs itself as the new image.
  *
  * New image (same pid, same start time): maps the same size at the same
@@ -105,12 +105,17 @@ static long on_node(volatile char *p, size_t len, int node)
 	return on;
 }
 
-static unsigned long sum;
+static unsigned long sum, rounds;
 
+/* One word of every page, in a scattered order (a stride of 97 pages,
+ * coprime with the power-of-two page count; another start each round), so
+ * the first access to a 2 MiB folio after a scan is at any offset in it. */
 static void read_all(volatile char *p, size_t len)
 {
-	for (size_t off = 0; off < len; off += PAGE)
-		sum += p[off];
+	size_t n = len / PAGE, start = rounds++ * 7919;
+
+	for (size_t i = 0; i < n; i++)
+		sum += p[((start + i * 97) % n) * PAGE];
 }
 
 static void old_image(const struct opts *o, size_t len, char **argv)
