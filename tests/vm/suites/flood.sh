@@ -20,7 +20,11 @@
 #    mode) is rewritten every 10 s, give or take one;
 #  - events are dropped and counted (events_dropped > 0), and drains stop at
 #    their time budget (ring_drains_capped > 0);
-#  - the stop is quick: the programs are detached before the last drain.
+#  - the stop: exit 0 after SIGTERM (60 s only as a hang guard); the final
+#    drain ended with the ring empty while the flood goes on, and the summary
+#    printed after it counts as received every event the programs submitted,
+#    so the programs were detached before that drain. The stop time is
+#    printed as a figure (a 5 s assertion failed once under CI load: 8110 ms).
 . /tvm/lib.sh
 
 STATUS_MAX_MS=3000
@@ -95,13 +99,32 @@ t_check "drains stopped at their budget ($capped)" t_range $capped 1 10000000000
 t_check "the flood was sustained: events kept arriving ($recv)" t_range $recv 1000 100000000000
 
 t_check "faulter still running when tieringd stops" kill -0 $fp
+# The stop, by behaviour rather than by the clock: SIGTERM; tieringd exits 0
+# (60 s is only a hang guard); its log has the stop, then the bounded final
+# drain ended with the ring empty (no "draining the ring buffer at stop"
+# warning) although the flood still runs, and the summary it prints after
+# that drain counts every event the programs submitted as taken
+# (events_submitted == events_received + events_bad + process_events_exec +
+# process_events_exit): none came after the last drain, so the programs were
+# detached before it.
 a=$(ms_now)
-t_tieringd_stop
+kill -TERM $td
+i=0
+while kill -0 $td 2> /dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 stop_ms=$(($(ms_now) - a))
-t_log "stop under the flood took $stop_ms ms"
-t_check "stop under the flood within 5 s ($stop_ms ms)" t_range $stop_ms 0 5000
-t_check "the last drain ended (no 'draining the ring buffer at stop' warning)" \
+t_check "tieringd exits within the 60 s hang guard after SIGTERM under the flood" sh -c "! kill -0 $td 2> /dev/null"
+kill -0 $td 2> /dev/null && kill -KILL $td
+wait $td
+t_check "tieringd exits 0 on SIGTERM under the flood" t_eq 0 $?
+t_log "stop under the flood took $stop_ms ms (a figure, not asserted)"
+t_check "the log has the stop (signal Terminated, stopping)" grep -q "signal Terminated, stopping" "$td_log"
+t_check "the bounded final drain ended with the ring empty (no 'draining the ring buffer at stop' warning)" \
 	sh -c "! grep -q 'draining the ring buffer at stop' '$td_log'"
+sub=$(awk '$1 == "events_submitted" { print $2 }' "$td_log")
+got=$(awk '$1 ~ /^(events_received|events_bad|process_events_exec|process_events_exit)$/ { s += $2; n++ }
+	END { if (n) print s }' "$td_log")
+t_check "programs detached before the final drain: all submitted events taken, none after it (submitted ${sub:-none}, taken ${got:-none})" \
+	t_eq "${sub:-none}" "${got:-missing}"
 wait $fp
 cat "$out"
 pct=$(t_final "$out" on_node_pct)
