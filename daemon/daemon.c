@@ -123,6 +123,18 @@ static uint8_t event_order(const struct td_event *e)
 	return e->order;
 }
 
+/* The kernel itself migrates this folio from a slow to a fast node (its
+ * tiering mode decided so in the hint fault): counted for the cgroup. */
+static void note_kernel_promote(struct td_daemon *d, const struct td_event *e, uint8_t order)
+{
+	if (!(e->flags & TD_EVF_KERNEL_MIGRATES) || !td_node_in(d->pipe.slow_mask, e->page_nid) ||
+	    !td_node_in(d->pipe.fast_mask, e->target_nid))
+		return;
+	td_groups_note_kernel_promote(d->pipe.groups, e->memcg_id,
+				      td_folio_bytes(order == TD_HOTNESS_ORDER_UNKNOWN ? 0 : order),
+				      e->ts_ns);
+}
+
 static void on_event(const struct td_event *e, void *userdata)
 {
 	struct td_daemon *d = userdata;
@@ -144,6 +156,7 @@ static void on_event(const struct td_event *e, void *userdata)
 		d->record_errors++;
 	if (d->pipe.demoter)
 		td_demoter_note_event(d->pipe.demoter, e->memcg_id, e->ts_ns);
+	note_kernel_promote(d, e, a.order);
 }
 
 static bool hook_recently_demoted(void *ctx, uint64_t memcg_id, uint64_t now)
@@ -738,6 +751,9 @@ static void counters_ops(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_
 	v[TD_CTR_CGROUPS_WALKED][0] = gst.cached;
 	v[TD_CTR_CGROUPS_MARKED][0] = d->cgroups_marked;
 	v[TD_CTR_CGROUP_MAP_FULL][0] = d->cgroup_map_full;
+	for (size_t i = 0; i < td_groups_count(d->pipe.groups); i++)
+		v[TD_CTR_KERNEL_PAGES_PROMOTED][0] +=
+			td_groups_get(d->pipe.groups, i)->kernel_pages_promoted;
 	if (d->server) {
 		const struct td_server_counters *sc = td_server_counters(d->server);
 
