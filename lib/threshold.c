@@ -24,6 +24,7 @@ static const char *const why_names[TD_THRESHOLD__MAX] = {
 	[TD_THRESHOLD_FLOOR] = "floor",
 	[TD_THRESHOLD_RELATIVE] = "relative",
 	[TD_THRESHOLD_ROOM] = "room",
+	[TD_THRESHOLD_WARMUP] = "warmup",
 };
 
 unsigned td_threshold_bucket(uint32_t hotness)
@@ -143,11 +144,14 @@ uint32_t td_threshold_update(struct td_threshold_state *s, const struct td_thres
 	static const struct td_threshold_hist empty;
 	const struct td_threshold_hist *h = in->hist ? in->hist : &empty;
 	uint32_t floor = in->floor ? in->floor : 1, rel, room, ref;
+	bool warm;
 
 	ref = in->now_ns > s->last_ns ? decay(s->ref, in->now_ns - s->last_ns, in->half_life_ns) :
 					 s->ref;
 	s->ref = ref > h->max_hotness ? ref : h->max_hotness;
 	s->last_ns = in->now_ns;
+	if (!s->seen_ns && h->total_bytes)
+		s->seen_ns = in->now_ns ? in->now_ns : 1;
 	if (in->plenty) {
 		s->why = TD_THRESHOLD_FREE;
 		s->value = s->target = floor;
@@ -155,6 +159,16 @@ uint32_t td_threshold_update(struct td_threshold_state *s, const struct td_thres
 	}
 	rel = s->ref / 2;
 	room = room_threshold(h, in->afford_bytes);
+	if (in->warmup_ns && (!s->seen_ns || in->now_ns - s->seen_ns < in->warmup_ns)) {
+		/* nothing passes yet; the first value after it is not smoothed */
+		s->why = TD_THRESHOLD_WARMUP;
+		s->target = h->max_hotness == UINT32_MAX ? UINT32_MAX : h->max_hotness + 1;
+		if (s->target < floor)
+			s->target = floor;
+		s->value = s->target;
+		return s->value;
+	}
+	warm = s->why == TD_THRESHOLD_WARMUP;
 	if (rel <= floor && room <= floor) {
 		s->why = TD_THRESHOLD_FLOOR;
 		s->target = floor;
@@ -165,7 +179,7 @@ uint32_t td_threshold_update(struct td_threshold_state *s, const struct td_thres
 		s->why = TD_THRESHOLD_RELATIVE;
 		s->target = rel;
 	}
-	s->value = smooth(s->value, s->target);
+	s->value = warm ? s->target : smooth(s->value, s->target);
 	if (s->value < floor)
 		s->value = floor;
 	return s->value;
@@ -184,6 +198,7 @@ int td_threshold_describe(const struct td_threshold_state *s, char *buf, size_t 
 		[TD_THRESHOLD_FLOOR] = "floor: ",
 		[TD_THRESHOLD_RELATIVE] = "automatic: half the hottest pages' frequency (",
 		[TD_THRESHOLD_ROOM] = "automatic: ",
+		[TD_THRESHOLD_WARMUP] = "warming up: ",
 	};
 	static const char *const post[TD_THRESHOLD__MAX] = {
 		[TD_THRESHOLD_FREE] = " (HotThreshold); fast memory is plentiful: promoting freely, "
@@ -192,6 +207,8 @@ int td_threshold_describe(const struct td_threshold_state *s, char *buf, size_t 
 				       "is below the floor",
 		[TD_THRESHOLD_RELATIVE] = "); fast memory is scarce",
 		[TD_THRESHOLD_ROOM] = ", the most the fast tier can afford; fast memory is scarce",
+		[TD_THRESHOLD_WARMUP] = " (nothing yet): fast memory is scarce and the pages have not "
+					"been seen for a half-life yet",
 	};
 	const double one = TD_HOTNESS_ONE;
 	char easing[64] = "";

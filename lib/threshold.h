@@ -33,6 +33,11 @@
  *		 value exceeds the floor, else ROOM when T_room > T_rel, else
  *		 RELATIVE.
  *
+ *   warm-up (scarce only): until the group's candidates have been seen for
+ *	warmup_ns, nothing passes (value above max_hotness, why WARMUP): a page
+ *	read continuously and one of a region swept every few seconds both
+ *	have one access at first sight, and only time tells them apart.
+ *
  *   hysteresis (scarce only): the value rises to the target at once (being
  *   selective late costs fast memory that is hard to get back), falls by at
  *   most 1/8 of itself per update (at least one unit), and does not move at
@@ -90,6 +95,7 @@ enum td_threshold_why {
 	TD_THRESHOLD_FLOOR,	/* scarce, but the automatic value is below the operator's floor */
 	TD_THRESHOLD_RELATIVE,	/* scarce: a fraction of the group's hottest pages' frequency */
 	TD_THRESHOLD_ROOM,	/* scarce: what the room can afford binds */
+	TD_THRESHOLD_WARMUP,	/* scarce, and the group's frequencies not known long enough yet */
 	TD_THRESHOLD__MAX,
 };
 
@@ -100,6 +106,7 @@ struct td_threshold_state {
 	enum td_threshold_why why;	/* the rule that bound the target */
 	uint64_t last_ns;		/* time of the last update (ref's decay) */
 	uint32_t target;		/* the last update's target, before hysteresis */
+	uint64_t seen_ns;		/* first update with candidates (warm-up); 0: none yet */
 };
 
 struct td_threshold_input {
@@ -108,7 +115,11 @@ struct td_threshold_input {
 	uint64_t afford_bytes;		/* what the fast tier can take now: room + what demotion may take */
 	const struct td_threshold_hist *hist;	/* this tick's slow-tier candidates of the group; NULL: none */
 	uint64_t now_ns;
-	uint64_t half_life_ns;		/* the table's decay half-life; 0: ref is not carried over */
+	uint64_t half_life_ns;		/* ref's decay half-life; 0: ref is not carried over */
+	/* how long the group's candidates must have been seen before the
+	 * relative rule may promote under scarcity (one half-life of the
+	 * table: before that, one access and a hundred look alike); 0: none */
+	uint64_t warmup_ns;
 };
 
 /* Starts at @floor (0 is taken as 1), why FLOOR, ref 0, last_ns 0. */
@@ -121,7 +132,7 @@ void td_threshold_init(struct td_threshold_state *s, uint32_t floor);
  */
 uint32_t td_threshold_update(struct td_threshold_state *s, const struct td_threshold_input *in);
 
-/* "free", "floor", "relative", "room"; NULL out of range. */
+/* "free", "floor", "relative", "room", "warmup"; NULL out of range. */
 const char *td_threshold_why_name(enum td_threshold_why w);
 
 /*

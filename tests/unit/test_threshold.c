@@ -317,9 +317,47 @@ static void test_decay_accuracy(void **state)
 	}
 }
 
+/* Warm-up: under scarcity nothing passes until the group's candidates were
+ * seen for warmup_ns (at first sight a swept page and a hot one both have
+ * one access); then the relative value at once, not eased down from the
+ * warm-up's; plenty promotes freely meanwhile. */
+static void test_warmup(void **state)
+{
+	static const struct set first[] = { { 1, 64 * MiB }, { 1, 384 * MiB } };
+	static const struct set later[] = { { 20, 64 * MiB }, { 1, 384 * MiB } };
+	struct td_threshold_input in = {
+		.floor = ACC(1) / 2, .afford_bytes = UINT64_MAX, .half_life_ns = HALF_LIFE,
+		.warmup_ns = 5 * SEC,
+	};
+	struct td_threshold_state s;
+	struct td_threshold_hist h;
+
+	td_threshold_init(&s, in.floor);
+	fill(&h, first, 2);
+	in.hist = &h;
+	in.now_ns = 100 * SEC;
+	assert_true(td_threshold_update(&s, &in) > ACC(1));	/* the first sight: held */
+	assert_int_equal(s.why, TD_THRESHOLD_WARMUP);
+	in.plenty = true;
+	in.now_ns += SEC;
+	assert_int_equal(td_threshold_update(&s, &in), in.floor);	/* plenty: free */
+	in.plenty = false;
+	fill(&h, later, 2);
+	in.now_ns = 104 * SEC;
+	assert_true(td_threshold_update(&s, &in) > ACC(20));	/* still warming up */
+	in.now_ns = 105 * SEC;
+	assert_int_equal(td_threshold_update(&s, &in), ACC(20) / 2);
+	assert_int_equal(s.why, TD_THRESHOLD_RELATIVE);
+	/* without a warm-up the first sight passes */
+	td_threshold_init(&s, in.floor);
+	fill(&h, first, 2);
+	in.warmup_ns = 0;
+	assert_true(td_threshold_update(&s, &in) <= ACC(1));
+}
+
 static void test_names_describe(void **state)
 {
-	static const char *const names[] = { "free", "floor", "relative", "room" };
+	static const char *const names[] = { "free", "floor", "relative", "room", "warmup" };
 	static const struct set sets[] = { { 16, 64 * MiB }, { 3, 64 * MiB } };
 	struct td_threshold_state s;
 	struct td_threshold_hist h;
@@ -369,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_hysteresis),
 		cmocka_unit_test(test_ref_decays),
 		cmocka_unit_test(test_decay_accuracy),
+		cmocka_unit_test(test_warmup),
 		cmocka_unit_test(test_names_describe),
 	};
 
