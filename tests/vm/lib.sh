@@ -218,7 +218,7 @@ t_first_at() {
 }
 
 t_json_num() {
-	grep -o "\"$2\": *-\{0,1\}[0-9][0-9]*" "$1" | head -n 1 | sed 's/.*: *//'
+	grep -o "\"$2\": *-\{0,1\}[0-9][0-9.eE+-]*" "$1" | head -n 1 | sed 's/.*: *//'
 }
 
 t_smaps_huge_kb() {

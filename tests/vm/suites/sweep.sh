@@ -46,7 +46,8 @@ grep -E '^(bytes_promoted|pages_promoted|hot_threshold|promote_decisions_)' "$td
 
 t_log "hot set on node0 at the end: tieringd $tieringd_hot %, kernel alone $kernel_hot %"
 t_log "swept region on node0, most seen: tieringd $tieringd_sweep_max %, kernel alone $kernel_sweep_max %"
-t_log "tieringd bytes_promoted $(t_json_num "$td_status" bytes_promoted), hot_threshold $(t_json_num "$td_status" hot_threshold)"
+t_log "tieringd bytes_promoted $(t_json_num "$td_status" bytes_promoted), hot_threshold" \
+	"$(t_json_num "$td_status" hot_threshold) ($(grep -o '"hot_threshold_reason":"[^"]*"' "$td_status" | cut -d'"' -f4))"
 t_check "the region was swept every 4 s ($tieringd_sweeps sweeps in $SECS s)" \
 	t_range "$tieringd_sweeps" $((SECS / 4 - 1)) $((SECS / 4 + 1))
 t_check "tieringd: >= 90 % of the hot set on the fast node ($tieringd_hot %; kernel alone $kernel_hot %)" \
