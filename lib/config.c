@@ -27,7 +27,7 @@ void td_config_init(struct td_config *c)
 		.rate_limit_mbps = 0,
 		.fast_watermark_bytes = 256ULL << 20,
 		.hotness_capacity = 1 << 20,
-		.hotness_half_life_ms = 5000,
+		.hotness_half_life_ms = 60000,
 		.hot_threshold = 1,
 		.ring_buffer_bytes = 4 << 20,
 		.default_mode = TD_MODE_PROMOTE,

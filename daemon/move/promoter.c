@@ -409,7 +409,8 @@ static void set_thresholds(struct td_promoter *p)
 		 * promoted they leave the candidates, and the kernel does not
 		 * scan the fast tier, so they send no more evidence */
 		.half_life_ns = p->c.half_life_ns * TD_PROMOTER_REF_HALF_LIVES,
-		.warmup_ns = p->c.half_life_ns,
+		.warmup_ns = p->c.half_life_ns < TD_PROMOTER_WARMUP_NS ? p->c.half_life_ns
+								  : TD_PROMOTER_WARMUP_NS,
 	};
 	uint32_t low = UINT32_MAX;
 

@@ -36,6 +36,11 @@
  * this many times slower than a page's hotness (see set_thresholds()). */
 #define TD_PROMOTER_REF_HALF_LIVES 16
 
+/* Under scarcity a policy's candidates are watched this long (or one
+ * half-life, if shorter) before the relative rule promotes any: at first
+ * sight every page has one access. */
+#define TD_PROMOTER_WARMUP_NS (5ULL * 1000000000ULL)
+
 /* What the promoter reads of the machine; td_node_ops_sys() in production. */
 struct td_node_ops {
 	/* Per node of mask: bytes free above the kernel's own reserve (its

@@ -254,7 +254,7 @@ static void test_init_defaults(void **state)
 	assert_int_equal(d->rate_limit_mbps, 0);
 	assert_int_equal(d->fast_watermark_bytes, 256 * SZ_M);
 	assert_int_equal(d->hotness_capacity, 1 << 20);
-	assert_int_equal(d->hotness_half_life_ms, 5000);
+	assert_int_equal(d->hotness_half_life_ms, 60000);
 	assert_int_equal(d->hot_threshold, 1);
 	assert_int_equal(d->ring_buffer_bytes, 4 * SZ_M);
 	assert_int_equal(d->default_mode, TD_MODE_PROMOTE);
@@ -707,7 +707,7 @@ static const struct { const char *key, *def, *other; } daemon_defaults[] = {
 	{ "KernelPromoteRateLimitMBps", "0", "keep" }, { "TickInterval", "1s", "250ms" },
 	{ "BatchSize", "512", "64" }, { "RateLimitMBps", "0", "100" },
 	{ "FastWatermark", "256M", "1G" }, { "HotnessCapacity", "1048576", "2048" },
-	{ "HotnessHalfLife", "5s", "10s" }, { "HotThreshold", "1", "3" },
+	{ "HotnessHalfLife", "1min", "10s" }, { "HotThreshold", "1", "3" },
 	{ "RingBufferSize", "4M", "8M" }, { "DefaultMode", "promote", "off" },
 	{ "Demotion", "yes", "no" }, { "OverridePlacement", "no", "yes" }, { "DemoteRateLimitMBps", "0", "10" },
 	{ "PingPongWindow", "30s", "1min" }, { "MetricsFile", "", "/run/tieringd/metrics" },
