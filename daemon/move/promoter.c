@@ -146,13 +146,10 @@ static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 {
 	struct td_promoter *p = userdata;
 	struct td_decision d;
-	int g;
-	enum td_reason r = decide(p, &p->env, i, p->pg, p->ng, &d, &g);
+	enum td_reason r = decide(p, &p->env, i, p->pg, p->ng, &d, NULL);
 
-	if (r == TD_REASON_PROMOTE || td_reason_is_limit(r)) {
-		td_threshold_hist_add(&p->hist[g], i->hotness, td_folio_bytes(i->order));
+	if (r == TD_REASON_PROMOTE || td_reason_is_limit(r))
 		return true;
-	}
 	p->cnt.decided[r]++;
 	return false;
 }
@@ -532,30 +529,68 @@ static void warn_not_allowed(struct td_promoter *p, const struct td_hotness_info
 		"); its pages stay where they are", i->tgid, m);
 }
 
-/* The fast nodes candidate i may go to (its cpuset and NUMA policy);
- * 0 when none or when they cannot be read now. */
-static uint64_t allowed_fast(struct td_promoter *p, const struct td_hotness_info *i)
+/* The fast nodes candidate i may go to (its cpuset and NUMA policy), into
+ * *ret (0: none); a negative errno when they cannot be read now (a process
+ * that is gone is forgotten). */
+static int allowed_fast(struct td_promoter *p, const struct td_hotness_info *i, uint64_t *ret)
 {
 	uint64_t m = UINT64_MAX;
 	int r;
 
+	*ret = p->c.fast_mask;
 	if (p->c.override_placement || !p->nodes->allowed_nodes)
-		return p->c.fast_mask;
-	r = p->nodes->allowed_nodes(p->nodes->ctx, i->tgid, i->addr, p->env.now_ns, &m);
-	if (r < 0) {
-		p->cnt.placement_errors++;
 		return 0;
-	}
+	r = p->nodes->allowed_nodes(p->nodes->ctx, i->tgid, i->addr, p->env.now_ns, &m);
+	if (r == -ENOENT || r == -ESRCH)
+		td_hotness_forget_process(p->h, i->tgid);
+	else if (r < 0)
+		p->cnt.placement_errors++;
+	if (r < 0)
+		return r;
 	if (!(m & p->c.fast_mask))
 		warn_not_allowed(p, i, m);
-	return m & p->c.fast_mask;
+	*ret = m & p->c.fast_mask;
+	return 0;
+}
+
+/* Drops the candidates no fast node is allowed for (recorded not_allowed),
+ * before the thresholds and the shares, which they must neither set nor
+ * take budget from, and those whose rules cannot be read now; keeps the
+ * others' allowed fast nodes. Returns how many are left, in order. */
+static int drop_not_allowed(struct td_promoter *p, int nc)
+{
+	int n = 0;
+
+	for (int i = 0; i < nc; i++) {
+		uint64_t m;
+
+		if (allowed_fast(p, &p->infos[i], &m) < 0)
+			continue;
+		if (!m) {
+			record(p, &p->infos[i], TD_REASON_NOT_ALLOWED);
+			continue;
+		}
+		p->allowed[n] = m;
+		p->infos[n++] = p->infos[i];
+	}
+	return n;
+}
+
+/* The automatic thresholds' evidence: the candidates left, by group. */
+static void fill_histograms(struct td_promoter *p, int nc)
+{
+	for (int i = 0; i < nc; i++) {
+		int g = group_of(p, p->infos[i].memcg_id, p->ng);
+
+		if (g >= 0)
+			td_threshold_hist_add(&p->hist[g], p->infos[i].hotness,
+					      td_folio_bytes(p->infos[i].order));
+	}
 }
 
 /* Drops the candidates below their group's threshold in force (the floor
- * let them through) and those no fast node is allowed for (before the
- * policy shares the budget: they cost none); keeps the others' allowed
- * fast nodes. Returns how many are left, in the same order. */
-static int filter_candidates(struct td_promoter *p, int nc)
+ * let them through). Returns how many are left, in order. */
+static int cut_at_thresholds(struct td_promoter *p, int nc)
 {
 	int n = 0;
 
@@ -566,11 +601,7 @@ static int filter_candidates(struct td_promoter *p, int nc)
 			p->cnt.decided[TD_REASON_THRESHOLD]++;
 			continue;
 		}
-		p->allowed[n] = allowed_fast(p, &p->infos[i]);
-		if (!p->allowed[n]) {
-			record(p, &p->infos[i], TD_REASON_NOT_ALLOWED);
-			continue;
-		}
+		p->allowed[n] = p->allowed[i];
 		p->infos[n++] = p->infos[i];
 	}
 	return n;
@@ -586,8 +617,12 @@ static int read_candidates(struct td_promoter *p, uint64_t now_ns)
 		resolve_unknown_nodes(p, now_ns);
 	nc = td_hotness_hottest(p->h, now_ns, p->min_threshold, candidate_filter, p,
 				p->c.max_candidates, p->infos);
+	if (nc > 0)
+		nc = drop_not_allowed(p, nc);
+	if (nc > 0)
+		fill_histograms(p, nc);
 	set_thresholds(p);
-	return nc > 0 ? filter_candidates(p, nc) : nc;
+	return nc > 0 ? cut_at_thresholds(p, nc) : nc;
 }
 
 int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,
@@ -607,8 +642,11 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, b
 	if (r || paused || p->min_threshold == UINT32_MAX)
 		return r;
 	nc = read_candidates(p, now_ns);
-	if (nc <= 0)
+	if (nc <= 0) {
+		/* the tick's record (not_allowed) is looked up by explain */
+		qsort(p->rec, p->nrec, sizeof(*p->rec), cmp_record);
 		return nc;
+	}
 	if (p->env.room_bytes == 0)
 		p->cnt.ticks_no_room++;
 	r = select_candidates(p, nc, &res);

@@ -444,6 +444,10 @@ static void reason_text(const struct td_decision *dc, const struct td_hotness_in
 	case TD_REASON_ROOM:
 		snprintf(buf, len, "the fast nodes have no room above their watermarks; waiting for demotion");
 		break;
+	case TD_REASON_NOT_ALLOWED:
+		snprintf(buf, len, "its process's cpuset or its memory area's NUMA policy allows no "
+			 "fast node (OverridePlacement=no)");
+		break;
 	default:
 		snprintf(buf, len, "unknown");
 		break;

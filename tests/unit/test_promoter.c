@@ -542,6 +542,26 @@ static void test_placement_rules(void **state)
 	assert_int_equal(td_promoter_counters(w.p)->decided[TD_REASON_NOT_ALLOWED], 1);
 	world_fini(&w);
 
+	/* the not-allowed pages set no threshold for the others: a hotter
+	 * pinned process beside one that may move, fast memory scarce */
+	world_init(&w, 0);
+	w.m.free_bytes[0] = w.m.free_bytes[1] = 512 << 20;
+	w.m.allowed_10 = 0xc;
+	touch(&w, 10, ADDR, 1, 2, 30);
+	touch(&w, 11, ADDR, 1, 2, 8);
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(why(&w, 11, ADDR), TD_REASON_PROMOTED);
+	assert_true(w.pg[0].threshold <= 8 * TD_HOTNESS_ONE);
+	world_fini(&w);
+
+	/* every candidate of the tick not allowed: why still says so */
+	world_init(&w, 0);
+	w.m.allowed_10 = 0xc;
+	touch(&w, 10, ADDR, 1, 2, 3);
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_NOT_ALLOWED);
+	world_fini(&w);
+
 	world_init(&w, 0);
 	w.m.allowed_10 = 0x2 | 0xc;	/* node 1 and the slow nodes */
 	touch(&w, 10, ADDR, 1, 2, 3);	/* on node 2, nearest to node 0 */
