@@ -61,15 +61,9 @@ k_pct=$(t_final "$(t_result_file kernel-hotset.out)" hot_fast_pct)
 kd_pct=$(t_final "$(t_result_file kdemote-hotset.out)" hot_fast_pct)
 kd90=$(awk '$1 == "T" && $4 >= 90 { print $2; exit }' "$(t_result_file kdemote-hotset.out)")
 
-# --- tieringd
-cat > /tmp/td.conf <<CONF
-[Daemon]
-NumaBalancing=2
-KernelPromoteRateLimitMBps=0
-FastWatermark=64M
-Demotion=yes
-CONF
-t_tieringd_start /tmp/td.conf
+# --- tieringd, with the shipped conf/tieringd.conf (its defaults: tiering
+# mode, the kernel's own promotion limit 0, demotion, FastWatermark 256M)
+t_tieringd_start "$(t_shipped_conf)"
 run tieringd
 t_tieringd_stop
 grep -v "^tieringd: \(promote\|demote\):" "$td_log" | sed 's/^/  td| /'
