@@ -387,37 +387,36 @@ static const char *tier_of(const struct td_pipeline *p, int node)
 	return td_node_in(p->slow_mask, node) ? "slow" : "unknown";
 }
 
+/* The sentences of the decisions that need no numbers. */
+static const char *const fixed_reasons[TD_REASON__MAX] = {
+	[TD_REASON_PROMOTE] = "hot on a slow node: promoted this tick, within its share",
+	[TD_REASON_ON_FAST] = "the page is on a fast node already",
+	[TD_REASON_NODE_UNKNOWN] = "its node is not known yet (a sampled access)",
+	[TD_REASON_NO_GROUP] = "its cgroup is not known to tieringd yet",
+	[TD_REASON_PAUSED] = "promotion is paused",
+	[TD_REASON_GROUP_PAUSED] = "promotion is paused for its cgroup",
+	[TD_REASON_CAP] = "its cgroup is at its MaxFastMemory",
+	[TD_REASON_GROUP_RATE] = "its cgroup's PromoteRateLimitMBps is spent for now",
+	[TD_REASON_RATE] = "the daemon's RateLimitMBps is spent for now",
+	[TD_REASON_ROOM] = "the fast nodes have no room above their watermarks; waiting for demotion",
+	[TD_REASON_NOT_ALLOWED] = "its process's cpuset or its memory area's NUMA policy allows no "
+				  "fast node (OverridePlacement=no)",
+};
+
 /* The sentence of a decision (lib/decide.h has the reasons). */
 static void reason_text(const struct td_decision *dc, const struct td_hotness_info *i,
 			const struct td_policy_group *pg, uint64_t now, char *buf, size_t len)
 {
 	switch (dc->reason) {
-	case TD_REASON_PROMOTE:
-		snprintf(buf, len, "hot on a slow node: promoted this tick, within its share");
-		break;
 	case TD_REASON_PROMOTED:
 		snprintf(buf, len, "it was hot on a slow node; moved %.1f s ago",
 			 (double)(now - i->last_move_ns) / 1e9);
 		break;
-	case TD_REASON_ON_FAST:
-		snprintf(buf, len, "the page is on a fast node already");
-		break;
-	case TD_REASON_NODE_UNKNOWN:
-		snprintf(buf, len, "its node is not known yet (a sampled access)");
-		break;
 	case TD_REASON_NOT_SLOW:
 		snprintf(buf, len, "node %d is neither a fast nor a slow node of tieringd", i->node);
 		break;
-	case TD_REASON_NO_GROUP:
-		snprintf(buf, len, "its cgroup is not known to tieringd yet");
-		break;
 	case TD_REASON_MODE:
 		snprintf(buf, len, "its cgroup's policy is Mode=%s", td_mode_name(pg->mode));
-		break;
-	case TD_REASON_PAUSED:
-	case TD_REASON_GROUP_PAUSED:
-		snprintf(buf, len, "promotion is paused%s",
-			 dc->reason == TD_REASON_PAUSED ? "" : " for its cgroup");
 		break;
 	case TD_REASON_THRESHOLD:
 		snprintf(buf, len, "hotness %.2f is below the cgroup's threshold %.2f (%s)",
@@ -432,24 +431,9 @@ static void reason_text(const struct td_decision *dc, const struct td_hotness_in
 		snprintf(buf, len, "%u promotion attempt(s) failed; backing off for %.1f s",
 			 i->move_retries, (double)(dc->backoff_until_ns - now) / 1e9);
 		break;
-	case TD_REASON_CAP:
-		snprintf(buf, len, "its cgroup is at its MaxFastMemory");
-		break;
-	case TD_REASON_GROUP_RATE:
-		snprintf(buf, len, "its cgroup's PromoteRateLimitMBps is spent for now");
-		break;
-	case TD_REASON_RATE:
-		snprintf(buf, len, "the daemon's RateLimitMBps is spent for now");
-		break;
-	case TD_REASON_ROOM:
-		snprintf(buf, len, "the fast nodes have no room above their watermarks; waiting for demotion");
-		break;
-	case TD_REASON_NOT_ALLOWED:
-		snprintf(buf, len, "its process's cpuset or its memory area's NUMA policy allows no "
-			 "fast node (OverridePlacement=no)");
-		break;
 	default:
-		snprintf(buf, len, "unknown");
+		snprintf(buf, len, "%s", (unsigned)dc->reason < TD_REASON__MAX &&
+			 fixed_reasons[dc->reason] ? fixed_reasons[dc->reason] : "unknown");
 		break;
 	}
 }
