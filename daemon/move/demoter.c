@@ -455,15 +455,17 @@ int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_by
 		td_info("dry-run: would ask %s for %" PRIu64 " bytes (MaxFastMemory)", path, excess_bytes);
 		return 0;
 	}
+	switch_demotion(d, true);
 	before = vmstat_demoted(d);
 	r = reclaim_path(d, path, excess_bytes);
+	done = vmstat_demoted(d) - before;
+	switch_demotion(d, false);
 	d->cnt.reclaim_calls++;
 	d->cnt.bytes_requested += excess_bytes;
 	if (r == -EAGAIN)
 		d->cnt.reclaim_short++;
 	else if (r < 0)
 		return r;
-	done = vmstat_demoted(d) - before;
 	for (size_t i = 0; i < d->n; i++)
 		if (!strcmp(d->cgs[i].path, path) ||
 		    (!strncmp(d->cgs[i].path, path, strlen(path)) && d->cgs[i].path[strlen(path)] == '/'))

@@ -541,6 +541,10 @@ static int allowed_fast(struct td_promoter *p, const struct td_hotness_info *i, 
 	if (p->c.override_placement || !p->nodes->allowed_nodes)
 		return 0;
 	r = p->nodes->allowed_nodes(p->nodes->ctx, i->tgid, i->addr, p->env.now_ns, &m);
+	/* not ours to read (no CAP_SYS_PTRACE for another user's process):
+	 * move_pages(2) needs the same access and will refuse (EPERM, counted) */
+	if (r == -EACCES || r == -EPERM)
+		return 0;
 	if (r == -ENOENT || r == -ESRCH)
 		td_hotness_forget_process(p->h, i->tgid);
 	else if (r < 0)

@@ -517,6 +517,11 @@ static void test_shrink(void **state)
 	assert_int_equal(w.call_bytes[0], 4 * MIB);
 	assert_int_equal(td_demoter_counters(w.d)->pages_demoted_cap, 1024);
 	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 1024);
+	/* demotion_enabled was on for the write (MaxFastMemory needs demotion,
+	 * not reclaim), and off again after */
+	assert_int_equal(w.demotion_on_in_reclaim, 1);
+	assert_int_equal(w.demotion_calls, 2);
+	assert_false(w.demotion_last);
 	/* its subtree was demoted, the rest not */
 	assert_true(td_demoter_recently_demoted(w.d, w.id_a, 10 * SEC));
 	assert_true(td_demoter_recently_demoted(w.d, w.id[X], 10 * SEC));
