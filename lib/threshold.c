@@ -157,7 +157,7 @@ uint32_t td_threshold_update(struct td_threshold_state *s, const struct td_thres
 		s->value = s->target = floor;
 		return s->value;
 	}
-	rel = s->ref / 2;
+	rel = s->ref >> TD_THRESHOLD_REL_SHIFT;
 	room = room_threshold(h, in->afford_bytes);
 	if (in->warmup_ns && (!s->seen_ns || in->now_ns - s->seen_ns < in->warmup_ns)) {
 		/* nothing passes yet; the first value after it is not smoothed */
@@ -196,7 +196,7 @@ int td_threshold_describe(const struct td_threshold_state *s, char *buf, size_t 
 	static const char *const pre[TD_THRESHOLD__MAX] = {
 		[TD_THRESHOLD_FREE] = "floor: ",
 		[TD_THRESHOLD_FLOOR] = "floor: ",
-		[TD_THRESHOLD_RELATIVE] = "automatic: half the hottest pages' frequency (",
+		[TD_THRESHOLD_RELATIVE] = "automatic: a quarter of the hottest pages' frequency (",
 		[TD_THRESHOLD_ROOM] = "automatic: ",
 		[TD_THRESHOLD_WARMUP] = "warming up: ",
 	};

@@ -23,7 +23,10 @@
  *
  *   scarce:
  *	ref    = max(hist->max_hotness, ref decayed by half_life_ns since last_ns)
- *	T_rel  = ref / 2			(faults on at least about half the scans)
+ *	T_rel  = ref / 4			(faults on at least about a quarter of the
+ *						 scans: TD_THRESHOLD_REL_SHIFT; a half held
+ *						 truly hot pages that the scanner had not
+ *						 reached as often yet, and cost throughput)
  *	T_room = the lowest bucket boundary with the bytes at or above it
  *		 <= afford_bytes (0 when everything fits); when even the hottest
  *		 non-empty bucket alone exceeds afford_bytes, that bucket's lower
@@ -69,6 +72,9 @@
  * access counts are exact boundaries.
  */
 #define TD_THRESHOLD_BUCKETS	40
+
+/* T_rel = ref >> TD_THRESHOLD_REL_SHIFT (see the rules above). */
+#define TD_THRESHOLD_REL_SHIFT	2
 #define TD_THRESHOLD_LOW_SHIFT	8
 
 /* Bytes of candidates by hotness bucket, for one group and tick. */
@@ -136,7 +142,7 @@ uint32_t td_threshold_update(struct td_threshold_state *s, const struct td_thres
 const char *td_threshold_why_name(enum td_threshold_why w);
 
 /*
- * One sentence for `tieringctl why` and status, e.g. "automatic: half the
+ * One sentence for `tieringctl why` and status, e.g. "automatic: a quarter of the
  * hottest pages' frequency (12.3 accesses); fast memory is scarce", with
  * ", falling towards X" while hysteresis holds the value above its target.
  * Returns the sentence's length as snprintf(3) does (it is truncated to

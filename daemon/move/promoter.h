@@ -39,7 +39,7 @@
 /* Under scarcity a policy's candidates are watched this long (or one
  * half-life, if shorter) before the relative rule promotes any: at first
  * sight every page has one access. */
-#define TD_PROMOTER_WARMUP_NS (5ULL * 1000000000ULL)
+#define TD_PROMOTER_WARMUP_NS (2ULL * 1000000000ULL)
 
 /* What the promoter reads of the machine; td_node_ops_sys() in production. */
 struct td_node_ops {
