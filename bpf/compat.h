@@ -33,6 +33,53 @@ static __always_inline int td_page_nid(const void *page_or_folio)
 }
 
 /*
+ * The scan time tiering mode keeps in a slow folio's last_cpupid bits
+ * (6.12: folio_xchg_access_time(), stored as jiffies_to_msecs(jiffies)
+ * masked to the field's width). The bits sit below the node and zone bits
+ * of the flags word when the build has room there (the daemon computes
+ * shift and width from BTF and sets width 0 when they live elsewhere).
+ */
+const volatile __u32 last_cpupid_pgshift = 0;
+const volatile __u32 last_cpupid_width = 0;
+
+static __always_inline __u32 td_cpupid_mask(void)
+{
+	return last_cpupid_width ? (__u32)((1ULL << last_cpupid_width) - 1) : 0;
+}
+
+/* The raw last_cpupid bits of page_or_folio, or -1. */
+static __always_inline long td_flags_last_cpupid(const void *page_or_folio)
+{
+	unsigned long flags = 0;
+
+	if (!last_cpupid_width || last_cpupid_pgshift >= 64 ||
+	    bpf_probe_read_kernel(&flags, sizeof(flags), page_or_folio))
+		return -1;
+	return (long)((flags >> last_cpupid_pgshift) & td_cpupid_mask());
+}
+
+/*
+ * Whether stored (bits just written by the kernel) is jiffies_to_msecs()
+ * of the current jiffies, masked: true for HZ 250, 100 or 1000 (1000 / HZ
+ * ms per jiffy, tried in turn; up to two jiffies behind). So the bits are
+ * known to hold a time, without knowing HZ or trusting the layout.
+ */
+static __always_inline bool td_is_now_ms(__u32 stored)
+{
+	static const __u32 ms_per_jiffy[3] = { 4, 10, 1 };
+	__u64 j = bpf_jiffies64();
+	__u32 mask = td_cpupid_mask();
+
+	for (int i = 0; i < 3; i++) {
+		__u32 now = (__u32)(j * ms_per_jiffy[i]) & mask;
+
+		if (((now - stored) & mask) <= 2 * ms_per_jiffy[i])
+			return true;
+	}
+	return false;
+}
+
+/*
  * 6.1 passes a struct page that may be a THP tail page; memcg_data lives on
  * the head. compound_head has bit 0 set on tail pages (all versions).
  */

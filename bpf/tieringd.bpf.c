@@ -30,7 +30,16 @@
  * Every event carries the thread group leader's start time, and the hint
  * faults of the first two hooks the folio's order, addr aligned to it.
  *
- * Known before load (rodata): the daemon's tgid, the page->flags node bits.
+ *   latency      - with numa_migrate_check (6.12+), fentry and fexit on
+ *                  should_numa_migrate_memory(), which it calls: in tiering
+ *                  mode, for a slow folio, the kernel swaps the scan time
+ *                  it stored for the fault's time there; the two values
+ *                  give the scan-to-fault latency, kept per CPU until the
+ *                  fexit of numa_migrate_check (same fault, same CPU, under
+ *                  the page table lock) puts it into the event.
+ *
+ * Known before load (rodata): the daemon's tgid, the page->flags node and
+ * last_cpupid bits.
  * Changed at run time (maps): the fast-node mask, managed cgroups.
  */
 #include "vmlinux.h"
@@ -125,6 +134,7 @@ struct td_emit {
 	int page_nid;
 	int target_nid;
 	__u16 flags;
+	__u16 latency_ms;
 	__u8 source;
 	__u8 order;
 };
@@ -155,7 +165,8 @@ static __always_inline int submit(const struct td_emit *a)
 	e->flags = a->flags | (a->page_nid < 0 ? TD_EVF_NID_UNKNOWN : 0);
 	e->cpu = bpf_get_smp_processor_id();
 	e->order = a->order;
-	e->__pad0[0] = e->__pad0[1] = e->__pad0[2] = 0;
+	e->__pad0 = 0;
+	e->latency_ms = a->latency_ms;
 	e->start_time = a->start_time;
 	bpf_ringbuf_submit(e, 0);
 	stat_inc(TD_STAT_SUBMITTED);
@@ -167,14 +178,15 @@ static __always_inline int submit(const struct td_emit *a)
  * cannot apply and the daemon resolves the node itself. order is the
  * folio's (TD_ORDER_UNKNOWN when the hook cannot see it).
  */
-static __always_inline int emit(__u8 source, __u64 addr, int page_nid,
-				int target_nid, __u64 memcg_id, __u16 flags, __u8 order)
+static __always_inline int emit_lat(__u8 source, __u64 addr, int page_nid,
+				    int target_nid, __u64 memcg_id, __u16 flags, __u8 order,
+				    __u16 latency_ms)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct td_emit a = {
 		.addr = addr, .tgid = pid_tgid >> 32, .tid = (__u32)pid_tgid,
 		.page_nid = page_nid, .target_nid = target_nid, .flags = flags,
-		.source = source, .order = order,
+		.source = source, .order = order, .latency_ms = latency_ms,
 	};
 	struct td_runtime *rt;
 
@@ -204,6 +216,14 @@ static __always_inline int emit(__u8 source, __u64 addr, int page_nid,
 	return submit(&a);
 }
 
+/* emit_lat() without a latency (every source but numa_migrate_check). */
+static __always_inline int emit(__u8 source, __u64 addr, int page_nid,
+				int target_nid, __u64 memcg_id, __u16 flags, __u8 order)
+{
+	return emit_lat(source, addr, page_nid, target_nid, memcg_id, flags, order,
+			TD_LATENCY_UNKNOWN);
+}
+
 /*
  * Process lifecycle (TD_SRC_EXEC, TD_SRC_EXIT) of task's thread group:
  * the self filter only. No cgroup filter: a process forgotten that was
@@ -215,7 +235,7 @@ static __always_inline int emit_process(__u8 source, struct task_struct *task)
 	struct td_emit a = {
 		.tgid = BPF_CORE_READ(task, tgid), .tid = BPF_CORE_READ(task, pid),
 		.page_nid = -1, .target_nid = -1, .source = source,
-		.order = TD_ORDER_UNKNOWN,
+		.order = TD_ORDER_UNKNOWN, .latency_ms = TD_LATENCY_UNKNOWN,
 	};
 	struct td_runtime *rt = runtime();
 
@@ -230,6 +250,89 @@ static __always_inline int emit_process(__u8 source, struct task_struct *task)
 	return submit(&a);
 }
 
+/*
+ * Scan-to-fault latency of the fault under way on this CPU: the folio
+ * should_numa_migrate_memory() was asked about, the stored bits before it
+ * ran, and the latency once it returned (TD_LATENCY_UNKNOWN until then).
+ */
+struct td_latency_slot {
+	__u64 folio;
+	__u32 before;
+	__u16 latency_ms;
+	__u16 armed;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct td_latency_slot);
+} td_latency SEC(".maps");
+
+static __always_inline struct td_latency_slot *latency_slot(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&td_latency, &zero);
+}
+
+/* 6.12+: before the kernel swaps the scan time for the fault's time. */
+SEC("fentry/should_numa_migrate_memory")
+int BPF_PROG(lat_enter, struct task_struct *p, struct folio *folio, int src_nid, int dst_cpu)
+{
+	struct td_latency_slot *ls = latency_slot();
+	long before = td_flags_last_cpupid(folio);
+
+	if (!ls)
+		return 0;
+	ls->folio = (__u64)folio;
+	ls->before = (__u32)before;
+	ls->latency_ms = TD_LATENCY_UNKNOWN;
+	ls->armed = before >= 0;
+	return 0;
+}
+
+/*
+ * After it: in tiering mode, for a slow folio, the kernel has stored the
+ * fault's time (numa_hint_fault_latency()), unless the fast node had room
+ * enough to promote without asking. Only bits that now read as the current
+ * time are taken for one: the other paths store a cpupid or nothing (a
+ * cpupid, (cpu << 8) | pid's low byte, reads as the time only while the
+ * masked ms are that small: a fraction of a second every ~35 minutes).
+ */
+SEC("fexit/should_numa_migrate_memory")
+int BPF_PROG(lat_exit, struct task_struct *p, struct folio *folio, int src_nid, int dst_cpu,
+	     bool ret)
+{
+	struct td_latency_slot *ls = latency_slot();
+	long after = td_flags_last_cpupid(folio);
+	__u32 lat;
+
+	if (!ls || !ls->armed || ls->folio != (__u64)folio || after < 0)
+		return 0;
+	ls->armed = 0;
+	if (!td_is_now_ms((__u32)after))
+		return 0;
+	lat = ((__u32)after - ls->before) & td_cpupid_mask();
+	ls->latency_ms = lat > TD_LATENCY_MAX ? TD_LATENCY_MAX : lat;
+	return 0;
+}
+
+/* The latency measured for folio in this fault, once. */
+static __always_inline __u16 take_latency(const struct folio *folio)
+{
+	struct td_latency_slot *ls = latency_slot();
+	__u16 lat;
+
+	if (!ls || ls->folio != (__u64)folio)
+		return TD_LATENCY_UNKNOWN;
+	lat = ls->latency_ms;
+	ls->folio = 0;
+	ls->armed = 0;
+	ls->latency_ms = TD_LATENCY_UNKNOWN;
+	return lat;
+}
+
 /* 6.12+: numa_migrate_check() returns the node the kernel will move to. */
 SEC("fexit/numa_migrate_check")
 int BPF_PROG(hint_migrate_check, struct folio *folio, struct vm_fault *vmf,
@@ -238,8 +341,9 @@ int BPF_PROG(hint_migrate_check, struct folio *folio, struct vm_fault *vmf,
 	__u16 evf = ret != NUMA_NO_NODE ? TD_EVF_KERNEL_MIGRATES : 0;
 	int target = ret != NUMA_NO_NODE ? ret : (int)bpf_get_numa_node_id();
 
-	return emit(TD_SRC_HINT_FAULT, addr, td_page_nid(folio), target,
-		    td_folio_memcg_id(folio), evf, td_folio_order(folio));
+	return emit_lat(TD_SRC_HINT_FAULT, addr, td_page_nid(folio), target,
+			td_folio_memcg_id(folio), evf, td_folio_order(folio),
+			take_latency(folio));
 }
 
 /* 6.1: numa_migrate_prep() gets the page's node and returns the target. */

@@ -51,6 +51,7 @@ struct td_daemon {
 	struct td_folio *folio;		/* orders of sampled addresses; NULL without sampling */
 	/* intake and reload counters (the registry's; the stages keep theirs) */
 	uint64_t events_received, events_by_source[TD_SRC__ACCESS_MAX], events_on_slow;
+	uint64_t events_slow_latency;	/* hint faults too long after the scan */
 	uint64_t process_events[2];	/* exec, exit (TD_CTR_PROCESS_EVENTS) */
 	uint64_t record_errors;
 	uint64_t processes_reaped, last_reap_ns;
@@ -135,6 +136,25 @@ static void note_kernel_promote(struct td_daemon *d, const struct td_event *e, u
 				      e->ts_ns);
 }
 
+/*
+ * The kernel's default numa_balancing_hot_threshold (hot_threshold_ms,
+ * 1000 ms): in tiering mode it promotes no slow folio that faulted this
+ * long after the scan armed it. A folio read all the time faults right
+ * after the scan; one of a region swept every few seconds, up to a sweep
+ * later, at about the same rate under the scanner, so only the latency
+ * tells them apart.
+ */
+#define TD_SLOW_LATENCY_MS 1000
+
+/* A hint fault on a slow node long after the scan, that the kernel does
+ * not migrate itself: not evidence of hotness. */
+static bool slow_latency(const struct td_daemon *d, const struct td_event *e)
+{
+	return e->source == TD_SRC_HINT_FAULT && e->latency_ms != TD_LATENCY_UNKNOWN &&
+	       e->latency_ms >= TD_SLOW_LATENCY_MS && !(e->flags & TD_EVF_KERNEL_MIGRATES) &&
+	       td_node_in(d->pipe.slow_mask, e->page_nid);
+}
+
 static void on_event(const struct td_event *e, void *userdata)
 {
 	struct td_daemon *d = userdata;
@@ -152,7 +172,11 @@ static void on_event(const struct td_event *e, void *userdata)
 		d->events_by_source[e->source]++;
 	if (td_node_in(d->pipe.slow_mask, e->page_nid))
 		d->events_on_slow++;
-	if (record(d, &a, e->ts_ns) < 0)
+	if (slow_latency(d, e)) {
+		d->events_slow_latency++;
+		/* -ENOENT: no entry, nothing to correct */
+		td_hotness_set_node(d->pipe.hot, e->tgid, e->addr, e->page_nid);
+	} else if (record(d, &a, e->ts_ns) < 0)
 		d->record_errors++;
 	if (d->pipe.demoter)
 		td_demoter_note_event(d->pipe.demoter, e->memcg_id, e->ts_ns);
@@ -677,6 +701,7 @@ static void counters_intake(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALU
 	v[TD_CTR_EVENTS][0] = d->events_by_source[TD_SRC_HINT_FAULT];
 	v[TD_CTR_EVENTS][1] = d->events_by_source[TD_SRC_SAMPLE];
 	v[TD_CTR_EVENTS_ON_SLOW][0] = d->events_on_slow;
+	v[TD_CTR_EVENTS_SLOW_LATENCY][0] = d->events_slow_latency;
 	v[TD_CTR_EVENTS_SUBMITTED][0] = st[TD_STAT_SUBMITTED];
 	v[TD_CTR_EVENTS_DROPPED][0] = st[TD_STAT_DROPPED];
 	v[TD_CTR_EVENTS_BAD][0] = td_sources_bad_events(d->pipe.sources);

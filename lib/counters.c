@@ -28,6 +28,8 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "Access events taken from the ring buffer, by source."),
 	C(TD_CTR_EVENTS_ON_SLOW, "events_on_slow_nodes", "events",
 	  "Access events for pages on slow nodes."),
+	C(TD_CTR_EVENTS_SLOW_LATENCY, "events_slow_latency", "events",
+	  "Hint faults long after the scan (latency >= 1 s): not counted as evidence"),
 	C(TD_CTR_EVENTS_SUBMITTED, "events_submitted", "events",
 	  "Events the BPF programs submitted to the ring buffer."),
 	S(TD_CTR_EVENTS_DROPPED, "events_dropped", "events",

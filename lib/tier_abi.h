@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define TD_ABI_VERSION 2
+#define TD_ABI_VERSION 3
 
 #define TD_PAGE_SHIFT 12
 #define TD_PAGE_MASK (~((__u64)(1 << TD_PAGE_SHIFT) - 1))
@@ -43,6 +43,12 @@ enum td_source {
 #define TD_ORDER_MAX 15
 #define TD_ORDER_UNKNOWN 0xff
 
+/* td_event.latency_ms: saturates at TD_LATENCY_MAX; TD_LATENCY_UNKNOWN when
+ * the kernel keeps no scan time for the folio (not tiering mode, a fast
+ * node, no hook, or the stored bits could not be checked). */
+#define TD_LATENCY_MAX 0xfffe
+#define TD_LATENCY_UNKNOWN 0xffff
+
 /* td_event.flags */
 enum td_event_flags {
 	/* memcg_id is the page's own memcg (read from the folio), not the task's */
@@ -57,7 +63,7 @@ enum td_event_flags {
  * One access (or lifecycle event), as submitted to the ring buffer. 56 bytes.
  * ts_ns is bpf_ktime_get_ns(): CLOCK_MONOTONIC in userspace. The v1 fields
  * keep their offsets (version stays at byte 37); v2 appended order and
- * start_time.
+ * start_time; v3 put latency_ms in v2's padding.
  */
 struct td_event {
 	__u64 ts_ns;
@@ -74,7 +80,11 @@ struct td_event {
 	__u16 flags;		/* enum td_event_flags */
 	__u32 cpu;
 	__u8 order;		/* folio order (0: 4 KiB, 9: 2 MiB), or TD_ORDER_UNKNOWN */
-	__u8 __pad0[3];
+	__u8 __pad0;
+	/* hint faults in tiering mode on a slow node: ms from the NUMA scan
+	 * that armed the folio to this fault, as the kernel measures it
+	 * (numa_hint_fault_latency()); else TD_LATENCY_UNKNOWN */
+	__u16 latency_ms;
 	/* the thread group leader's start_boottime (ns since boot, as
 	 * /proc/PID/stat's starttime, finer); 0 if unknown */
 	__u64 start_time;

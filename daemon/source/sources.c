@@ -32,6 +32,9 @@ struct td_sources {
 	struct ring_buffer *rb;
 	struct bpf_link *hint_links[2];
 	struct bpf_link *proc_links[2];	/* sched_process_exec, _exit */
+	struct bpf_link *lat_links[2];	/* should_numa_migrate_memory entry, exit */
+	bool latency;			/* scan-to-fault latency: loaded (with hook 0) */
+	uint32_t cpupid_shift, cpupid_width;
 	bool lifecycle_btf;		/* the kernel has both tracepoints' BTF */
 	bool lifecycle;			/* both attached */
 	char lifecycle_why[96];
@@ -240,6 +243,86 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	return td_drain_event(&s->drain) ? -EAGAIN : 0;
 }
 
+static uint32_t order_base_2(uint64_t n)
+{
+	return n <= 1 ? 0 : 64 - (uint32_t)__builtin_clzll(n - 1);
+}
+
+/* Whether struct `name` has a member `member` at its top level. */
+static bool struct_has_member(const struct btf *btf, const char *name, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+/* The value of enumerator `name` of enum `type`, or -1. */
+static long long enum_value(const struct btf *btf, const char *type, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_enum *e = t ? btf_enum(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, e[i].name_off), name))
+			return e[i].val;
+	return -1;
+}
+
+/*
+ * Where tiering mode's scan time sits in page->flags (include/linux/
+ * page-flags-layout.h: | NODE | ZONE | LAST_CPUPID | KASAN_TAG | LRU_GEN
+ * | ...), from BTF: ZONES_WIDTH = order_base_2(__MAX_NR_ZONES),
+ * LAST_CPUPID_WIDTH = LAST__PID_SHIFT (8) + order_base_2(NR_CPUS), NR_CPUS
+ * from struct cpumask's size. A struct page with _last_cpupid keeps it
+ * there instead (no room in flags): -ENOENT, as without the hook's
+ * function. The BPF side takes the bits only when they read as the
+ * current time, so a wrong layout costs the latency, not a wrong one.
+ */
+static int latency_bits(struct td_sources *s, const struct btf *btf, uint32_t nodes_pgshift)
+{
+	int cm = btf__find_by_name_kind(btf, "cpumask", BTF_KIND_STRUCT);
+	long long zones = enum_value(btf, "zone_type", "__MAX_NR_ZONES");
+	long long cpus = cm < 0 ? -1 : btf__resolve_size(btf, cm) * 8;
+	uint32_t zw, w;
+
+	if (!btf_has_func(btf, "should_numa_migrate_memory") ||
+	    struct_has_member(btf, "page", "_last_cpupid") || zones <= 0 || cpus <= 0)
+		return -ENOENT;
+	zw = order_base_2((uint64_t)zones);
+	w = 8 + order_base_2((uint64_t)cpus);
+	if (w >= 32 || nodes_pgshift < zw + w)
+		return -ERANGE;
+	s->cpupid_shift = nodes_pgshift - zw - w;
+	s->cpupid_width = w;
+	return 0;
+}
+
+/* Attaches the latency pair; without it the hint hook runs on, latency unknown. */
+static void attach_latency(struct td_sources *s)
+{
+	struct bpf_program *progs[2] = { s->skel->progs.lat_enter, s->skel->progs.lat_exit };
+
+	for (int j = 0; s->latency && j < 2; j++) {
+		s->lat_links[j] = bpf_program__attach(progs[j]);
+		if (!s->lat_links[j]) {
+			td_warn("scan-to-fault latency: %s: attach: %s, latency unknown",
+				bpf_program__section_name(progs[j]), strerror(errno));
+			destroy_links(s->lat_links, j);
+			s->latency = false;
+		}
+	}
+	if (s->latency)
+		td_info("scan-to-fault latency: should_numa_migrate_memory, page->flags "
+			"last_cpupid bits %u..%u", s->cpupid_shift,
+			s->cpupid_shift + s->cpupid_width - 1);
+}
+
 /*
  * Process lifecycle: tp_btf programs need the tracepoints' BTF
  * (btf_trace_<name> typedefs); without them the object loads without the
@@ -289,6 +372,10 @@ static int configure(struct td_sources *s, const struct td_sources_params *p, in
 	if (r)
 		return td_err(r, "ring buffer size %u", p->ringbuf_bytes);
 	select_hint_hook(s, hint);
+	bpf_program__set_autoload(skel->progs.lat_enter, hint == 0 && s->latency);
+	bpf_program__set_autoload(skel->progs.lat_exit, hint == 0 && s->latency);
+	skel->rodata->last_cpupid_pgshift = s->cpupid_shift;
+	skel->rodata->last_cpupid_width = hint == 0 && s->latency ? s->cpupid_width : 0;
 	bpf_program__set_autoload(skel->progs.sample_access, p->sampling);
 	bpf_program__set_autoload(skel->progs.proc_exec, s->lifecycle_btf);
 	bpf_program__set_autoload(skel->progs.proc_exit, s->lifecycle_btf);
@@ -325,6 +412,8 @@ static int load_with_hint(struct td_sources *s, const struct td_sources_params *
 			goto fail;
 		}
 	}
+	s->latency = s->latency && hint == 0;
+	attach_latency(s);
 	return 0;
 fail:
 	tieringd_bpf__destroy(s->skel);
@@ -350,6 +439,8 @@ static int load_sources(struct td_sources *s, const struct td_sources_params *p)
 		btf = btf__load_vmlinux_btf();
 		if (!btf)
 			snprintf(why, sizeof(why), "no kernel BTF: %s", strerror(errno));
+		/* 54: compat.h's nodes_pgshift, which the daemon leaves as built */
+		s->latency = btf && latency_bits(s, btf, 54) == 0;
 	}
 	for (int i = 0; btf && i < N_HINT_HOOKS; i++) {
 		if (p->hint_hook && i != p->hint_hook - 1)
@@ -360,6 +451,11 @@ static int load_sources(struct td_sources *s, const struct td_sources_params *p)
 		}
 		td_log_libbpf_quiet(true);
 		r = load_with_hint(s, p, i, why, sizeof(why));
+		if (r && r != -ENOMEM && i == 0 && s->latency) {
+			td_warn("hint-fault hook %s with the latency programs, trying without", why);
+			s->latency = false;
+			r = load_with_hint(s, p, i, why, sizeof(why));
+		}
 		td_log_libbpf_quiet(false);
 		if (r == -ENOMEM)
 			break;
@@ -433,6 +529,7 @@ void td_sources_free(struct td_sources *s)
 	ring_buffer__free(s->rb);
 	destroy_links(s->hint_links, 2);
 	destroy_links(s->proc_links, 2);
+	destroy_links(s->lat_links, 2);
 	close_sampling(s);
 	tieringd_bpf__destroy(s->skel);
 	free(s);
@@ -467,6 +564,7 @@ int td_sources_consume(struct td_sources *s, uint64_t budget_ns)
 
 void td_sources_detach(struct td_sources *s)
 {
+	destroy_links(s->lat_links, 2);
 	destroy_links(s->hint_links, 2);
 	destroy_links(s->proc_links, 2);
 	close_sampling(s);

@@ -26,6 +26,9 @@ static void test_event_layout(void **state)
 	/* v2: appended, the v1 offsets (version's above all) unchanged */
 	assert_int_equal(offsetof(struct td_event, order), 44);
 	assert_int_equal(offsetof(struct td_event, __pad0), 45);
+	/* v3: latency_ms in v2's padding */
+	assert_int_equal(offsetof(struct td_event, latency_ms), 46);
+	assert_int_equal(sizeof(((struct td_event *)0)->latency_ms), 2);
 	assert_int_equal(offsetof(struct td_event, start_time), 48);
 	assert_int_equal(sizeof(((struct td_event *)0)->order), 1);
 	assert_int_equal(sizeof(((struct td_event *)0)->start_time), 8);
@@ -43,7 +46,9 @@ static void test_maps_layout(void **state)
 
 static void test_constants(void **state)
 {
-	assert_int_equal(TD_ABI_VERSION, 2);
+	assert_int_equal(TD_ABI_VERSION, 3);
+	/* unknown is none of the latencies */
+	assert_true(TD_LATENCY_MAX < TD_LATENCY_UNKNOWN && TD_LATENCY_UNKNOWN == 0xffff);
 	assert_true(TD_STAT__MAX <= 16);
 	assert_true(TD_SRC__MAX <= 255);
 	/* the access sources are the counters' labels: hint_fault, sample */
