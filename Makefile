@@ -80,7 +80,7 @@ FUZZ_NAMES    := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS     := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzlib/%.o)
 
-.PHONY: all deps check check-open unit vm demo bench install uninstall clean vmlinux fuzz
+.PHONY: all deps check unit vm demo bench install uninstall clean vmlinux fuzz
 all: $(BUILD)/tieringd $(BUILD)/tieringctl
 
 # Order-only: every entry point checks the packages first, without
@@ -204,12 +204,6 @@ check: all $(UNIT_BINS) $(PAYLOAD_BINS) $(BENCH_BINS) $(FUZZ_BINS)
 
 demo: all $(PAYLOAD_BINS)
 	$(Q)BUILD=$(BUILD) tests/vm/demo
-
-# Suites of open defects (tests/vm/open/): they assert what an open issue
-# asks and fail until it is fixed; not part of make check.
-check-open: all $(PAYLOAD_BINS)
-	$(Q)rc=0; for s in tests/vm/open/*.sh; do \
-		BUILD=$(BUILD) tests/vm/run "$$s" 6.12 || rc=1; done; exit $$rc
 
 # ---------------------------------------------------------------- fuzz
 # One libFuzzer binary per tests/fuzz/fuzz_<name>.c, its seeds in

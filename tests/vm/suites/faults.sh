@@ -93,4 +93,9 @@ secs=$((t1 - t0 + 1))
 max=$(( (4 * 256 * secs) * 11 / 10 + 1024 ))
 t_log "rate: $promoted pages in about $secs s (limit 4 MB/s = 1024 pages/s)"
 t_check "rate: at most the limit + 10 % ($promoted <= $max pages)" t_range "${promoted:-0}" 1 "$max"
-t_check "rate: the limit was the bottleneck (>= half of it used)" t_range "${promoted:-0}" "$((max / 2 - 512))" "$max"
+# the lower bound only shows the limit was what bound (not an idle daemon):
+# under TCG a pass over the 200 MiB hot set is slow enough that some of its
+# hint faults come over a second after the scan and are not counted as
+# evidence (the kernel's own rule), and the 2 s warm-up comes first
+t_check "rate: the limit was the bottleneck (>= a third of it used)" \
+	t_range "${promoted:-0}" "$((max / 3))" "$max"

@@ -1,9 +1,4 @@
 #!/bin/sh
-# OPEN DEFECT (issue 10): not in make check; run with make check-open. It fails:
-# in the test guest the NUMA scanner, not the workload, sets the hint-fault
-# rate, so hot and swept folios fault about as often (854 events for 224
-# folios in 45 s) and no frequency rule tells them apart; the scan-to-fault
-# latency the kernel keeps does (see the closing note of stop 15).
 # vm: mode=initramfs mem0=1024 mem1=2048 timeout=300 kernels=6.12
 #
 # Selectivity under scarcity (issue 10): a 384 MiB region read in full once
