@@ -45,9 +45,13 @@ t_log "240 short-lived processes done"
 st=$(t_result_file stats-churn.json)
 tieringctl -j stats > "$st"
 reaped=$(grep -o '"processes_reaped":[0-9]*' "$st" | cut -d: -f2)
-t_log "after the churn: processes_reaped=$reaped record_errors=$(grep -o '"record_errors":[0-9]*' "$st" | cut -d: -f2) events_received=$(grep -o '"events_received":[0-9]*' "$st" | cut -d: -f2)"
-# the table holds 64: more than that forgotten means slots were freed for new ones
-t_check "exited processes were forgotten ($reaped > 64 of 240)" t_range "${reaped:-0}" 65 240
+exits=$(grep -o '"process_events_exit":[0-9]*' "$st" | cut -d: -f2)
+t_log "after the churn: processes_reaped=$reaped process_events_exit=$exits record_errors=$(grep -o '"record_errors":[0-9]*' "$st" | cut -d: -f2) events_received=$(grep -o '"events_received":[0-9]*' "$st" | cut -d: -f2)"
+# the table holds 64: more than that forgotten (by their exit events, or by
+# the reaper where those are missed) means slots were freed for new ones
+forgot=$(( ${reaped:-0} + ${exits:-0} ))
+t_check "exited processes were forgotten ($forgot > 64 of 240: $exits exit events, $reaped reaped)" \
+	t_range "$forgot" 65 100000
 
 # a new process, in the root cgroup (Mode=promote)
 hs=$(t_result_file hotset-new.out)
