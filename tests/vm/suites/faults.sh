@@ -43,7 +43,11 @@ wait $hp 2>/dev/null
 sleep 4
 stop_td killed
 esrch=$(val pages_failed_ESRCH "$td_log")
-t_check "killed: the dead process was counted (ESRCH ${esrch:-0})" t_range "${esrch:-0}" 1 1000000
+exits=$(val process_events_exit "$td_log")
+# forgotten at its exit event, or (a missed one) at move_pages' ESRCH
+t_check "killed: the dead process was forgotten (exit events ${exits:-0}, ESRCH ${esrch:-0})" \
+	t_range "$(( ${esrch:-0} + ${exits:-0} ))" 1 1000000
+t_check "killed: none of its entries left live" t_eq 0 "$(val hot_entries "$td_log")"
 
 # 2. full fast node, demotion off
 coldfill --leave-free 24 --node 0 > "$(t_result_file full-coldfill.out)" 2>&1 &
