@@ -1,4 +1,4 @@
 #!/bin/sh
-# vm: timeout=60 mem2=512
+# vm: timeout=60 memX=512
 # A header with an unknown key: the host must refuse before booting.
 . /tvm/lib.sh

@@ -31,6 +31,10 @@ for g in a b c; do
 		> "$(t_result_file hotset-$g.out)" 2>&1 &
 	pids="$pids $!"
 done
+# the table while they run (their exit events empty it afterwards)
+sleep 20
+tieringctl -j status > "$(t_result_file status-running.json)"
+hot=$(grep -o '"hot_entries":[0-9]*' "$(t_result_file status-running.json)" | cut -d: -f2)
 wait $pids
 t_tieringd_stop
 sed -n '/^source /,$p' "$td_log" | sed 's/^/  td| /'
@@ -42,6 +46,5 @@ t_check "b (Mode=off): no page of it moved ($pb %)" t_eq 0.0 "$pb"
 t_check "b's events were filtered in the kernel ($fc)" t_range "${fc:-0}" 1 1000000000
 pc=$(awk '$1 == "FINAL" { print $4 }' "$(t_result_file hotset-c.out)")
 t_check "c (Mode=observe): no page of it moved ($pc %)" t_eq 0.0 "$pc"
-hot=$(awk '$1 == "hot_entries" { print $2 }' "$td_log")
 t_check "c's pages were tracked: the table holds a's hot set and most of c's ($hot entries)" \
 	t_range "${hot:-0}" 24576 100000
