@@ -176,7 +176,7 @@ $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)
 
 # Guest payloads for tests/vm (statically small, dynamically linked; the
 # harness copies their libraries into the guest).
-$(BUILD)/vm/%: tests/vm/payload/%.c $(BUILD)/libtiering.a
+$(BUILD)/vm/%: tests/vm/payload/%.c tests/vm/payload/payload.h $(BUILD)/libtiering.a
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< $(BUILD)/libtiering.a $(JANSSON_LIBS) -lnuma -lm

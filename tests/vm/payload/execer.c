@@ -33,6 +33,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "payload.h"
+
 #define PAGE 4096UL
 
 struct opts {
@@ -48,14 +50,6 @@ static volatile sig_atomic_t go;
 static void on_usr1(int sig)
 {
 	go = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Maps and places the region; exits on failure. */

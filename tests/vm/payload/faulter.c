@@ -27,6 +27,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "payload.h"
+
 struct slice {
 	pthread_t th;
 	volatile char *start;
@@ -37,14 +39,6 @@ struct slice {
 
 static size_t page_size;
 static double deadline;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void *run(void *arg)
 {

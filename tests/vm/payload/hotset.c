@@ -25,6 +25,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "payload.h"
+
 #define PAGE 4096UL
 
 struct opts {
@@ -35,23 +37,6 @@ struct opts {
 	unsigned long seed;
 	double linger;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-	/* xorshift64*: a fixed scattered pattern for a given seed */
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
 
 /* Queries the nodes of pages[0..n) in chunks; counts those on node `fast`. */
 static long count_on(void **pages, int *status, size_t n, int fast)

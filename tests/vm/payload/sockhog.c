@@ -36,6 +36,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "payload.h"
+
 struct conn {
 	int fd;
 	int garbage;
@@ -43,14 +45,6 @@ struct conn {
 
 static struct sockaddr_un addr;
 static unsigned long connects, connect_failed, closed_by_server, busy_replies;
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 /* A connected non-blocking socket, or -1. A full backlog (EAGAIN) is
  * retried for up to 2 s. */

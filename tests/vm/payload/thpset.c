@@ -45,6 +45,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "payload.h"
+
 #define PAGE 4096UL
 #define MIB (1UL << 20)
 #define KPF_COMPOUND_HEAD 15
@@ -65,23 +67,6 @@ struct region {
 	void **heads;
 	int *status;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-	/* xorshift64*: a fixed pattern for a given seed */
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
 
 /* Maps len bytes aligned to align, on node (bound while touched, every
  * 4 KiB page written), policy back to default. */
