@@ -38,11 +38,11 @@ endif
 
 # Debian 12 packages the build, the tests, the harness and the demo need.
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libnuma-dev \
-	libhwloc-dev libcgroup-dev libsystemd-dev libcmocka-dev libjansson-dev libclang-rt-14-dev \
+	libhwloc-dev libcgroup-dev libsystemd-dev libcmocka-dev libjansson-dev libcap-ng-dev libclang-rt-14-dev \
 	qemu-system-x86 busybox-static numactl debootstrap e2fsprogs xz-utils \
 	zstd cpio kmod gnuplot-nox man-db groff-base debhelper dpkg-dev lintian
 
-PKGS        := libbpf libsystemd numa hwloc libcgroup jansson
+PKGS        := libbpf libsystemd numa hwloc libcgroup jansson libcap-ng
 PKG_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -165,8 +165,9 @@ TEST_OBJS_test_control := ops/control move/promoter move/sysops move/placement m
 	policy/cgroupfs ops/log
 TEST_OBJS_test_sources_drain := source/drain
 TEST_OBJS_test_folio := source/folio
+TEST_OBJS_test_privs := ops/privs move/kernel ops/log
 DAEMON_TESTS := test_promoter test_demoter test_groups test_control test_kernel test_sources_drain test_reap \
-	test_placement test_folio
+	test_placement test_folio test_privs
 $(foreach t,$(DAEMON_TESTS),$(eval $(BUILD)/tests/$(t): $(TEST_OBJS_$(t):%=$(BUILD)/san/daemon/%.o)))
 
 $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)

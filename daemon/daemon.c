@@ -29,6 +29,7 @@
 #include "ops/control.h"
 #include "ops/log.h"
 #include "ops/notify.h"
+#include "ops/privs.h"
 #include "ops/server.h"
 #include "pipeline.h"
 #include "policy/cgroupfs.h"
@@ -49,6 +50,7 @@ struct td_daemon {
 	struct td_loop *loop;
 	struct td_server *server;
 	struct td_folio *folio;		/* orders of sampled addresses; NULL without sampling */
+	struct td_privs *privs;		/* the capability drop and its restorer */
 	/* intake and reload counters (the registry's; the stages keep theirs) */
 	uint64_t events_received, events_by_source[TD_SRC__ACCESS_MAX], events_on_slow;
 	uint64_t events_slow_latency;	/* hint faults too long after the scan */
@@ -505,6 +507,10 @@ static void ready(struct td_daemon *d)
 	char st[256];
 
 	td_kernel_apply(d->kernel, d->pipe.cfg);
+	/* nothing is loaded, attached or opened past this point (ops/privs.h) */
+	(void)td_privs_drop(&(struct td_privs_params){
+		.sys_admin = d->folio != NULL, .restorer = !d->opt.no_restorer, .kernel = d->kernel,
+	}, &d->privs);
 	check_tiers(d);
 	d->pipe.start_ns = td_now_ns();
 	td_loop_write_metrics(d->loop);
@@ -851,5 +857,6 @@ void td_daemon_free(struct td_daemon *d)
 	td_folio_free(d->folio);	/* after the table, which calls it */
 	td_groups_free(d->pipe.groups);
 	td_kernel_free(d->kernel);	/* after the demoter, which switches through it */
+	td_privs_free(d->privs);	/* last: the restorer puts back what is left */
 	free(d);
 }

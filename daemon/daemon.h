@@ -22,6 +22,7 @@ struct td_daemon_options {
 	const char *socket_path;
 	bool dry_run;
 	uint32_t run_for_s;	/* 0: until SIGTERM/SIGINT */
+	bool no_restorer;	/* the unit restores the kernel settings (ops/privs.h) */
 };
 
 /* Opens topology and sources (BPF load + attach). 0 or negative errno. */

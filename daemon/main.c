@@ -14,6 +14,7 @@
 #include "move/kernel.h"
 #include "move/topology.h"
 #include "ops/log.h"
+#include "ops/privs.h"
 
 #define TIERINGD_VERSION "0.1"
 
@@ -27,6 +28,8 @@ static void usage(FILE *f)
 		"  --config PATH     configuration (default " TD_DEFAULT_CONFIG ", drop-ins in PATH.d/)\n"
 		"  --socket PATH     control socket (default " TD_DEFAULT_SOCKET ")\n"
 		"  --dry-run         decide and log, move nothing\n"
+		"  --no-restorer     the service manager runs --restore-kernel-state after\n"
+		"                    every exit (the shipped unit does): start no restorer\n"
 		"  --run-for S       stop after S seconds (tests)\n"
 		"  --has-slow-tier   exit 0 if there is a slow memory node to promote from, else 1\n"
 		"  --restore-kernel-state\n"
@@ -59,6 +62,7 @@ struct cmdline {
 	bool config_given;
 	bool slow_tier_check;	/* --has-slow-tier */
 	bool restore_kernel;	/* --restore-kernel-state */
+	int restorer_fd;	/* --restorer=FD (tieringd starts it itself), else -1 */
 	int prio;
 };
 
@@ -78,6 +82,49 @@ static int parse_run_for(const char *arg, uint32_t *ret)
 	return 0;
 }
 
+/* One option c (with optarg) into o and cl. -1 to go on, else the exit status. */
+static int parse_opt(int c, struct td_daemon_options *o, struct cmdline *cl)
+{
+	switch (c) {
+	case 'c':
+		cl->config_path = optarg;
+		cl->config_given = true;
+		return -1;
+	case 's':
+		o->socket_path = optarg;
+		return -1;
+	case 'n':
+		o->dry_run = true;
+		return -1;
+	case 'R':
+		return parse_run_for(optarg, &o->run_for_s) < 0 ? 2 : -1;
+	case 'S':
+		cl->slow_tier_check = true;
+		return -1;
+	case 'K':
+		cl->restore_kernel = true;
+		return -1;
+	case 'N':
+		o->no_restorer = true;
+		return -1;
+	case 'r':
+		cl->restorer_fd = atoi(optarg);
+		return cl->restorer_fd < 3 ? 2 : -1;	/* only tieringd itself passes it */
+	case 'v':
+		cl->prio = LOG_DEBUG;
+		return -1;
+	case 'V':
+		printf("tieringd %s\n", TIERINGD_VERSION);
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 0;
+	default:
+		usage(stderr);
+		return 2;
+	}
+}
+
 /* Parses argv into o and cl. Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct td_daemon_options *o, struct cmdline *cl)
 {
@@ -88,48 +135,19 @@ static int parse_args(int argc, char **argv, struct td_daemon_options *o, struct
 		{ "run-for", required_argument, NULL, 'R' },
 		{ "has-slow-tier", no_argument, NULL, 'S' },
 		{ "restore-kernel-state", no_argument, NULL, 'K' },
+		{ "no-restorer", no_argument, NULL, 'N' },
+		{ "restorer", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "vVh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			cl->config_path = optarg;
-			cl->config_given = true;
-			break;
-		case 's':
-			o->socket_path = optarg;
-			break;
-		case 'n':
-			o->dry_run = true;
-			break;
-		case 'R':
-			if (parse_run_for(optarg, &o->run_for_s) < 0)
-				return 2;
-			break;
-		case 'S':
-			cl->slow_tier_check = true;
-			break;
-		case 'K':
-			cl->restore_kernel = true;
-			break;
-		case 'v':
-			cl->prio = LOG_DEBUG;
-			break;
-		case 'V':
-			printf("tieringd %s\n", TIERINGD_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+		r = parse_opt(c, o, cl);
+		if (r >= 0)
+			return r;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "tieringd: unexpected argument '%s'\n", argv[optind]);
@@ -236,7 +254,7 @@ static void early_signals(void)
 int main(int argc, char **argv)
 {
 	struct td_daemon_options o = { .socket_path = TD_DEFAULT_SOCKET };
-	struct cmdline cl = { .config_path = TD_DEFAULT_CONFIG, .prio = LOG_INFO };
+	struct cmdline cl = { .config_path = TD_DEFAULT_CONFIG, .prio = LOG_INFO, .restorer_fd = -1 };
 	struct td_config *cfg;
 	int r;
 
@@ -254,6 +272,8 @@ int main(int argc, char **argv)
 	td_log_init(cl.prio);
 	if (cl.restore_kernel)
 		return td_kernel_restore_state(NULL) < 0 ? 1 : 0;
+	if (cl.restorer_fd >= 0)
+		return td_privs_run_restorer(cl.restorer_fd) < 0 ? 1 : 0;
 	td_log_libbpf();
 
 	cfg = malloc(sizeof(*cfg));

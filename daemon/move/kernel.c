@@ -53,6 +53,8 @@ struct td_kernel {
 	char state_file[ROOT_MAX];
 	char boot_id[64];	/* "" when unreadable: no file is then trusted */
 	struct held h[TD_KNOB__MAX];
+	const char *deferred_to;	/* td_kernel_defer(): who puts back what we cannot */
+	bool deferred[TD_KNOB__MAX];	/* left in the file for deferred_to */
 };
 
 static void knob_path(const struct td_kernel *k, enum td_kernel_knob i, char *buf, size_t size)
@@ -316,6 +318,10 @@ int td_kernel_put_back(struct td_kernel *k, enum td_kernel_knob i)
 		return td_err(cur, "cannot read %s to restore it", knobs[i].name);
 	if (!forget_if_changed(k, i, cur)) {
 		r = knob_write(k, i, h->original);
+		if (r < 0 && k->deferred_to && (r == -EPERM || r == -EACCES)) {
+			k->deferred[i] = true;	/* stays in the file; said by td_kernel_restore() */
+			return r;
+		}
 		if (r < 0)
 			return td_err(r, "cannot restore %s=%d", knobs[i].name, h->original);
 		td_info("%s restored to %d (was %d)", knobs[i].name, h->original, h->set);
@@ -325,16 +331,38 @@ int td_kernel_put_back(struct td_kernel *k, enum td_kernel_knob i)
 	return r < 0 ? td_err(r, "cannot update %s", k->state_file) : 0;
 }
 
+/* Says once which knobs are left to deferred_to, with their originals. */
+static void say_deferred(const struct td_kernel *k)
+{
+	char buf[256] = "";
+	size_t off = 0;
+
+	for (int i = 0; i < TD_KNOB__MAX && off < sizeof(buf); i++)
+		if (k->deferred[i] && k->h[i].held)
+			off += snprintf(buf + off, sizeof(buf) - off, "%s%s=%d", off ? ", " : "",
+					knobs[i].name, k->h[i].original);
+	if (off)
+		td_info("kernel settings left to %s: %s, kept in %s (this process dropped the "
+			"capabilities to write them)", k->deferred_to, buf, k->state_file);
+}
+
 int td_kernel_restore(struct td_kernel *k)
 {
 	int r = 0, q;
 
 	for (int i = 0; i < TD_KNOB__MAX; i++) {
+		k->deferred[i] = false;
 		q = td_kernel_put_back(k, i);
-		if (q < 0 && !r)
+		if (q < 0 && !k->deferred[i] && !r)
 			r = q;
 	}
+	say_deferred(k);
 	return r;
+}
+
+void td_kernel_defer(struct td_kernel *k, const char *who)
+{
+	k->deferred_to = who;
 }
 
 int td_kernel_original(const struct td_kernel *k, enum td_kernel_knob i)

@@ -68,8 +68,18 @@ int td_kernel_set(struct td_kernel *k, enum td_kernel_knob knob, int value);
  */
 int td_kernel_put_back(struct td_kernel *k, enum td_kernel_knob knob);
 
-/* td_kernel_put_back() of every knob. 0 or the first negative errno. */
+/* td_kernel_put_back() of every knob. 0 or the first negative errno;
+ * knobs deferred (td_kernel_defer()) count as put back. */
 int td_kernel_restore(struct td_kernel *k);
+
+/*
+ * After tieringd dropped the capabilities (kernel.numa_balancing wants
+ * CAP_SYS_ADMIN for a write): from now on a put-back that fails with EPERM
+ * or EACCES is no error but left in the state file for who (e.g.
+ * "tieringd --restore-kernel-state", a string that outlives k), and
+ * td_kernel_restore() says once which settings it left to who.
+ */
+void td_kernel_defer(struct td_kernel *k, const char *who);
 
 /* The original value of knob while tieringd holds it changed, else -1. */
 int td_kernel_original(const struct td_kernel *k, enum td_kernel_knob knob);

@@ -14,7 +14,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
+#include <cap-ng.h>
 #include <cmocka.h>
 
 #include "move/kernel.h"
@@ -338,6 +340,55 @@ static void test_failed_restore_keeps_file(void **state)
 	tmptree_free(&w.t);
 }
 
+/* Root writes a 0444 file through CAP_DAC_OVERRIDE: without it in the
+ * effective set (a no-op for others) the write fails with EACCES, as the
+ * kernel.numa_balancing handler refuses one without CAP_SYS_ADMIN (EPERM). */
+static void dac_override(bool on)
+{
+	if (geteuid() != 0)
+		return;
+	assert_int_equal(capng_get_caps_process(), 0);
+	assert_int_equal(capng_update(on ? CAPNG_ADD : CAPNG_DROP, CAPNG_EFFECTIVE,
+				      CAP_DAC_OVERRIDE), 0);
+	assert_int_equal(capng_apply(CAPNG_SELECT_CAPS), 0);
+}
+
+/* After the capability drop (td_kernel_defer()): a knob the daemon may no
+ * longer write stays in the file for the restorer and is no error; the
+ * others are put back. The restorer (--restore-kernel-state) then finds
+ * only that knob. Without the deferral the same refusal is an error. */
+static void test_deferred_restore(void **state)
+{
+	struct world w;
+	struct td_kernel *k;
+	char p[PATH_MAX];
+
+	for (int defer = 0; defer < 2; defer++) {
+		world_new(&w);
+		k = start(&w);
+		if (defer)
+			td_kernel_defer(k, "the test's restorer");
+		assert_int_equal(chmod(tmptree_path(&w.t, NB, p, sizeof(p)), 0444), 0);
+		dac_override(false);
+		if (defer)
+			assert_int_equal(td_kernel_restore(k), 0);
+		else
+			assert_int_equal(td_kernel_restore(k), -EACCES);
+		dac_override(true);
+		assert_string_equal(rd(&w, NB), "2\n");
+		assert_string_equal(rd(&w, RATE), "65536\n");
+		assert_string_equal(rd(&w, DEMOTION), "false");
+		assert_non_null(strstr(rd(&w, STATE), "kernel.numa_balancing=1 2\n"));
+		assert_null(strstr(rd(&w, STATE), "kernel.numa_balancing_promote_rate_limit_MBps="));
+		td_kernel_free(k);
+		assert_int_equal(chmod(p, 0644), 0);
+		assert_int_equal(td_kernel_restore_state(&w.p), 0);
+		assert_operator_values(&w);
+		assert_false(exists(&w, STATE));
+		tmptree_free(&w.t);
+	}
+}
+
 /* ------------------------------------------------------------ --restore-kernel-state */
 
 static void test_restore_state_without_file(void **state)
@@ -398,6 +449,7 @@ int main(void)
 		tmptree_test(test_restore_only_ours),
 		tmptree_test(test_changed_between_crash_and_restart),
 		tmptree_test(test_failed_restore_keeps_file),
+		tmptree_test(test_deferred_restore),
 		tmptree_test(test_restore_state_without_file),
 		tmptree_test(test_restore_state_after_crash),
 		tmptree_test(test_restore_state_other_boot),
