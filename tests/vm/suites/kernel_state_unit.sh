@@ -6,13 +6,17 @@
 # 1234, demotion_enabled=false; a drop-in asks NumaBalancing=2,
 # KernelPromoteRateLimitMBps=0, Demotion=yes.
 #  1. While it runs, the sandboxed daemon has written its state file
-#     (/run/tieringd/kernel-state) with the operator's values as originals.
+#     (/run/tieringd/kernel-state) with the operator's values as originals,
+#     and has dropped CAP_SYS_ADMIN, CAP_BPF and CAP_PERFMON from CapEff and
+#     CapPrm (CapBnd stays the unit's set: no CAP_SETPCAP), with no
+#     restorer process of its own (ExecStart= passes --no-restorer).
 #  2. `systemctl kill -s KILL tieringd`: the unit's
 #     ExecStopPost=+tieringd --restore-kernel-state puts the operator's
 #     values back before the restart (seen while the unit waits in
 #     auto-restart), and Restart=on-failure starts it again (NRestarts=1),
 #     which records the operator's values again.
-#  3. `systemctl stop tieringd`: the operator's values are back, no state
+#  3. `systemctl stop tieringd`: the operator's values are back (the daemon
+#     says it left numa_balancing to --restore-kernel-state), no state
 #     file, the unit inactive (not failed).
 . /tvm/lib.sh
 
@@ -38,6 +42,26 @@ originals() {
 	t_check "$1: state file: demotion_enabled not held while idle" \
 		sh -c "! grep -q '^demotion_enabled=' $STATE"
 }
+# cap PID SET BIT: 1 if capability BIT is in SET (CapEff, CapPrm, CapBnd) of PID
+cap() { echo $(( 0x$(awk -v k="$2:" '$1 == k { print $2 }' /proc/$1/status) >> $3 & 1 )); }
+SYS_ADMIN=21 BPF=39 PERFMON=38 SYS_PTRACE=19 DAC_OVERRIDE=1
+# the unit's CapabilityBoundingSet=: what the daemon holds before the drop
+UNIT_SET=000000c000280002
+# dropped LABEL PID: the sets of the ready daemon under the unit
+dropped() {
+	for _s in CapEff CapPrm; do
+		t_check "$1: $_s: no CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON" \
+			t_eq 0/0/0 "$(cap $2 $_s $SYS_ADMIN)/$(cap $2 $_s $BPF)/$(cap $2 $_s $PERFMON)"
+		t_check "$1: $_s: CAP_SYS_PTRACE, CAP_DAC_OVERRIDE kept" \
+			t_eq 1/1 "$(cap $2 $_s $SYS_PTRACE)/$(cap $2 $_s $DAC_OVERRIDE)"
+	done
+	t_check "$1: CapBnd: the unit's set" \
+		t_eq $UNIT_SET "$(awk '$1 == "CapBnd:" { print $2 }' /proc/$2/status)"
+	t_check "$1: NoNewPrivs" t_eq 1 "$(awk '$1 == "NoNewPrivs:" { print $2 }' /proc/$2/status)"
+	t_check "$1: no restorer process (--no-restorer)" \
+		t_eq "" "$(grep -lx tieringd-kstate /proc/[0-9]*/comm 2>/dev/null)"
+	grep '^Cap\(Eff\|Prm\|Bnd\)' /proc/$2/status | sed "s/^/  $1| /"
+}
 # wait_for PROPERTY VALUE SECONDS
 wait_for() {
 	_i=0
@@ -51,6 +75,8 @@ wait_for() {
 t_check "the unit runs --restore-kernel-state after any exit" \
 	grep -q '^ExecStopPost=+/usr/sbin/tieringd --restore-kernel-state$' \
 	/usr/lib/systemd/system/tieringd.service
+t_check "the unit starts the daemon with --no-restorer" \
+	grep -q '^ExecStart=/usr/sbin/tieringd --no-restorer$' /usr/lib/systemd/system/tieringd.service
 mkdir -p /etc/tieringd.conf.d
 printf '[Daemon]\nNumaBalancing=2\nKernelPromoteRateLimitMBps=0\nDemotion=yes\n' \
 	> /etc/tieringd.conf.d/50-kernel-state.conf
@@ -64,6 +90,9 @@ systemctl start tieringd
 t_check "1: tieringd active" t_eq active "$(systemctl is-active tieringd.service)"
 t_check "1: running: tieringd's values" t_eq $OURS "$(values)"
 originals "1"
+dropped 1 "$(show MainPID)"
+t_check "1: the journal says which it dropped" sh -c "journalctl -u tieringd -o cat --no-pager |
+	grep -qx 'capabilities dropped after start-up: CAP_SYS_ADMIN CAP_PERFMON CAP_BPF (bounding set unchanged: no CAP_SETPCAP); kept CAP_DAC_OVERRIDE CAP_SYS_PTRACE'"
 
 # 2. SIGKILL: ExecStopPost= restores, then Restart=on-failure
 pid=$(show MainPID)
@@ -82,6 +111,8 @@ systemctl stop tieringd
 t_check "3: stopped: inactive, not failed" t_eq inactive "$(systemctl is-active tieringd.service)"
 t_check "3: the operator's values are back" t_eq $OPER "$(values)"
 t_check "3: no state file left" t_eq "" "$(ls $STATE 2>/dev/null)"
-journalctl -u tieringd --no-pager -o cat 2>/dev/null | grep 'restored to\|kernel-state\|kernel:' |
+t_check "3: the daemon left numa_balancing to the unit's ExecStopPost=" sh -c "journalctl -u tieringd -o cat --no-pager |
+	grep -q '^kernel settings left to tieringd --restore-kernel-state (the unit.s ExecStopPost=): kernel.numa_balancing=1, kept in /run/tieringd/kernel-state'"
+journalctl -u tieringd --no-pager -o cat 2>/dev/null | grep 'restored to\|kernel-state\|kernel:\|capabilities' |
 	sed 's/^/  | /'
 rm -f /etc/tieringd.conf.d/50-kernel-state.conf
