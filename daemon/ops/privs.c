@@ -4,19 +4,23 @@
  * set goes first (dropping from it needs CAP_SETPCAP, which the capability
  * drop then removes).
  *
- * The restorer is exec'd (/proc/self/exe --restorer=3), not just forked:
+ * The restorer is exec'd (tieringd --restorer=3), not just forked:
  * a fork would keep a copy of the daemon's memory, its BPF links and perf
  * events (the programs would stay attached after the daemon died) and
- * every other descriptor; the exec'd process holds the read end of one
- * pipe and its stdio, nothing else.
+ * every other descriptor; the exec'd process holds one end of a socket
+ * pair and its stdio, nothing else. A socket pair, not a pipe: the
+ * restorer says on it that it is up before the daemon drops anything.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cap-ng.h>
@@ -27,11 +31,12 @@
 
 #define CAP_BIT(c)	(1ULL << (c))
 #define RESTORER_FD	3
+#define RESTORER_READY_MS 10000	/* an exec and a capset; slow only on a loaded host */
 #define UNIT_RESTORES	"tieringd --restore-kernel-state (the unit's ExecStopPost=)"
 
 struct td_privs {
 	pid_t restorer;		/* 0: none */
-	int pipe_fd;		/* the write end; its close is the restorer's signal */
+	int sock_fd;		/* our end; its close is the restorer's signal */
 	char who[96];		/* what td_kernel_defer() names */
 };
 
@@ -120,37 +125,76 @@ static int drop_all_but(uint64_t keep, bool *ret_bounding)
 	return 0;
 }
 
-/* fork + exec of the restorer; the read end of the pipe becomes its fd 3. */
-static int start_restorer(struct td_privs *pv)
+/* This program's path: what /proc/self/exe names (valgrind reports the
+ * program it runs there, while an exec of /proc/self/exe itself would start
+ * valgrind's tool binary), or /proc/self/exe when that path is gone. */
+static const char *self_exe(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+
+	if (n <= 0 || (size_t)n >= size - 1)
+		return "/proc/self/exe";
+	buf[n] = '\0';
+	return access(buf, X_OK) == 0 ? buf : "/proc/self/exe";
+}
+
+/* In the child: fd becomes RESTORER_FD, every other descriptor but stdio
+ * goes (other, the parent's end, too), then the exec. Never returns. */
+static void exec_restorer(const char *exe, int fd, int other)
 {
 	char *argv[] = { "tieringd", "--restorer=3", NULL };
-	int fds[2];
+
+	/* dup2 clears FD_CLOEXEC, but is a no-op when already fd 3 */
+	if (fd == RESTORER_FD ? fcntl(RESTORER_FD, F_SETFD, 0) < 0 : dup2(fd, RESTORER_FD) < 0)
+		_exit(127);
+	if (other < RESTORER_FD)
+		close(other);	/* the parent's end must not live on as stdio */
+	close_range(RESTORER_FD + 1, ~0U, 0);
+	execv(exe, argv);
+	_exit(127);
+}
+
+/* The restorer's one byte, sent once it holds only CAP_SYS_ADMIN and
+ * waits: 0, or -ECHILD when it died first (exec failed), -ETIMEDOUT. */
+static int restorer_ready(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+	int n = poll(&pfd, 1, RESTORER_READY_MS);
+
+	if (n == 0)
+		return -ETIMEDOUT;
+	if (n < 0)
+		return -errno;
+	return read(fd, &c, 1) == 1 ? 0 : -ECHILD;
+}
+
+/* fork + exec of the restorer over a socket pair: its end becomes its fd
+ * 3; ours stays open while the daemon lives. */
+static int start_restorer(struct td_privs *pv)
+{
+	char exe_buf[PATH_MAX];
+	const char *exe = self_exe(exe_buf, sizeof(exe_buf));
+	int fds[2], r, st;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return -errno;
 	pid = fork();
-	if (pid < 0) {
-		int r = -errno;
-
-		close(fds[0]);
-		close(fds[1]);
+	if (pid == 0)
+		exec_restorer(exe, fds[0], fds[1]);
+	r = pid < 0 ? -errno : 0;
+	close(fds[0]);
+	if (!r)
+		r = restorer_ready(fds[1]);
+	if (r) {
+		close(fds[1]);	/* a restorer that lives on gets its end of file */
+		while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
 		return r;
 	}
-	if (pid == 0) {
-		/* dup2 clears FD_CLOEXEC, but is a no-op when already fd 3 */
-		if (fds[0] == RESTORER_FD ? fcntl(RESTORER_FD, F_SETFD, 0) < 0 :
-		    dup2(fds[0], RESTORER_FD) < 0)
-			_exit(127);
-		if (fds[1] < RESTORER_FD)
-			close(fds[1]);	/* the write end must not live on as stdio */
-		close_range(RESTORER_FD + 1, ~0U, 0);
-		execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	close(fds[0]);
 	pv->restorer = pid;
-	pv->pipe_fd = fds[1];
+	pv->sock_fd = fds[1];
 	snprintf(pv->who, sizeof(pv->who), "the restorer (%s, pid %d)",
 		 TD_PRIVS_RESTORER_COMM, (int)pid);
 	return 0;
@@ -177,7 +221,7 @@ int td_privs_drop(const struct td_privs_params *p, struct td_privs **ret)
 	*ret = pv;
 	if (!pv)
 		return -ENOMEM;
-	pv->pipe_fd = -1;
+	pv->sock_fd = -1;
 	snprintf(pv->who, sizeof(pv->who), "%s", UNIT_RESTORES);
 	if (p->restorer) {
 		r = start_restorer(pv);
@@ -208,8 +252,8 @@ void td_privs_free(struct td_privs *p)
 
 	if (!p)
 		return;
-	if (p->pipe_fd >= 0)
-		close(p->pipe_fd);
+	if (p->sock_fd >= 0)
+		close(p->sock_fd);
 	while (p->restorer > 0 && waitpid(p->restorer, &st, 0) < 0 && errno == EINTR)
 		;
 	free(p);
@@ -224,6 +268,9 @@ int td_privs_run_restorer(int fd)
 	(void)prctl(PR_SET_NAME, TD_PRIVS_RESTORER_COMM, 0, 0, 0);
 	if (drop_all_but(CAP_BIT(CAP_SYS_ADMIN), &bounding) < 0)
 		td_warn("restorer: cannot drop capabilities, ignoring");
+	/* ready: the daemon waits for this byte before it drops anything */
+	if (write(fd, "R", 1) != 1)
+		return -errno;
 	/* the daemon never writes: data would only be read past */
 	while ((n = read(fd, &c, 1)) != 0)
 		if (n < 0 && errno != EINTR)

@@ -26,7 +26,7 @@
  * --restore-kernel-state does it (tieringd --no-restorer). Otherwise,
  * before the drop, tieringd starts the restorer: `tieringd --restorer=FD`,
  * a small process ("tieringd-kstate") that keeps only CAP_SYS_ADMIN, waits
- * until the daemon's end of the pipe FD closes (any exit, SIGKILL
+ * until the daemon's end of the socket pair FD closes (any exit, SIGKILL
  * included) and runs --restore-kernel-state.
  */
 #ifndef TIERINGD_PRIVS_H
@@ -49,21 +49,23 @@ struct td_privs;
 uint64_t td_privs_keep_mask(const struct td_privs_params *p);
 
 /*
- * Starts the restorer if asked (if it cannot, CAP_SYS_ADMIN is kept so the
- * daemon's own restore works), then drops every capability outside
+ * Starts the restorer if asked and waits for its ready byte (if it cannot,
+ * CAP_SYS_ADMIN is kept so the daemon's own restore works), then drops every capability outside
  * td_privs_keep_mask() and logs once what it dropped and kept. 0, or a
  * negative errno when the drop failed (logged; the daemon runs on with
  * the capabilities it had). *ret is set in both cases.
  */
 int td_privs_drop(const struct td_privs_params *p, struct td_privs **ret);
 
-/* Closes the restorer's pipe and waits until it has put back what the
- * daemon could not. Call after td_kernel_restore(). NULL-safe. */
+/* Closes our end of the restorer's socket pair and waits until it has put
+ * back what the daemon could not. Call after td_kernel_restore().
+ * NULL-safe. */
 void td_privs_free(struct td_privs *p);
 
 /*
- * tieringd --restorer=FD: keeps only CAP_SYS_ADMIN, waits for end of file
- * on fd, then td_kernel_restore_state(). 0, or a negative errno.
+ * tieringd --restorer=FD: keeps only CAP_SYS_ADMIN, writes one byte to fd
+ * (ready), waits for end of file on it, then td_kernel_restore_state().
+ * 0, or a negative errno.
  */
 int td_privs_run_restorer(int fd);
 
