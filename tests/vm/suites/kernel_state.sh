@@ -30,7 +30,7 @@
 #     CAP_PERFMON gone) each still bring a slow hot set to the fast node.
 . /tvm/lib.sh
 
-t_require_bin tieringd
+t_require_bin tieringd tieringctl hotset
 NB=/proc/sys/kernel/numa_balancing
 RL=/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
 DE=/sys/kernel/mm/numa/demotion_enabled
@@ -102,6 +102,15 @@ t_tieringd_start /tmp/ks.conf drop.log
 t_check "0: tieringd ready" grep -q '^tieringd: ready$' "$td_log"
 t_check "0: running: tieringd's values" t_eq $OURS "$(values)"
 dropped 0 $td 0
+# reload, pause and resume after the drop: BPF map updates through the fds
+# the daemon holds (the cgroup filter map, the runtime map), no capability
+t_check "0: tieringctl reload answers after the drop" tieringctl reload
+t_check "0: tieringctl pause, resume" sh -c 'tieringctl pause && tieringctl resume'
+m0=$(sed -n 's/^tieringd: cgroup filter: \([0-9]*\) cgroups in the kernel.s map$/\1/p' "$td_log")
+m1=$(sed -n 's/^tieringd: reloaded .*: [0-9]* cgroup policies, \([0-9]*\) cgroups in the kernel.s map$/\1/p' "$td_log")
+t_check "0: the reload after the drop marked the same cgroups in the BPF map ($m0 at start, $m1)" \
+	t_eq "${m0:-none}" "${m1:-0}"
+t_check "0: no BPF map update failed" sh -c "! grep -q 'updating td_runtime\|default cgroup mode failed' '$td_log'"
 t_check "0: it says which it dropped" \
 	grep -q '^tieringd: capabilities dropped after start-up: .*CAP_SYS_ADMIN.* among them (also from the bounding set); kept CAP_DAC_OVERRIDE CAP_SYS_PTRACE$' "$td_log"
 rp=$(restorer_pid)
