@@ -159,6 +159,7 @@ TEST_OBJS_test_promoter := move/promoter ops/log
 TEST_OBJS_test_demoter := move/demoter policy/cgroupfs ops/log
 TEST_OBJS_test_kernel := move/kernel ops/log
 TEST_OBJS_test_groups := policy/groups policy/cgroupfs ops/log
+TEST_OBJS_test_cgcache_resolve := policy/cgroupfs ops/log
 TEST_OBJS_test_reap := source/reap
 TEST_OBJS_test_placement := move/placement
 TEST_OBJS_test_control := ops/control move/promoter move/sysops move/placement move/kernel policy/groups \
@@ -167,7 +168,7 @@ TEST_OBJS_test_sources_drain := source/drain
 TEST_OBJS_test_folio := source/folio
 TEST_OBJS_test_privs := ops/privs move/kernel ops/log
 DAEMON_TESTS := test_promoter test_demoter test_groups test_control test_kernel test_sources_drain test_reap \
-	test_placement test_folio test_privs
+	test_placement test_folio test_privs test_cgcache_resolve
 $(foreach t,$(DAEMON_TESTS),$(eval $(BUILD)/tests/$(t): $(TEST_OBJS_$(t):%=$(BUILD)/san/daemon/%.o)))
 
 $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)

@@ -77,6 +77,14 @@ struct {
 	__type(value, struct td_runtime);
 } td_runtime SEC(".maps");
 
+/*
+ * Cgroups whose mode differs from the default (td_runtime.default_managed).
+ * The daemon writes an entry for each such cgroup its walks see, stamped
+ * with the walk, and deletes, when a walk completes, every entry that walk
+ * did not see: removed cgroups leave, so the map holds the live ones only.
+ * A plain hash, not an LRU one: an LRU map would evict live entries under
+ * pressure, silently giving a Mode=off cgroup the default.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);

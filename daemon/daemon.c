@@ -58,10 +58,14 @@ struct td_daemon {
 	uint64_t record_errors;
 	uint64_t processes_reaped, last_reap_ns;
 	uint64_t cgroups_marked, cgroup_map_full;
+	/* the kernel's cgroup map: entries the walk in progress wrote, entries
+	 * deleted for cgroups gone, the last walk whose leftovers were deleted;
+	 * rescan calls (one per tick) */
+	uint64_t cgroups_marking, cgroup_map_pruned, map_pruned_walk, rescans;
 	uint64_t reloads, reload_failures;
 };
 
-static void sync_cgroups(struct td_daemon *d, bool new_config);
+static void sync_cgroups(struct td_daemon *d);
 static int reload(struct td_daemon *d, char *errbuf, size_t errlen);
 static void counters(const struct td_daemon *d, struct td_counters *ret);
 
@@ -170,6 +174,8 @@ static void on_event(const struct td_event *e, void *userdata)
 		return;
 	}
 	d->events_received++;
+	/* an id the cache does not know: resolved from this process, no walk */
+	td_groups_resolve(d->pipe.groups, e->memcg_id, e->tgid, e->ts_ns);
 	if (e->source < TD_SRC__ACCESS_MAX)
 		d->events_by_source[e->source]++;
 	if (td_node_in(d->pipe.slow_mask, e->page_nid))
@@ -274,28 +280,55 @@ static void hook_batch_done(void *ctx, const struct td_batch_result *b)
 	td_log_promote_batch(path, b, td_now_ns());
 }
 
-/* Per cgroup of a walk: the in-kernel map (Mode=off is filtered there). */
+/*
+ * Per cgroup of a walk: the in-kernel map (Mode=off is filtered there)
+ * holds the cgroups whose mode is not the default's, stamped with the walk;
+ * the others need no entry (td_runtime.default_managed answers for them).
+ */
 static void mark_cgroup(uint64_t id, const char *path, const struct td_group *g,
 			enum td_mode mode, void *userdata)
 {
 	struct td_daemon *d = userdata;
+	uint32_t walk = (uint32_t)td_groups_walk_generation(d->pipe.groups);
 
-	if (td_sources_set_cgroup(d->pipe.sources, id, mode_managed(mode)) < 0) {
+	if (mode_managed(mode) == mode_managed(d->pipe.cfg->default_mode))
+		return;
+	if (td_sources_set_cgroup(d->pipe.sources, id, mode_managed(mode), walk) < 0) {
 		d->cgroup_map_full++;
 		return;
 	}
-	d->cgroups_marked++;
+	d->cgroups_marking++;
 }
 
-static void sync_cgroups(struct td_daemon *d, bool new_config)
+/* After a walk completed: what it did not mark leaves the kernel's map
+ * (removed cgroups, and those back at the default mode). */
+static void prune_cgroup_map(struct td_daemon *d)
+{
+	uint64_t walk = td_groups_walk_done_generation(d->pipe.groups);
+	int r;
+
+	if (walk == d->map_pruned_walk)
+		return;
+	d->map_pruned_walk = walk;
+	d->cgroups_marked = d->cgroups_marking;
+	d->cgroups_marking = 0;
+	r = td_sources_prune_cgroups(d->pipe.sources, (uint32_t)walk);
+	if (r < 0)
+		td_warn("pruning the kernel's cgroup map failed (%s), ignoring", strerror(-r));
+	else
+		d->cgroup_map_pruned += r;
+}
+
+/* A new configuration, or the start: the whole tree now. */
+static void sync_cgroups(struct td_daemon *d)
 {
 	int r;
 
-	d->cgroups_marked = 0;
-	r = new_config ? td_groups_apply(d->pipe.groups, d->conf, mark_cgroup, d)
-		       : td_groups_rescan(d->pipe.groups, mark_cgroup, d);
+	d->cgroups_marking = 0;
+	r = td_groups_apply(d->pipe.groups, d->conf, mark_cgroup, d);
 	if (r < 0)
 		td_warn("walking the cgroup tree failed (%s), ignoring", strerror(-r));
+	prune_cgroup_map(d);
 }
 
 static void report_sources(const struct td_daemon *d)
@@ -496,7 +529,7 @@ static int open_sources(struct td_daemon *d)
 		return r;
 	report_sources(d);
 	open_folio(d);
-	sync_cgroups(d, /* new_config= */ true);
+	sync_cgroups(d);
 	td_info("cgroup filter: %" PRIu64 " cgroups in the kernel's map", d->cgroups_marked);
 	return 0;
 }
@@ -530,12 +563,28 @@ static int ops_reload(void *ud, char *err, size_t errlen)
 	return reload(ud, err, errlen);
 }
 
-/* Every few seconds (the loop's rescan): new and removed cgroups, and the
- * processes that exited. */
+/* Cgroups the background walk visits per tick: the tree's size does not
+ * bound a tick's work (a delegated subtree may hold any number). */
+#define WALK_STEP_DIRS 1024
+
+/*
+ * Every tick (the loop's rescan): one bounded step of the cgroup walk, a
+ * new walk every 10th (new and removed cgroups; the kernel's map pruned
+ * when one completes), and the processes that exited every 10th.
+ */
 static void ops_rescan(void *ud)
 {
-	sync_cgroups(ud, /* new_config= */ false);
-	reap(ud, td_now_ns());
+	struct td_daemon *d = ud;
+	bool tenth = ++d->rescans % 10 == 0;
+	int r = td_groups_walk_step(d->pipe.groups, WALK_STEP_DIRS, /* new_walk= */ tenth,
+				    mark_cgroup, d);
+
+	if (r < 0)
+		td_warn("walking the cgroup tree failed (%s), ignoring", strerror(-r));
+	else if (r == 1)
+		prune_cgroup_map(d);
+	if (tenth)
+		reap(d, td_now_ns());
 }
 
 static uint64_t ops_now(void *ud)
@@ -646,7 +695,7 @@ static void apply_config(struct td_daemon *d, struct td_config *n)
 	if (td_sources_set_runtime(d->pipe.sources, true, d->pipe.fast_mask,
 				   d->pipe.cfg->default_mode != TD_MODE_OFF) < 0)
 		td_warn("updating the default cgroup mode failed, ignoring");
-	sync_cgroups(d, /* new_config= */ true);
+	sync_cgroups(d);
 	d->reloads++;
 	td_info("reloaded %s: %zu cgroup policies, %" PRIu64 " cgroups in the kernel's map",
 		d->opt.config_path, n->n_cgroups, d->cgroups_marked);
@@ -782,6 +831,7 @@ static void counters_ops(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_
 	v[TD_CTR_CGROUPS_WALKED][0] = gst.cached;
 	v[TD_CTR_CGROUPS_MARKED][0] = d->cgroups_marked;
 	v[TD_CTR_CGROUP_MAP_FULL][0] = d->cgroup_map_full;
+	v[TD_CTR_CGROUP_MAP_PRUNED][0] = d->cgroup_map_pruned;
 	for (size_t i = 0; i < td_groups_count(d->pipe.groups); i++)
 		v[TD_CTR_KERNEL_PAGES_PROMOTED][0] +=
 			td_groups_get(d->pipe.groups, i)->kernel_pages_promoted;

@@ -152,8 +152,7 @@ static void tick(struct td_loop *l, uint64_t now, uint64_t tick_ns)
 	}
 	td_hotness_sweep(p->hot, now, 1 << 16);
 	td_groups_flush_kernel(p->groups, log_kernel_promote, NULL);
-	if (l->ticks % 10 == 0)
-		p->ops.rescan_cgroups(p->ops.ud);
+	p->ops.rescan_cgroups(p->ops.ud);	/* a bounded step each tick */
 	if (td_log_enabled(LOG_DEBUG) && td_sources_stats(p->sources, st) == 0)
 		td_debug("tick %" PRIu64 ": submitted %" PRIu64 " dropped %" PRIu64, l->ticks,
 			 st[TD_STAT_SUBMITTED], st[TD_STAT_DROPPED]);

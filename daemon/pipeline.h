@@ -35,7 +35,9 @@ struct td_pipeline_ops {
 	 * space-separated, in err); -EINVAL with the errors in err (lines
 	 * joined by '\n'); or -ENOMEM. Replaces pipeline->cfg. */
 	int (*reload)(void *ud, char *err, size_t errlen);
-	/* Walks the cgroup tree again (new and removed cgroups). */
+	/* Called every tick: a bounded step of the cgroup walk (new and
+	 * removed cgroups; a new walk every 10th call) and, every 10th, the
+	 * processes that exited. */
 	void (*rescan_cgroups)(void *ud);
 	/* The clock the stages run on (CLOCK_MONOTONIC ns): the verbs read
 	 * decayed hotness at the promoter's own now. */

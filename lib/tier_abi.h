@@ -104,7 +104,9 @@ enum td_stat {
 /* Value of the "td_managed_cgroups" hash map (key: __u64 cgroup id). */
 struct td_cgroup_filter {
 	__u8 managed;		/* 1: events pass, 0: filtered */
-	__u8 __pad[7];
+	__u8 __pad[3];
+	__u32 walk;		/* the daemon's: the cgroup walk that last saw it
+				 * (entries no later walk saw are deleted) */
 };
 
 /*

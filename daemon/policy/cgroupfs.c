@@ -12,7 +12,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,45 +30,201 @@
 #include "policy/cgroupfs.h"
 #include "ops/log.h"
 
-/* include/linux/exportfs.h: a kernfs node id as a file handle */
-#define FILEID_KERNFS 0xfe
-
 #define NUMASTAT_MAX 16384
 
-/* d_path()'s mark on an unlinked directory */
-#define DELETED " (deleted)"
-#define DELETED_LEN (sizeof(DELETED) - 1)
+/* Deepest level the walker descends to (each level holds a directory
+ * stream open: at most this many fds and buffers). */
+#define WALK_DEPTH_MAX 64
 
-/* nftw has no user pointer; walks are single-threaded and not nested. */
-static struct {
-	td_cgroup_fn fn;
-	void *userdata;
+struct frame {
+	DIR *dir;
+	size_t len;		/* length of its absolute path in w->abs */
+};
+
+struct td_cgroupfs_walker {
 	size_t root_len;
-} walk;
+	char *abs;		/* root + the relative path of the directory at hand */
+	size_t abs_cap;
+	struct frame stack[WALK_DEPTH_MAX + 1];
+	unsigned depth;		/* 0: no walk in progress */
+	uint64_t too_deep;
+};
 
-static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+int td_cgroupfs_walker_new(const char *root, struct td_cgroupfs_walker **ret)
 {
-	if (type != FTW_D)
+	struct td_cgroupfs_walker *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->root_len = strlen(root);
+	w->abs_cap = w->root_len + 256;
+	w->abs = malloc(w->abs_cap);
+	if (!w->abs) {
+		free(w);
+		return -ENOMEM;
+	}
+	memcpy(w->abs, root, w->root_len + 1);
+	*ret = w;
+	return 0;
+}
+
+void td_cgroupfs_walker_reset(struct td_cgroupfs_walker *w)
+{
+	while (w->depth > 0)
+		closedir(w->stack[--w->depth].dir);
+	w->abs[w->root_len] = '\0';
+}
+
+void td_cgroupfs_walker_free(struct td_cgroupfs_walker *w)
+{
+	if (!w)
+		return;
+	td_cgroupfs_walker_reset(w);
+	free(w->abs);
+	free(w);
+}
+
+uint64_t td_cgroupfs_walker_too_deep(const struct td_cgroupfs_walker *w)
+{
+	return w->too_deep;
+}
+
+/* abs += "/" name; -ENOMEM. */
+static int abs_push(struct td_cgroupfs_walker *w, size_t at, const char *name)
+{
+	size_t n = strlen(name), need = at + 1 + n + 1;
+
+	if (need > w->abs_cap) {
+		char *p = realloc(w->abs, need * 2);
+
+		if (!p)
+			return -ENOMEM;
+		w->abs = p;
+		w->abs_cap = need * 2;
+	}
+	w->abs[at] = '/';
+	memcpy(w->abs + at + 1, name, n + 1);
+	return 0;
+}
+
+/* Calls fn for the directory open as @fd, whose path is in w->abs. */
+static int visit(struct td_cgroupfs_walker *w, int fd, td_cgroup_fn fn, void *userdata)
+{
+	const char *rel = w->abs[w->root_len] ? w->abs + w->root_len : "/";
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return 0;	/* not ours to explain: skip it */
+	return fn(rel, st.st_ino, w->abs, userdata);
+}
+
+/* Pushes the directory open as @fd (closed on failure). */
+static int push(struct td_cgroupfs_walker *w, int fd)
+{
+	DIR *d;
+
+	if (w->depth > WALK_DEPTH_MAX) {
+		w->too_deep++;
+		close(fd);
 		return 0;
-	return walk.fn(path[walk.root_len] ? path + walk.root_len : "/", st->st_ino, path,
-		       walk.userdata);
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return errno == ENOMEM ? -ENOMEM : 0;
+	}
+	w->stack[w->depth++] = (struct frame){ .dir = d, .len = strlen(w->abs) };
+	return 0;
+}
+
+/* Starts a walk at the root: visits it (fn's value in *@stop). Returns 0,
+ * or why the root cannot be opened, -ENOMEM. */
+static int begin(struct td_cgroupfs_walker *w, td_cgroup_fn fn, void *userdata, int *stop)
+{
+	int fd = open(w->abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	*stop = visit(w, fd, fn, userdata);
+	if (*stop) {
+		close(fd);
+		return 0;
+	}
+	return push(w, fd);
 }
 
 /*
- * libcgroup 2.0.2: cgroup_walk_tree_begin("memory", "/") walks v2 correctly,
- * but takes a controller, not @root, and its cgroup_file_info has no inode.
+ * The next directory below the top of the stack: visited (fn's value in
+ * *@stop) and pushed. Returns 1 if one was visited, 0 if the top was done
+ * (popped), -ENOMEM.
  */
+static int next(struct td_cgroupfs_walker *w, td_cgroup_fn fn, void *userdata, int *stop)
+{
+	struct frame *top = &w->stack[w->depth - 1];
+	struct dirent *de;
+	int fd, r;
+
+	w->abs[top->len] = '\0';
+	for (;;) {
+		de = readdir(top->dir);
+		if (!de) {
+			closedir(top->dir);
+			w->depth--;
+			return 0;
+		}
+		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		    !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		/* removed since, or not a directory (DT_UNKNOWN): skip */
+		fd = openat(dirfd(top->dir), de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			break;
+	}
+	r = abs_push(w, top->len, de->d_name);
+	if (r == 0)
+		*stop = visit(w, fd, fn, userdata);
+	if (r || *stop) {
+		close(fd);
+		return r ? r : 1;
+	}
+	r = push(w, fd);
+	return r < 0 ? r : 1;
+}
+
+int td_cgroupfs_walker_step(struct td_cgroupfs_walker *w, unsigned max_dirs, td_cgroup_fn fn,
+			    void *userdata, int *ret_stop)
+{
+	unsigned visited = 0;
+	int r = 0;
+
+	*ret_stop = 0;
+	if (w->depth == 0) {
+		r = begin(w, fn, userdata, ret_stop);
+		visited++;
+	}
+	while (r >= 0 && !*ret_stop && w->depth > 0 && visited < max_dirs) {
+		r = next(w, fn, userdata, ret_stop);
+		visited += r == 1;
+	}
+	if (r < 0 || *ret_stop)
+		td_cgroupfs_walker_reset(w);
+	if (r < 0)
+		return r;
+	return w->depth == 0;
+}
+
 int td_cgroupfs_walk(const char *root, td_cgroup_fn fn, void *userdata)
 {
-	int r;
+	struct td_cgroupfs_walker *w;
+	int r, stop;
 
-	walk.fn = fn;
-	walk.userdata = userdata;
-	walk.root_len = strlen(root);
-	r = nftw(root, visit, 16, FTW_PHYS);
+	r = td_cgroupfs_walker_new(root, &w);
 	if (r < 0)
-		return -errno;
-	return r;
+		return r;
+	r = td_cgroupfs_walker_step(w, UINT_MAX, fn, userdata, &stop);
+	td_cgroupfs_walker_free(w);
+	return r < 0 ? r : stop;
 }
 
 /* ---------------------------------------------------------------- root */
@@ -318,127 +476,88 @@ int td_cgroupfs_memory_max(const char *root, const char *path, uint64_t *ret)
 
 /* ---------------------------------------------------------------- ids */
 
-/* The target of /proc/self/fd/@fd. */
-static int fd_path(int fd, char *buf, size_t size)
+/*
+ * The cgroup v2 path of process @pid, from <proc_root>/<pid>/cgroup's
+ * "0::/path" line, malloc'ed. -ESRCH if the process is gone; -ENOENT if it
+ * has no v2 line or the path is outside our cgroup namespace ("/.."), or
+ * is not absolute; -ENOMEM.
+ */
+static int pid_cgroup(const char *proc_root, uint32_t pid, char **ret)
 {
-	char link[64];
+	char f[PATH_MAX], *line = NULL;
+	size_t cap = 0;
 	ssize_t n;
+	int r = -ENOENT;
+	FILE *fp;
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, buf, size);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= size)
-		return -ENAMETOOLONG;
-	buf[n] = '\0';
-	return 0;
+	snprintf(f, sizeof(f), "%s/%" PRIu32 "/cgroup", proc_root, pid);
+	fp = fopen(f, "re");
+	if (!fp)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (r == -ENOENT && (n = getline(&line, &cap, fp)) > 0) {
+		if (strncmp(line, "0::/", 4))
+			continue;
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if (strstr(line + 3, "/..") || strstr(line + 3, "//"))
+			continue;
+		*ret = strdup(line + 3);
+		r = *ret ? 0 : -ENOMEM;
+	}
+	free(line);
+	fclose(fp);
+	return r;
 }
 
-/* @abs below @base: the rest, "/" if they are the same; NULL if not below. */
-static const char *below(const char *abs, const char *base)
+/* Whether the directory @rel below the root open as @rootfd has inode @id. */
+static bool dir_is(int rootfd, const char *rel, uint64_t id)
 {
-	size_t n = strlen(base);
+	struct stat st;
+	int r = !strcmp(rel, "/") ? fstat(rootfd, &st) :
+		fstatat(rootfd, rel + 1, &st, AT_SYMLINK_NOFOLLOW);
 
-	if (!strcmp(base, "/"))
-		return abs;
-	if (strncmp(abs, base, n) || (abs[n] != '/' && abs[n] != '\0'))
-		return NULL;
-	return abs[n] ? abs + n : "/";
-}
-
-static int copy_path(char *dst, size_t size, const char *src)
-{
-	return snprintf(dst, size, "%s", src) >= (int)size ? -ENAMETOOLONG : 0;
+	return r == 0 && S_ISDIR(st.st_mode) && st.st_ino == id;
 }
 
 /*
- * libcgroup 2.0.2 has no id-to-path call. The kernfs handle is the id
- * itself; the kernel turns it back into the directory (as systemd's
- * cg_path_from_cgroupid() does), whose path /proc/self/fd then tells.
- * -EOPNOTSUPP when @mfd is not cgroup2.
+ * No privilege and no walk: the task's own cgroup and its ancestors are
+ * the candidates (a page's memcg is the nearest one with the memory
+ * controller), each checked with one fstatat() relative to the root. See
+ * cgroupfs.h for why not open_by_handle_at().
  */
-static int resolve_by_handle(int mfd, uint64_t id, char *path, size_t size)
+int td_cgroupfs_resolve_pid(const char *root, const char *proc_root, uint32_t pid, uint64_t id,
+			    char **ret_path)
 {
-	union {
-		struct file_handle fh;
-		char space[sizeof(struct file_handle) + sizeof(uint64_t)];
-	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
-	char base[PATH_MAX], abs[PATH_MAX];
-	const char *rel;
-	struct statfs sfs;
-	struct stat st;
-	size_t n;
-	int fd, r;
-
-	if (fstatfs(mfd, &sfs) < 0)
-		return -errno;
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
-		return -EOPNOTSUPP;
-	memcpy(h.fh.f_handle, &id, sizeof(id));
-	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ESTALE ? -ENOENT : -errno;	/* ESTALE: no such node */
-	r = fd_path(mfd, base, sizeof(base));
-	if (r == 0)
-		r = fd_path(fd, abs, sizeof(abs));
-	if (r == 0 && (fstat(fd, &st) < 0 || st.st_ino != id))
-		r = -ENOENT;
-	close(fd);
-	if (r < 0)
-		return r;
-	/* removed since it was opened; or outside the part of the tree we see */
-	rel = below(abs, base);
-	n = strlen(abs);
-	if (!rel || (n > DELETED_LEN && !strcmp(abs + n - DELETED_LEN, DELETED)))
-		return -ENOENT;
-	return copy_path(path, size, rel);
-}
-
-struct find_ctx {
-	uint64_t id;
-	unsigned visited;
-	char *path;
-	size_t size;
-	int r;
-};
-
-static int find_one(const char *path, uint64_t id, const char *abspath, void *userdata)
-{
-	struct find_ctx *f = userdata;
-
-	if (id == f->id) {
-		f->r = copy_path(f->path, f->size, path);
-		return 1;
-	}
-	if (++f->visited >= TD_CGROUPFS_RESOLVE_WALK_MAX) {
-		f->r = -E2BIG;
-		return 1;
-	}
-	return 0;
-}
-
-int td_cgroupfs_resolve_id(const char *root, uint64_t id, char *path, size_t size)
-{
-	struct find_ctx f = { .id = id, .path = path, .size = size, .r = -ENOENT };
-	int mfd, r;
+	char *path = NULL;
+	int rootfd, r;
 
 	if (id == 0)
 		return -ENOENT;
-	mfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (mfd < 0)
-		return -errno;
-	r = resolve_by_handle(mfd, id, path, size);
-	close(mfd);
-	switch (r) {
-	case -EPERM:		/* no CAP_DAC_READ_SEARCH */
-	case -EACCES:
-	case -EOPNOTSUPP:	/* not cgroup2, or no export ops */
-	case -ENOSYS:		/* filtered by a seccomp policy */
-	case -EINVAL:		/* handle type unknown to this kernel */
-		break;
-	default:
+	r = pid_cgroup(proc_root, pid, &path);
+	if (r < 0)
+		return r;
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		r = -errno;
+		free(path);
 		return r;
 	}
-	r = td_cgroupfs_walk(root, find_one, &f);
-	return r < 0 ? r : f.r;
+	for (r = -ENOENT;;) {
+		char *slash;
+
+		if (dir_is(rootfd, path, id)) {
+			r = 0;
+			break;
+		}
+		if (!strcmp(path, "/"))
+			break;
+		slash = strrchr(path, '/');
+		slash[slash == path] = '\0';	/* "/a/b" -> "/a", "/a" -> "/" */
+	}
+	close(rootfd);
+	if (r < 0)
+		free(path);
+	else
+		*ret_path = path;
+	return r;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,16 @@
 #include "units.h"
 
 #define MAX_GROUPS (TD_CONFIG_MAX_CGROUPS + 1)
+/* 8 Ki ids, their paths in 2 MiB (256 bytes each on average; any one may
+ * be longer): td_cgcache_bytes() = 2.47 MiB. */
 #define CACHE_CAPACITY 8192
+#define CACHE_PATH_BYTES (CACHE_CAPACITY * 256)
 #define RESOLVE_RETRY_NS (10 * 1000000000ULL)
 
 struct td_groups {
 	char root[256];
 	char sys_root[256];
+	char proc_root[256];
 	uint64_t fast_mask, slow_mask;
 	const struct td_config *conf;
 	struct td_group g[MAX_GROUPS];
@@ -28,6 +33,11 @@ struct td_groups {
 	size_t n;
 	int default_idx;
 	struct td_cgcache *cache;
+	struct td_cgroupfs_walker *walker;
+	bool walking;			/* a walk is in progress */
+	uint64_t walk_gen;		/* generation of the walk in progress or last begun */
+	uint64_t walk_done_gen;		/* generation of the last complete walk; 0: none */
+	uint64_t walk_seen;		/* cgroups the walk in progress visited */
 	struct td_groups_stats st;
 	td_groups_cgroup_fn fn;
 	void *userdata;
@@ -43,15 +53,23 @@ int td_groups_new_at(const char *cgroup_root, const char *sys_root, uint64_t fas
 		return -ENOMEM;
 	snprintf(gs->root, sizeof(gs->root), "%s", cgroup_root);
 	snprintf(gs->sys_root, sizeof(gs->sys_root), "%s", sys_root);
+	snprintf(gs->proc_root, sizeof(gs->proc_root), "/proc");
 	gs->fast_mask = fast_mask;
 	gs->slow_mask = slow_mask;
-	r = td_cgcache_new(CACHE_CAPACITY, RESOLVE_RETRY_NS, &gs->cache);
+	r = td_cgcache_new(CACHE_CAPACITY, CACHE_PATH_BYTES, RESOLVE_RETRY_NS, &gs->cache);
+	if (r == 0)
+		r = td_cgroupfs_walker_new(gs->root, &gs->walker);
 	if (r) {
-		free(gs);
+		td_groups_free(gs);
 		return r;
 	}
 	*ret = gs;
 	return 0;
+}
+
+void td_groups_set_proc_root(struct td_groups *gs, const char *proc_root)
+{
+	snprintf(gs->proc_root, sizeof(gs->proc_root), "%s", proc_root);
 }
 
 int td_groups_new(const char *cgroup_root, uint64_t fast_mask, uint64_t slow_mask,
@@ -65,6 +83,7 @@ void td_groups_free(struct td_groups *gs)
 	if (!gs)
 		return;
 	td_cgcache_free(gs->cache);
+	td_cgroupfs_walker_free(gs->walker);
 	free(gs);
 }
 
@@ -140,13 +159,74 @@ static int walk_one(const char *path, uint64_t id, const char *abspath, void *us
 	int idx = group_index_for_path(gs, path);
 	struct td_cgcache_payload pl = { .policy_index = idx };
 
-	/* a full cache evicts its oldest entry; that id is resolved lazily later */
-	if (td_cgcache_put(gs->cache, id, path, &pl) == -ENOMEM)
-		return -ENOMEM;
-	gs->st.cached++;
+	/* a full cache evicts its least recently used entry; a path longer
+	 * than the whole arena (2 MiB) is not cached: that id's events find
+	 * no group and its pages are left alone */
+	if (td_cgcache_put(gs->cache, id, path, &pl) < 0)
+		gs->st.uncached++;
+	gs->walk_seen++;
 	if (gs->fn)
 		gs->fn(id, path, &gs->g[idx], gs->pg[idx].mode, gs->userdata);
 	return 0;
+}
+
+/*
+ * One step of the walk: @max_dirs directories at most. Returns 1 when the
+ * walk completed, 0 when it has more to do or failed (warned; what the
+ * earlier walks found stays), -ENOMEM.
+ */
+static int walk_step(struct td_groups *gs, unsigned max_dirs, td_groups_cgroup_fn fn,
+		     void *userdata)
+{
+	int r, stop;
+
+	if (!gs->walking) {
+		td_cgcache_begin_walk(gs->cache);
+		gs->walk_gen++;
+		gs->walk_seen = 0;
+		gs->walking = true;
+	}
+	gs->fn = fn;
+	gs->userdata = userdata;
+	r = td_cgroupfs_walker_step(gs->walker, max_dirs, walk_one, gs, &stop);
+	gs->fn = NULL;
+	if (r == 0)
+		return 0;
+	gs->walking = false;	/* an unended cache walk drops nothing */
+	if (r < 0) {
+		if (r != -ENOMEM)
+			td_warn("walking %s failed (%s), ignoring", gs->root, strerror(-r));
+		return r == -ENOMEM ? r : 0;
+	}
+	td_cgcache_end_walk(gs->cache);
+	gs->walk_done_gen = gs->walk_gen;
+	gs->st.cached = gs->walk_seen;
+	return 1;
+}
+
+int td_groups_walk_step(struct td_groups *gs, unsigned max_dirs, bool new_walk,
+			td_groups_cgroup_fn fn, void *userdata)
+{
+	if (!gs->conf)
+		return -EINVAL;
+	if (!gs->walking && !new_walk)
+		return 0;
+	return walk_step(gs, max_dirs ? max_dirs : 1, fn, userdata);
+}
+
+bool td_groups_walking(const struct td_groups *gs)
+{
+	return gs->walking;
+}
+
+uint64_t td_groups_walk_generation(const struct td_groups *gs)
+{
+	return gs->walk_gen;
+}
+
+uint64_t td_groups_walk_done_generation(const struct td_groups *gs)
+{
+	return gs->walk_done_gen;
 }
 
 int td_groups_rescan(struct td_groups *gs, td_groups_cgroup_fn fn, void *userdata)
@@ -155,18 +235,11 @@ int td_groups_rescan(struct td_groups *gs, td_groups_cgroup_fn fn, void *userdat
 
 	if (!gs->conf)
 		return -EINVAL;
-	gs->fn = fn;
-	gs->userdata = userdata;
-	gs->st.cached = 0;
-	td_cgcache_begin_walk(gs->cache);
-	r = td_cgroupfs_walk(gs->root, walk_one, gs);
-	td_cgcache_end_walk(gs->cache);
-	gs->fn = NULL;
-	if (r < 0 && r != -ENOMEM) {
-		td_warn("walking %s failed (%s), ignoring", gs->root, strerror(-r));
-		return 0;
-	}
-	return r;
+	/* a walk in progress starts over: all of it now */
+	td_cgroupfs_walker_reset(gs->walker);
+	gs->walking = false;
+	r = walk_step(gs, UINT_MAX, fn, userdata);
+	return r < 0 ? r : 0;
 }
 
 int td_groups_apply(struct td_groups *gs, const struct td_config *c, td_groups_cgroup_fn fn,
@@ -199,48 +272,73 @@ int td_groups_apply(struct td_groups *gs, const struct td_config *c, td_groups_c
 	return td_groups_rescan(gs, fn, userdata);
 }
 
-/* The id's cache entry, resolving it through the cgroup filesystem on a
- * miss; NULL when it cannot be resolved now. */
-static const struct td_cgcache_entry *lookup(struct td_groups *gs, uint64_t id, uint64_t now_ns)
+/* The id's cache entry; NULL when it has none (or a negative one). */
+static const struct td_cgcache_entry *lookup(struct td_groups *gs, uint64_t id, uint64_t now_ns,
+					     int *ret_r)
 {
-	char path[TD_CGCACHE_PATH_MAX];
 	const struct td_cgcache_entry *e;
-	struct td_cgcache_payload pl;
-	int r;
 
+	*ret_r = -ENOENT;
 	if (!gs->conf)
 		return NULL;
-	r = td_cgcache_get(gs->cache, id, now_ns, &e);
-	if (r == 0) {
+	*ret_r = td_cgcache_get(gs->cache, id, now_ns, &e);
+	if (*ret_r == 0) {
 		gs->st.cache_hits++;
 		return e;
 	}
 	gs->st.cache_misses++;
-	if (r == -ENXIO)
-		return NULL;
-	if (td_cgroupfs_resolve_id(gs->root, id, path, sizeof(path)) < 0) {
-		gs->st.unresolved++;
-		td_cgcache_put_unknown(gs->cache, id, now_ns);
-		return NULL;
-	}
-	gs->st.resolved++;
-	pl = (struct td_cgcache_payload){ .policy_index = group_index_for_path(gs, path) };
-	if (td_cgcache_put(gs->cache, id, path, &pl) < 0 ||
-	    td_cgcache_get(gs->cache, id, now_ns, &e) < 0)
-		return NULL;
-	return e;
+	return NULL;
+}
+
+static int index_of(const struct td_groups *gs, const struct td_cgcache_entry *e)
+{
+	return e && e->payload.policy_index < (int)gs->n ? e->payload.policy_index : -1;
 }
 
 int td_groups_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns)
 {
-	const struct td_cgcache_entry *e = lookup(gs, memcg_id, now_ns);
+	int r;
 
-	return e && e->payload.policy_index < (int)gs->n ? e->payload.policy_index : -1;
+	return index_of(gs, lookup(gs, memcg_id, now_ns, &r));
+}
+
+/*
+ * A miss is resolved through @pid's /proc/PID/cgroup (cgroupfs.h: no
+ * privilege, no walk); an id it does not give is remembered as unknown for
+ * RESOLVE_RETRY_NS, and the background walk finds it if it exists.
+ */
+int td_groups_resolve(struct td_groups *gs, uint64_t memcg_id, uint32_t pid, uint64_t now_ns)
+{
+	const struct td_cgcache_entry *e;
+	struct td_cgcache_payload pl;
+	char *path = NULL;
+	int r;
+
+	e = lookup(gs, memcg_id, now_ns, &r);
+	if (e || r != -ENOENT || !gs->conf)
+		return index_of(gs, e);
+	r = td_cgroupfs_resolve_pid(gs->root, gs->proc_root, pid, memcg_id, &path);
+	if (r < 0) {
+		gs->st.unresolved++;
+		if (memcg_id)
+			td_cgcache_put_unknown(gs->cache, memcg_id, now_ns);
+		return -1;
+	}
+	gs->st.resolved++;
+	pl = (struct td_cgcache_payload){ .policy_index = group_index_for_path(gs, path) };
+	r = td_cgcache_put(gs->cache, memcg_id, path, &pl);
+	free(path);
+	if (r < 0) {
+		gs->st.uncached++;
+		return -1;
+	}
+	return pl.policy_index;
 }
 
 const char *td_groups_path_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns)
 {
-	const struct td_cgcache_entry *e = lookup(gs, memcg_id, now_ns);
+	int r;
+	const struct td_cgcache_entry *e = lookup(gs, memcg_id, now_ns, &r);
 
 	return e ? e->path : "?";
 }

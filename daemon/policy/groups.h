@@ -8,8 +8,14 @@
  * fast and slow nodes (memory.numa_stat).
  *
  * Cgroup ids (what BPF reports) map to groups through a bounded cache
- * (lib/cgcache.h) filled by walking the tree at start and on reload;
- * an id the walk did not see is resolved lazily, once per retry interval.
+ * (lib/cgcache.h: 8 Ki ids, paths of any length in a 2 MiB arena) filled
+ * by walking the tree: all of it at start and on reload, and in the
+ * background a bounded number of directories per step (the daemon steps
+ * once per tick, td_groups_walk_step()). No lookup walks the tree: an id
+ * an event brings that the cache does not know is resolved from the
+ * event's process (td_groups_resolve(): /proc/PID/cgroup and fstatat(),
+ * no privilege; see policy/cgroupfs.h for how that works under the
+ * shipped unit), at most once per retry interval (10 s) per id.
  */
 #ifndef TIERINGD_GROUPS_H
 #define TIERINGD_GROUPS_H
@@ -49,29 +55,70 @@ int td_groups_new_at(const char *cgroup_root, const char *sys_root, uint64_t fas
 		     uint64_t slow_mask, struct td_groups **ret);
 void td_groups_free(struct td_groups *gs);
 
+/* Where /proc is ("/proc" unless set; a seam for tests). */
+void td_groups_set_proc_root(struct td_groups *gs, const char *proc_root);
+
 /*
  * Rebuilds the groups from c (kept by the caller while in force): counters,
  * rate buckets and pause flags carry over for paths that remain. Walks the
- * cgroup tree and calls fn(id, path, group, userdata) for each cgroup.
- * 0 or -ENOMEM.
+ * whole cgroup tree now (td_groups_rescan()) and calls fn(id, path, group,
+ * userdata) for each cgroup. 0 or -ENOMEM.
  */
 typedef void (*td_groups_cgroup_fn)(uint64_t id, const char *path, const struct td_group *g,
 				    enum td_mode mode, void *userdata);
 int td_groups_apply(struct td_groups *gs, const struct td_config *c, td_groups_cgroup_fn fn,
 		    void *userdata);
 
-/* Re-walks the tree (new cgroups, removed ones), calling fn as above. */
+/*
+ * Walks the whole tree now (new cgroups, removed ones), calling fn as
+ * above; a background walk in progress is abandoned (this one replaces
+ * it). A walk that completes drops the cache's paths of cgroups it did not
+ * see, and td_groups_walk_done_generation() becomes its generation. 0
+ * (also when the tree cannot be walked: warned, the cache stays as it was),
+ * -EINVAL before td_groups_apply(), -ENOMEM.
+ */
 int td_groups_rescan(struct td_groups *gs, td_groups_cgroup_fn fn, void *userdata);
 
 /*
- * The group of cgroup id, resolving an id the walk did not see through the
- * cgroup filesystem (at most once per retry interval per id). Returns the
- * group index, or -1 when the id cannot be resolved now (its pages are then
- * left alone).
+ * One bounded step of the background walk: visits at most @max_dirs
+ * cgroups (0 counts as 1), calling fn for each, going on from where the
+ * last step stopped. Without a walk in progress, starts one only if
+ * @new_walk. Returns 1 when the walk completed at this step (as
+ * td_groups_rescan()'s), 0 when there is more to do, none was started, or
+ * the tree cannot be walked (warned), -EINVAL before td_groups_apply(),
+ * -ENOMEM.
+ */
+int td_groups_walk_step(struct td_groups *gs, unsigned max_dirs, bool new_walk,
+			td_groups_cgroup_fn fn, void *userdata);
+
+/* Whether a background walk is in progress. */
+bool td_groups_walking(const struct td_groups *gs);
+
+/* The generation of the walk in progress (else of the last one begun):
+ * what fn's calls belong to. Walks are numbered from 1. */
+uint64_t td_groups_walk_generation(const struct td_groups *gs);
+
+/* The generation of the last walk that completed; 0 if none did. What a
+ * caller marked in an earlier generation and that walk did not visit is
+ * gone (or was not reached: a walk does not descend below 64 levels). */
+uint64_t td_groups_walk_done_generation(const struct td_groups *gs);
+
+/*
+ * The group of cgroup id from the cache alone (no I/O). Returns the group
+ * index, or -1 when the cache does not know the id (its pages are then
+ * left alone until an event resolves it or the walk finds it).
  */
 int td_groups_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns);
 
-/* The cgroup path of id ("?" if unknown), for logs. */
+/*
+ * As td_groups_of(), resolving a miss from process @pid, whose access
+ * event carried @memcg_id (td_cgroupfs_resolve_pid(): the process's cgroup
+ * or an ancestor whose directory has that inode). An id it cannot resolve
+ * is not tried again for 10 s. Returns the group index or -1.
+ */
+int td_groups_resolve(struct td_groups *gs, uint64_t memcg_id, uint32_t pid, uint64_t now_ns);
+
+/* The cgroup path of id ("?" if the cache does not know it), for logs. No I/O. */
 const char *td_groups_path_of(struct td_groups *gs, uint64_t memcg_id, uint64_t now_ns);
 
 size_t td_groups_count(const struct td_groups *gs);
@@ -99,9 +146,11 @@ void td_groups_note_kernel_promote(struct td_groups *gs, uint64_t memcg_id, uint
 void td_groups_flush_kernel(struct td_groups *gs, void (*fn)(const char *path, uint64_t pages,
 							     void *ud), void *ud);
 
-/* Lookups: hits, misses, lazy resolutions, failures. */
+/* Lookups: hits, misses, resolutions from a process, failures; cgroups
+ * the last complete walk visited; paths the cache refused (longer than its
+ * whole arena). */
 struct td_groups_stats {
-	uint64_t cache_hits, cache_misses, resolved, unresolved, cached;
+	uint64_t cache_hits, cache_misses, resolved, unresolved, cached, uncached;
 };
 void td_groups_get_stats(const struct td_groups *gs, struct td_groups_stats *ret);
 

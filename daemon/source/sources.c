@@ -630,10 +630,32 @@ int td_sources_set_runtime(struct td_sources *s, bool enabled, uint64_t fast_nod
 	return 0;
 }
 
-int td_sources_set_cgroup(struct td_sources *s, uint64_t id, bool managed)
+int td_sources_set_cgroup(struct td_sources *s, uint64_t id, bool managed, uint32_t walk)
 {
-	struct td_cgroup_filter f = { .managed = managed };
+	struct td_cgroup_filter f = { .managed = managed, .walk = walk };
 
 	return bpf_map__update_elem(s->skel->maps.td_managed_cgroups, &id, sizeof(id),
 				    &f, sizeof(f), BPF_ANY);
+}
+
+/* Keys are read ahead of the deletes: deleting the key get_next_key was
+ * given would restart the iteration from the first key. */
+int td_sources_prune_cgroups(struct td_sources *s, uint32_t walk)
+{
+	const struct bpf_map *m = s->skel->maps.td_managed_cgroups;
+	uint64_t key, next, *cur = NULL;
+	struct td_cgroup_filter f;
+	int pruned = 0, r;
+
+	for (;;) {
+		r = bpf_map__get_next_key(m, cur, &next, sizeof(next));
+		if (cur && bpf_map__lookup_elem(m, &key, sizeof(key), &f, sizeof(f), 0) == 0 &&
+		    f.walk != walk && bpf_map__delete_elem(m, &key, sizeof(key), 0) == 0)
+			pruned++;
+		if (r)
+			break;
+		key = next;
+		cur = &key;
+	}
+	return r == -ENOENT ? pruned : r;
 }

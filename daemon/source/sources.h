@@ -95,8 +95,13 @@ const struct td_source_status *td_sources_status(const struct td_sources *s, int
 int td_sources_set_runtime(struct td_sources *s, bool enabled, uint64_t fast_node_mask,
 			   bool default_managed);
 
-/* Marks cgroup id managed (events pass) or not, in the kernel's map.
- * 0 or negative errno (-E2BIG: the map is full). */
-int td_sources_set_cgroup(struct td_sources *s, uint64_t id, bool managed);
+/* Marks cgroup id managed (events pass) or not, in the kernel's map, as
+ * seen by cgroup walk @walk. 0 or negative errno (-E2BIG: the map is full). */
+int td_sources_set_cgroup(struct td_sources *s, uint64_t id, bool managed, uint32_t walk);
+
+/* Deletes from the kernel's map every cgroup not marked by walk @walk (a
+ * walk that completed: the others are gone). Returns how many, or a
+ * negative errno. */
+int td_sources_prune_cgroups(struct td_sources *s, uint32_t walk);
 
 #endif

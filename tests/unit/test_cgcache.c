@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -12,12 +13,13 @@
 
 #define SEC 1000000000ULL
 #define RETRY (10 * SEC)
+#define PATHB (64 << 10)	/* arena of the caches below, unless said */
 
 static struct td_cgcache *new_cache(uint32_t capacity)
 {
 	struct td_cgcache *c = NULL;
 
-	assert_int_equal(td_cgcache_new(capacity, RETRY, &c), 0);
+	assert_int_equal(td_cgcache_new(capacity, PATHB, RETRY, &c), 0);
 	assert_non_null(c);
 	return c;
 }
@@ -50,19 +52,25 @@ static void test_new_bounds(void **state)
 {
 	static const struct {
 		uint32_t capacity;
+		size_t path_bytes;
 		int want;
 	} cases[] = {
-		{ 0, -EINVAL },
-		{ 1, 0 },
-		{ 4096, 0 },
-		{ TD_CGCACHE_CAPACITY_MAX, 0 },
-		{ TD_CGCACHE_CAPACITY_MAX + 1, -EINVAL },
+		{ 0, PATHB, -EINVAL },
+		{ 1, PATHB, 0 },
+		{ 4096, PATHB, 0 },
+		{ TD_CGCACHE_CAPACITY_MAX, PATHB, 0 },
+		{ TD_CGCACHE_CAPACITY_MAX + 1, PATHB, -EINVAL },
+		{ 1, 0, -EINVAL },
+		{ 1, TD_CGCACHE_PATH_COST(1) - 1, -EINVAL },
+		{ 1, TD_CGCACHE_PATH_COST(1), 0 },
+		{ 1, (size_t)TD_CGCACHE_PATH_BYTES_MAX + 1, -EINVAL },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct td_cgcache *c = (struct td_cgcache *)&c;	/* untouched on error */
 
-		assert_int_equal(td_cgcache_new(cases[i].capacity, RETRY, &c), cases[i].want);
+		assert_int_equal(td_cgcache_new(cases[i].capacity, cases[i].path_bytes, RETRY, &c),
+				 cases[i].want);
 		if (cases[i].want == 0) {
 			struct td_cgcache_stats s;
 
@@ -82,15 +90,23 @@ static void test_bytes(void **state)
 {
 	static const uint32_t caps[] = { 1, 2, 3, 1000, 4096, 4097, TD_CGCACHE_CAPACITY_MAX };
 
-	assert_int_equal(td_cgcache_bytes(0), 0);
-	assert_int_equal(td_cgcache_bytes(TD_CGCACHE_CAPACITY_MAX + 1), 0);
+	assert_int_equal(td_cgcache_bytes(0, PATHB), 0);
+	assert_int_equal(td_cgcache_bytes(TD_CGCACHE_CAPACITY_MAX + 1, PATHB), 0);
+	assert_int_equal(td_cgcache_bytes(1, 8), 0);
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		size_t b = td_cgcache_bytes(caps[i]);
+		size_t b = td_cgcache_bytes(caps[i], PATHB), b2 = td_cgcache_bytes(caps[i], 2 * PATHB);
 
-		assert_true(b > (size_t)caps[i] * TD_CGCACHE_PATH_MAX);
-		assert_true(b <= (size_t)caps[i] * TD_CGCACHE_ENTRY_BYTES + TD_CGCACHE_FIXED_BYTES);
+		/* the arena counts byte for byte */
+		assert_int_equal(b2 - b, PATHB);
+		assert_true(b > (size_t)caps[i] * 32 + PATHB);
+		assert_true(b <= (size_t)caps[i] * TD_CGCACHE_ENTRY_BYTES + TD_CGCACHE_FIXED_BYTES +
+				 PATHB);
 	}
-	assert_true(td_cgcache_bytes(4096) < (size_t)23 * (1 << 20) / 10);	/* "under 2.3 MiB" */
+	/* the header's example: capacity 8 Ki with a 2 MiB arena, under 2.5 MiB */
+	assert_true(td_cgcache_bytes(8192, 2 << 20) < (size_t)25 * (1 << 20) / 10);
+	assert_int_equal(TD_CGCACHE_PATH_COST(0), 16);
+	assert_int_equal(TD_CGCACHE_PATH_COST(7), 16);
+	assert_int_equal(TD_CGCACHE_PATH_COST(8), 24);
 }
 
 static void test_put_get(void **state)
@@ -143,22 +159,117 @@ static void test_put_get(void **state)
 	td_cgcache_free(c);
 }
 
+/* A path of @n characters: "/" and then 'a'..'z' with a '/' every 100. */
+static char *long_path(size_t n)
+{
+	char *p = malloc(n + 1);
+
+	assert_non_null(p);
+	for (size_t i = 0; i < n; i++)
+		p[i] = i % 100 == 0 ? '/' : 'a' + (char)(i % 26);
+	p[n] = '\0';
+	return p;
+}
+
+/* Paths of any length, up to what the arena holds; beyond: -ENAMETOOLONG. */
 static void test_path_length(void **state)
 {
-	struct td_cgcache *c = new_cache(4);
-	char p[TD_CGCACHE_PATH_MAX + 1];
+	static const size_t lens[] = { 511, 512, 513, 4095, 4096, 4097, 20000, 60000 };
+	struct td_cgcache *c = NULL, *small = NULL;
+	struct td_cgcache_stats s;
+	char *p;
 
-	memset(p, 'a', sizeof(p));
-	p[0] = '/';
-	p[TD_CGCACHE_PATH_MAX - 1] = '\0';		/* 511 chars: fits */
-	assert_int_equal(td_cgcache_put(c, 5, p, NULL), 0);
-	assert_string_equal(lookup(c, 5, 0), p);
-	p[TD_CGCACHE_PATH_MAX - 1] = 'a';		/* 512 chars: does not */
-	p[TD_CGCACHE_PATH_MAX] = '\0';
-	assert_int_equal(td_cgcache_put(c, 5, p, NULL), -ENAMETOOLONG);
-	assert_int_equal(td_cgcache_put(c, 6, p, NULL), -ENAMETOOLONG);
-	assert_int_equal(strlen(lookup(c, 5, 0)), TD_CGCACHE_PATH_MAX - 1);	/* unchanged */
-	assert_string_equal(lookup(c, 6, 0), "-ENOENT");
+	assert_int_equal(td_cgcache_new(16, 1 << 20, RETRY, &c), 0);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		p = long_path(lens[i]);
+		assert_int_equal(td_cgcache_put(c, 100 + i, p, pl(i, 0)), 0);
+		assert_string_equal(lookup(c, 100 + i, 0), p);
+		free(p);
+	}
+	/* one path bigger than the whole arena: refused, nothing changed */
+	td_cgcache_get_stats(c, &s);
+	assert_int_equal(s.evictions, 0);
+	p = long_path(1 << 20);
+	assert_int_equal(td_cgcache_put(c, 100, p, NULL), -ENAMETOOLONG);
+	assert_int_equal(strlen(lookup(c, 100, 0)), 511);
+	free(p);
+	/* exactly the arena's size fits (and evicts everything else) */
+	assert_int_equal(td_cgcache_new(4, TD_CGCACHE_PATH_COST(4100), RETRY, &small), 0);
+	assert_int_equal(td_cgcache_put(small, 1, "/a", NULL), 0);
+	p = long_path(4100);
+	assert_int_equal(td_cgcache_put(small, 2, p, NULL), 0);
+	assert_string_equal(lookup(small, 2, 0), p);
+	assert_string_equal(lookup(small, 1, 0), "-ENOENT");
+	free(p);
+	p = long_path(4108);	/* the next size up: 8 bytes more */
+	assert_true(TD_CGCACHE_PATH_COST(4108) > TD_CGCACHE_PATH_COST(4100));
+	assert_int_equal(td_cgcache_put(small, 3, p, NULL), -ENAMETOOLONG);
+	free(p);
+	td_cgcache_get_stats(small, &s);
+	assert_int_equal(s.entries, 1);
+	assert_int_equal(s.path_bytes_live, TD_CGCACHE_PATH_COST(4100));
+	assert_int_equal(s.evictions, 1);
+	td_cgcache_free(small);
+	td_cgcache_free(c);
+}
+
+/*
+ * The arena: eviction when it has no room (least recently used first),
+ * compaction of the holes freed paths leave (the paths survive it), and a
+ * put of the same path that costs nothing.
+ */
+static void test_arena(void **state)
+{
+	const size_t cost = TD_CGCACHE_PATH_COST(999);
+	struct td_cgcache *c = NULL;
+	struct td_cgcache_stats s;
+	char *p[40];
+
+	/* room for 10 paths of 999 characters, 64 entries */
+	assert_int_equal(td_cgcache_new(64, 10 * cost, RETRY, &c), 0);
+	for (size_t i = 0; i < 40; i++) {
+		p[i] = long_path(999);
+		p[i][1] = 'A' + (char)i;	/* all different */
+	}
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(td_cgcache_put(c, 1 + i, p[i], NULL), 0);
+	td_cgcache_get_stats(c, &s);
+	assert_int_equal(s.path_bytes_live, 10 * cost);
+	assert_int_equal(s.evictions, 0);
+	/* re-putting the same paths costs nothing */
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(td_cgcache_put(c, 1 + i, p[i], pl(7, 0)), 0);
+	td_cgcache_get_stats(c, &s);
+	assert_int_equal(s.evictions, 0);
+	assert_int_equal(s.compactions, 0);
+	/* holes: remove 2, 4, 6; short paths still fit after compaction */
+	for (size_t i = 2; i <= 6; i += 2)
+		assert_int_equal(td_cgcache_remove(c, i), 0);
+	assert_int_equal(td_cgcache_put(c, 50, "/short", NULL), 0);
+	td_cgcache_get_stats(c, &s);
+	assert_int_equal(s.compactions, 1);	/* the tail was full: holes reclaimed */
+	assert_int_equal(s.evictions, 0);	/* 3 holes were more than an eighth */
+	for (size_t i = 1; i <= 10; i++)
+		if (i != 2 && i != 4 && i != 6)
+			assert_string_equal(lookup(c, i, 0), p[i - 1]);
+	assert_string_equal(lookup(c, 50, 0), "/short");
+	/* a new long path for a held id replaces it in the arena */
+	assert_int_equal(td_cgcache_put(c, 3, p[20], NULL), 0);
+	assert_string_equal(lookup(c, 3, 0), p[20]);
+	/* many more: the arena holds what fits, the most recent ones */
+	for (size_t i = 0; i < 40; i++)
+		assert_int_equal(td_cgcache_put(c, 100 + i, p[i], NULL), 0);
+	for (size_t i = 32; i < 40; i++)
+		assert_string_equal(lookup(c, 100 + i, 0), p[i]);
+	td_cgcache_get_stats(c, &s);
+	assert_true(s.path_bytes_live <= 10 * cost);
+	assert_true(s.entries <= 10);
+	/* a negative entry frees its id's path */
+	assert_int_equal(td_cgcache_put_unknown(c, 139, 0), 0);
+	td_cgcache_get_stats(c, &s);
+	assert_int_equal(s.path_bytes_live, (s.entries) * cost);
+	for (size_t i = 0; i < 40; i++)
+		free(p[i]);
 	td_cgcache_free(c);
 }
 
@@ -320,7 +431,7 @@ static void test_negative(void **state)
 	td_cgcache_free(c);
 
 	/* retry 0: no negative caching */
-	assert_int_equal(td_cgcache_new(2, 0, &z), 0);
+	assert_int_equal(td_cgcache_new(2, PATHB, 0, &z), 0);
 	assert_int_equal(td_cgcache_put_unknown(z, 9, 5), 0);
 	assert_string_equal(lookup(z, 9, 5), "-ENOENT");
 	td_cgcache_free(z);
@@ -413,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_put_get),
 		cmocka_unit_test(test_path_length),
+		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_remove_clear),
 		cmocka_unit_test(test_eviction_order),
 		cmocka_unit_test(test_capacity_one),

@@ -4,9 +4,8 @@
  * groups of a parsed tieringd.conf over a temp-dir cgroup tree (cgroup ids
  * are the inode numbers of its directories; memory.numa_stat and
  * memory.max are regular files) and a temp /sys holding the nodes'
- * meminfo for the root group. The temp tree is not cgroup2, so lazy id
- * resolution walks it (cgroupfs.c); the kernfs file-handle path is tried
- * on the host's own cgroup2 mount where there is one.
+ * meminfo for the root group, and a temp /proc whose PID/cgroup files
+ * name the cgroups of the processes that bring unknown ids.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -59,7 +58,7 @@ struct seen {
 
 struct world {
 	struct tmptree t;
-	char cg[PATH_MAX], sys[PATH_MAX];
+	char cg[PATH_MAX], sys[PATH_MAX], proc[PATH_MAX];
 	struct td_config conf;
 	struct td_groups *gs;
 	struct seen seen[MAX_SEEN];
@@ -97,7 +96,7 @@ static void parse(struct td_config *c, const char *text)
 
 static void mkcg(struct world *w, const char *cg)
 {
-	char rel[128];
+	char rel[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "cg%s", cg);
 	tmptree_mkdir(&w->t, rel);
@@ -116,7 +115,7 @@ static void numastat(struct world *w, const char *cg, uint64_t a0, uint64_t a1, 
 
 static uint64_t ino(struct world *w, const char *cg)
 {
-	char rel[128];
+	char rel[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "cg%s", cg);
 	return tmptree_ino(&w->t, rel);
@@ -129,6 +128,8 @@ static void world_new(struct world *w)
 	tmptree_new(&w->t);
 	tmptree_path(&w->t, "cg", w->cg, sizeof(w->cg));
 	tmptree_path(&w->t, "sys", w->sys, sizeof(w->sys));
+	tmptree_path(&w->t, "proc", w->proc, sizeof(w->proc));
+	tmptree_mkdir(&w->t, "proc");
 	mkcg(w, "");
 	mkcg(w, "/a/sub");
 	mkcg(w, "/b");
@@ -146,6 +147,18 @@ static void world_new(struct world *w)
 	}
 	parse(&w->conf, conf_text);
 	assert_int_equal(td_groups_new_at(w->cg, w->sys, FAST, SLOW, &w->gs), 0);
+	td_groups_set_proc_root(w->gs, w->proc);
+}
+
+/* proc/<pid>/cgroup says the process is in cgroup @cg. */
+static void in_cgroup(struct world *w, uint32_t pid, const char *cg)
+{
+	char rel[PATH_MAX];
+
+	snprintf(rel, sizeof(rel), "proc/%" PRIu32, pid);
+	tmptree_mkdir(&w->t, rel);
+	snprintf(rel, sizeof(rel), "proc/%" PRIu32 "/cgroup", pid);
+	tmptree_write(&w->t, rel, "0::%s\n", cg);
 }
 
 static void world_apply(struct world *w, const struct td_config *c)
@@ -272,35 +285,148 @@ static void test_walk_maps_ids(void **state)
 	world_free(&w);
 }
 
-/* A cgroup made after the walk is resolved through the tree, once; an id
- * that is nowhere is tried again only after the retry interval. */
+/*
+ * A cgroup made after the walk: a plain lookup does no I/O (-1); an
+ * event's process resolves it from /proc/PID/cgroup, also through an
+ * ancestor (the memcg); an id the process does not give is not tried
+ * again for 10 s, even if the process would give it by then.
+ */
 static void test_lazy_resolution(void **state)
 {
 	struct td_groups_stats st;
 	struct world w;
-	uint64_t id;
+	uint64_t id, leafless;
 
 	world_new(&w);
 	assert_int_equal(td_groups_of(w.gs, 1, SEC), -1);	/* no config yet */
+	assert_int_equal(td_groups_resolve(w.gs, 1, 10, SEC), -1);
 	world_apply(&w, &w.conf);
-	mkcg(&w, "/a/late");
+	mkcg(&w, "/a/late/leaf");
 	id = ino(&w, "/a/late");
-	assert_int_equal(td_groups_of(w.gs, id, SEC), td_groups_find(w.gs, "/a"));
+	leafless = ino(&w, "/a/late/leaf");
+	assert_int_equal(td_groups_of(w.gs, id, SEC), -1);	/* no walk on a miss */
+	in_cgroup(&w, 10, "/a/late/leaf");
+	assert_int_equal(td_groups_resolve(w.gs, id, 10, SEC), td_groups_find(w.gs, "/a"));
 	assert_string_equal(td_groups_path_of(w.gs, id, SEC), "/a/late");
+	assert_int_equal(td_groups_of(w.gs, id, SEC), td_groups_find(w.gs, "/a"));
 	td_groups_get_stats(w.gs, &st);
 	assert_int_equal(st.resolved, 1);
-	assert_int_equal(st.cache_misses, 1);
-	assert_int_equal(st.cache_hits, 1);
 
-	/* no such cgroup: left alone, not looked for again within 10 s */
-	tmptree_rm(&w.t, "cg/a/late");
-	assert_int_equal(td_groups_of(w.gs, UINT64_MAX - 1, SEC), -1);
-	assert_string_equal(td_groups_path_of(w.gs, UINT64_MAX - 1, 2 * SEC), "?");
+	/* process 11 is in /c: /a/late/leaf's id is not its cgroup's */
+	in_cgroup(&w, 11, "/c");
+	assert_int_equal(td_groups_resolve(w.gs, leafless, 11, SEC), -1);
+	in_cgroup(&w, 11, "/a/late/leaf");			/* moved: retried at 11 s */
+	assert_int_equal(td_groups_resolve(w.gs, leafless, 11, 5 * SEC), -1);
 	td_groups_get_stats(w.gs, &st);
 	assert_int_equal(st.unresolved, 1);
-	assert_int_equal(td_groups_of(w.gs, UINT64_MAX - 1, 11 * SEC + 1), -1);
+	assert_int_equal(td_groups_resolve(w.gs, leafless, 11, 11 * SEC + 1),
+			 td_groups_find(w.gs, "/a"));
+	assert_string_equal(td_groups_path_of(w.gs, leafless, 12 * SEC), "/a/late/leaf");
+
+	/* a process gone: left alone, counted */
+	assert_int_equal(td_groups_resolve(w.gs, UINT64_MAX - 1, 99, SEC), -1);
+	assert_string_equal(td_groups_path_of(w.gs, UINT64_MAX - 1, 2 * SEC), "?");
 	td_groups_get_stats(w.gs, &st);
+	assert_int_equal(st.resolved, 2);
 	assert_int_equal(st.unresolved, 2);
+	world_free(&w);
+}
+
+/* @path (a cgroup) made @n characters longer, one level at a time. */
+static void long_cgroup(struct world *w, char *path, size_t n)
+{
+	size_t len = strlen(path);
+
+	n += len;
+	while (len < n) {
+		size_t part = n - len > 100 ? 100 : n - len;
+
+		path[len] = '/';
+		memset(path + len + 1, 'a' + (char)(len % 26), part - 1);
+		len += part;
+		path[len] = '\0';
+		mkcg(w, path);
+	}
+}
+
+/* Paths of 512 bytes and more are cached and mapped like any other, from
+ * the walk and from a process. */
+static void test_long_paths(void **state)
+{
+	char p[1200];
+	struct world w;
+	uint64_t id;
+
+	world_new(&w);
+	memcpy(p, "/a", 3);
+	long_cgroup(&w, p, 900);	/* /a/... : 902 characters, 10 levels */
+	assert_int_equal(strlen(p), 902);
+	world_apply(&w, &w.conf);
+	id = ino(&w, p);
+	assert_int_equal(td_groups_of(w.gs, id, SEC), td_groups_find(w.gs, "/a"));
+	assert_string_equal(td_groups_path_of(w.gs, id, SEC), p);
+	/* made after the walk: from the process */
+	strcat(p, "/late");
+	mkcg(&w, p);
+	in_cgroup(&w, 20, p);
+	id = ino(&w, p);
+	assert_int_equal(td_groups_of(w.gs, id, SEC), -1);
+	assert_int_equal(td_groups_resolve(w.gs, id, 20, SEC), td_groups_find(w.gs, "/a"));
+	assert_string_equal(td_groups_path_of(w.gs, id, SEC), p);
+	world_free(&w);
+}
+
+/*
+ * The background walk: bounded steps, a new walk only when asked, the
+ * generation of each; a walk that completes drops what it did not see.
+ */
+static void test_walk_steps(void **state)
+{
+	struct td_groups_stats st;
+	struct world w;
+	uint64_t gen, c;
+	int r, steps = 0;
+
+	world_new(&w);
+	assert_int_equal(td_groups_walk_step(w.gs, 2, true, NULL, NULL), -EINVAL);
+	world_apply(&w, &w.conf);
+	gen = td_groups_walk_done_generation(w.gs);
+	assert_true(gen >= 1);
+	assert_int_equal(td_groups_walk_generation(w.gs), gen);
+	c = ino(&w, "/c");
+	assert_int_equal(td_groups_of(w.gs, c, SEC), td_groups_find(w.gs, "/"));
+	assert_int_equal(td_groups_walk_step(w.gs, 2, false, on_cgroup, &w), 0);	/* none */
+	assert_false(td_groups_walking(w.gs));
+	mkcg(&w, "/b/new");	/* before the rm: a temp fs reuses inodes, kernfs does not */
+	tmptree_rm(&w.t, "cg/c");
+	w.nseen = 0;
+	do {
+		unsigned before = w.nseen;
+
+		r = td_groups_walk_step(w.gs, 2, steps == 0, on_cgroup, &w);
+		assert_true(r == 0 || r == 1);
+		assert_true(w.nseen - before <= 2);
+		assert_int_equal(td_groups_walk_generation(w.gs), gen + 1);
+		/* mid-walk, the last complete walk's findings stand */
+		if (r == 0) {
+			assert_true(td_groups_walking(w.gs));
+			assert_int_equal(td_groups_walk_done_generation(w.gs), gen);
+			assert_int_equal(td_groups_of(w.gs, c, SEC), td_groups_find(w.gs, "/"));
+		}
+		steps++;
+	} while (r == 0);
+	assert_int_equal(steps, 3);	/* 5 cgroups, 2 per step */
+	assert_int_equal(w.nseen, 5);
+	assert_int_equal(td_groups_walk_done_generation(w.gs), gen + 1);
+	assert_int_equal(seen_of(&w, "/b/new")->mode, TD_MODE_OFF);
+	assert_int_equal(td_groups_of(w.gs, c, SEC), -1);	/* gone: dropped */
+	td_groups_get_stats(w.gs, &st);
+	assert_int_equal(st.cached, 5);
+	/* a full rescan abandons a walk in progress and completes its own */
+	assert_int_equal(td_groups_walk_step(w.gs, 1, true, NULL, NULL), 0);
+	assert_int_equal(td_groups_rescan(w.gs, NULL, NULL), 0);
+	assert_false(td_groups_walking(w.gs));
+	assert_int_equal(td_groups_walk_done_generation(w.gs), gen + 3);
 	world_free(&w);
 }
 
@@ -326,64 +452,6 @@ static void test_rescan(void **state)
 	tmptree_rm(&w.t, "cg");
 	assert_int_equal(td_groups_rescan(w.gs, NULL, NULL), 0);
 	world_free(&w);
-}
-
-/* The first cgroup2 mount in /proc/self/mounts into buf; false if none. */
-static bool host_cgroup2(char *buf, size_t size)
-{
-	char dev[64], mnt[PATH_MAX], type[64];
-	bool found = false;
-	FILE *fp = fopen("/proc/self/mounts", "re");
-
-	if (!fp)
-		return false;
-	while (!found && fscanf(fp, "%63s %4095s %63s %*[^\n]", dev, mnt, type) == 3)
-		if (!strcmp(type, "cgroup2") && strlen(mnt) < size) {
-			memcpy(buf, mnt, strlen(mnt) + 1);
-			found = true;
-		}
-	fclose(fp);
-	return found;
-}
-
-struct host_walk {
-	unsigned n;
-	uint64_t id[8];
-	char path[8][PATH_MAX];
-};
-
-static int host_one(const char *path, uint64_t id, const char *abspath, void *userdata)
-{
-	struct host_walk *h = userdata;
-
-	snprintf(h->path[h->n], sizeof(h->path[0]), "%s", path);
-	h->id[h->n++] = id;
-	return h->n == 8;
-}
-
-/* On the host's own cgroup2 mount, where there is one: the ids of its
- * cgroups resolve to their paths, by kernfs file handle where permitted
- * (CAP_DAC_READ_SEARCH), else by the walk. Read-only. */
-static void test_resolve_on_host(void **state)
-{
-	static struct host_walk h;
-	char root[PATH_MAX], got[PATH_MAX];
-	struct statfs sfs;
-
-	if (!host_cgroup2(root, sizeof(root)) || statfs(root, &sfs) < 0 ||
-	    sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		print_message("SKIP: no cgroup2 mount on this host\n");
-		skip();
-	}
-	h.n = 0;
-	assert_true(td_cgroupfs_walk(root, host_one, &h) >= 0);
-	assert_true(h.n >= 1);
-	for (unsigned i = 0; i < h.n; i++) {
-		assert_int_equal(td_cgroupfs_resolve_id(root, h.id[i], got, sizeof(got)), 0);
-		assert_string_equal(got, h.path[i]);
-	}
-	assert_int_equal(td_cgroupfs_resolve_id(root, 0, got, sizeof(got)), -ENOENT);
-	assert_int_equal(td_cgroupfs_resolve_id(root, h.id[0], got, 1), -ENAMETOOLONG);
 }
 
 /* ------------------------------------------------------------ reload */
@@ -587,8 +655,9 @@ int main(void)
 		tmptree_test(test_root_section_is_default),
 		tmptree_test(test_walk_maps_ids),
 		tmptree_test(test_lazy_resolution),
+		tmptree_test(test_long_paths),
+		tmptree_test(test_walk_steps),
 		tmptree_test(test_rescan),
-		cmocka_unit_test(test_resolve_on_host),
 		tmptree_test(test_reload_carries_over),
 		tmptree_test(test_refresh_usage),
 		tmptree_test(test_max_fast_percent),
