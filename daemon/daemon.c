@@ -576,9 +576,12 @@ static void ops_rescan(void *ud)
 {
 	struct td_daemon *d = ud;
 	bool tenth = ++d->rescans % 10 == 0;
-	int r = td_groups_walk_step(d->pipe.groups, WALK_STEP_DIRS, /* new_walk= */ tenth,
-				    mark_cgroup, d);
+	int r;
 
+	if (tenth && !td_groups_walking(d->pipe.groups))
+		d->cgroups_marking = 0;		/* a new walk (an aborted one left a count) */
+	r = td_groups_walk_step(d->pipe.groups, WALK_STEP_DIRS, /* new_walk= */ tenth,
+				mark_cgroup, d);
 	if (r < 0)
 		td_warn("walking the cgroup tree failed (%s), ignoring", strerror(-r));
 	else if (r == 1)
