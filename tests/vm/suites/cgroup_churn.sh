@@ -24,6 +24,10 @@
 
 t_require_bin tieringd tieringctl hotset
 t_numa_scan_fast
+# a task whose first scans find no fault (still mapping its pages under a
+# loaded TCG host) has its scan period doubled up to this: 1 s, not the
+# default 60 s (seen once: the deep cgroup's process got no hint fault in 30 s)
+echo 1000 > /sys/kernel/debug/sched/numa_balancing/scan_period_max_ms
 cg=/sys/fs/cgroup
 echo +memory > $cg/cgroup.subtree_control
 # /churn's children get no controller: cheap to make, still cgroups with ids
