@@ -7,7 +7,9 @@
  * move/kernel.c, has its own tests). The kernel's side of a memory.reclaim
  * write is a fake that writes the file through the default writer, records
  * what was asked, and "demotes" a scripted share of it by raising
- * pgdemote_kswapd in the fake vmstat, which the demoter reads as the kernel's.
+ * pgdemote_direct in the memory.stat of the cgroup and its ancestors (the
+ * kernel's are hierarchical), while kswapd "demotes" as much again from
+ * anywhere (vmstat's pgdemote_kswapd), which must not be counted.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -51,6 +53,16 @@ struct world {
 	int demotion_err;
 	/* the fake kernel */
 	uint64_t pgdemote;		/* pgdemote_kswapd now */
+	/* memory.stat pgdemote_direct per cgroup path (hierarchical) */
+	char stat_path[MAX_CALLS][64];
+	uint64_t stat_direct[MAX_CALLS];
+	unsigned nstat;
+	bool no_memcg_demote;		/* memory.stat without pgdemote_* (6.1) */
+	uint64_t vm_direct;		/* vmstat's pgdemote_direct */
+	/* swap: SwapTotal, and what the fake kernel saw of memory.swap.max */
+	bool swap;
+	bool swap_leak;			/* the write swaps anyway */
+	char swap_max_seen[MAX_CALLS][32];
 	unsigned pct[NLEAVES];		/* of what a leaf is asked, demoted */
 	unsigned demote_percent;	/* the same, for the other cgroups */
 	unsigned ncalls;
@@ -61,8 +73,38 @@ struct world {
 static void write_vmstat(struct world *w)
 {
 	tmptree_write(&w->t, "proc/vmstat",
-		      "nr_free_pages 1000\npgdemote_kswapd %" PRIu64 "\npgdemote_direct 7\n"
-		      "pgdemote_khugepaged 0\npgpromote_success 99\n", w->pgdemote);
+		      "nr_free_pages 1000\npgdemote_kswapd %" PRIu64 "\npgdemote_direct %" PRIu64 "\n"
+		      "pgdemote_khugepaged 0\npgpromote_success 99\n", w->pgdemote, w->vm_direct + 7);
+	tmptree_write(&w->t, "proc/meminfo", "MemTotal:        2000000 kB\nSwapTotal:       %s kB\n"
+		      "SwapFree:        0 kB\n", w->swap ? "524284" : "0");
+}
+
+/* pages demoted by direct reclaim in cg: its memory.stat and its ancestors'. */
+static void stat_demote(struct world *w, const char *cg, uint64_t pages)
+{
+	char p[64], rel[128];
+
+	snprintf(p, sizeof(p), "%s", cg);
+	for (;;) {
+		unsigned k;
+
+		for (k = 0; k < w->nstat && strcmp(w->stat_path[k], p); k++)
+			;
+		if (k == w->nstat) {
+			assert_true(w->nstat < MAX_CALLS);
+			snprintf(w->stat_path[w->nstat++], sizeof(w->stat_path[0]), "%s", p);
+		}
+		w->stat_direct[k] += pages;
+		snprintf(rel, sizeof(rel), "cg%s/memory.stat", p);
+		if (w->no_memcg_demote)
+			tmptree_write(&w->t, rel, "anon 1\npgsteal_direct 3\n");
+		else
+			tmptree_write(&w->t, rel, "anon 1\npgdemote_kswapd 5\npgdemote_direct %" PRIu64
+				      "\npgdemote_khugepaged 0\n", w->stat_direct[k]);
+		if (!p[0])
+			break;
+		*strrchr(p, '/') = 0;
+	}
 }
 
 static void set_numastat(struct world *w, const char *cg, uint64_t fast_anon, uint64_t slow_anon,
@@ -88,6 +130,7 @@ static void add_cgroup(struct world *w, const char *cg, bool reclaim, uint64_t f
 		tmptree_write(&w->t, rel, "%s", "");
 	}
 	set_numastat(w, cg, fast_anon, 8 * MIB, 0);
+	stat_demote(w, cg, 0);
 }
 
 static void set_percent(struct world *w, unsigned pct)
@@ -122,6 +165,23 @@ static uint32_t hook_weight(void *ctx, uint64_t id)
 	return i >= 0 ? w->weight[i] : 1;
 }
 
+/* What memory.swap.max reads during the write ("-": no such file); a
+ * leak raises memory.swap.current. */
+static void swap_seen(struct world *w, const char *file, size_t rl, size_t dl)
+{
+	char rel[128], abs[PATH_MAX], buf[32];
+	const char *v = "-";
+
+	snprintf(rel, sizeof(rel), "cg%.*s/memory.swap.max", (int)(dl - rl), file + rl);
+	if (access(tmptree_path(&w->t, rel, abs, sizeof(abs)), F_OK) == 0)
+		v = tmptree_read(&w->t, rel, buf, sizeof(buf));
+	snprintf(w->swap_max_seen[w->ncalls - 1], sizeof(w->swap_max_seen[0]), "%s", v);
+	if (w->swap_leak) {
+		snprintf(rel, sizeof(rel), "cg%.*s/memory.swap.current", (int)(dl - rl), file + rl);
+		tmptree_write(&w->t, rel, "%d\n", 4096);
+	}
+}
+
 static int fake_reclaim(void *ctx, const char *file, uint64_t bytes)
 {
 	struct world *w = ctx;
@@ -154,7 +214,10 @@ static int fake_reclaim(void *ctx, const char *file, uint64_t bytes)
 	w->ncalls++;
 	pct = leaf >= 0 ? w->pct[leaf] : w->demote_percent;
 	pages = td_bytes_to_pages(bytes * pct / 100);
-	w->pgdemote += pages;
+	w->pgdemote += pages;	/* kswapd, meanwhile, elsewhere */
+	w->vm_direct += pages;
+	stat_demote(w, w->call_path[w->ncalls - 1], pages);
+	swap_seen(w, file, rl, fl - sl);
 	write_vmstat(w);
 	return pct < 100 ? -EAGAIN : 0;
 }
@@ -626,6 +689,105 @@ static void test_rescan(void **state)
 	world_free(&w);
 }
 
+/* Pages are the asked cgroup's own pgdemote_direct delta: kswapd's
+ * demotions meanwhile (vmstat) are not tieringd's. Without pgdemote_* in
+ * memory.stat (6.1), vmstat's pgdemote_direct alone. */
+static void test_counts_cgroup_direct(void **state)
+{
+	struct world w;
+
+	world_new(&w);
+	world_start(&w);
+	w.pgdemote = 100000;	/* kswapd's, before */
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 512);
+	world_free(&w);
+
+	world_new(&w);
+	w.no_memcg_demote = true;
+	for (unsigned k = 0; k < w.nstat; k++)
+		stat_demote(&w, w.stat_path[k], 0);
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_int_equal(w.pgdemote, 512);	/* kswapd did as much: not counted */
+	world_free(&w);
+}
+
+/* memory.stat / vmstat / meminfo lines: the key, a space, the number. */
+static void test_stat_value(void **state)
+{
+	const char *text = "pgdemote_kswapd 5\npgdemote_direct_x 9\npgdemote_direct 42\n"
+			   "SwapTotal:       524284 kB\nlast 7";
+	uint64_t v = 1;
+
+	assert_int_equal(td_demoter_stat_value(text, "pgdemote_direct", &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(td_demoter_stat_value(text, "SwapTotal:", &v), 0);
+	assert_int_equal(v, 524284);
+	assert_int_equal(td_demoter_stat_value(text, "last", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(td_demoter_stat_value(text, "pgdemote", &v), -ENOENT);
+	assert_int_equal(td_demoter_stat_value(text, "direct", &v), -ENOENT);
+	assert_int_equal(td_demoter_stat_value("", "last", &v), -ENOENT);
+}
+
+static void set_swap_max(struct world *w, int leaf, const char *v)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "cg%s/memory.swap.max", leaves[leaf]);
+	tmptree_write(&w->t, rel, "%s", v);
+}
+
+/* Swap on: memory.swap.max is 0 during each write and the operator's value
+ * after; a cgroup without memory.swap.max is never asked; one that swapped
+ * anyway is not asked again. Swap off: the files are left alone. */
+static void test_swap_fenced(void **state)
+{
+	static const char *const want[] = { "/a/x", "/a/y", "/a/x" };
+	struct world w;
+	char buf[32];
+
+	world_new(&w);
+	w.swap = true;
+	write_vmstat(&w);
+	set_swap_max(&w, X, "max\n");
+	set_swap_max(&w, Y, "0\n");
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_string_equal(w.swap_max_seen[0], "0");
+	assert_string_equal(tmptree_read(&w.t, "cg/a/x/memory.swap.max", buf, sizeof(buf)), "max");
+	/* Y: already 0, asked as it is; B: no memory.swap.max, never asked */
+	w.pct[X] = 0;
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 11 * SEC, 64 * MIB), 16 * 256);
+	assert_calls(&w, want, 2);
+	assert_string_equal(w.swap_max_seen[1], "0\n");
+	assert_int_equal(td_demoter_counters(w.d)->swap_refused, 1);
+	assert_int_equal(td_demoter_counters(w.d)->swap_seen, 0);
+	/* X swaps despite the fence: asked this once more, then never */
+	w.swap_leak = true;
+	w.pct[X] = 100;
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 12 * SEC, 2 * MIB), 512);
+	assert_int_equal(td_demoter_counters(w.d)->swap_seen, 1);
+	w.ncalls = 0;
+	w.swap_leak = false;
+	assert_int_equal(tick(&w, 13 * SEC, 2 * MIB), 512);
+	assert_calls(&w, want + 1, 1);
+	assert_int_equal(td_demoter_counters(w.d)->swap_refused, 1);
+	world_free(&w);
+
+	/* swap off: memory.swap.max untouched, every cgroup may be asked */
+	world_new(&w);
+	set_swap_max(&w, X, "max\n");
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_string_equal(w.swap_max_seen[0], "max\n");
+	assert_int_equal(td_demoter_counters(w.d)->swap_refused, 0);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +808,9 @@ int main(void)
 		tmptree_test(test_dry_run),
 		tmptree_test(test_default_writer),
 		tmptree_test(test_rescan),
+		tmptree_test(test_counts_cgroup_direct),
+		tmptree_test(test_stat_value),
+		tmptree_test(test_swap_fenced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
