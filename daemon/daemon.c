@@ -407,7 +407,7 @@ static int open_demoter(struct td_daemon *d)
 		.pingpong_window_ns = cfg->pingpong_window_ms * 1000000ULL,
 		.dry_run = d->opt.dry_run,
 		.unmovable = hook_unmovable, .weight = hook_weight, .demotion = hook_demotion,
-		.hook_ctx = d,
+		.hook_ctx = d, .fence_file = TD_DEMOTER_FENCE_FILE,
 	};
 	int r;
 

@@ -288,6 +288,88 @@ static uint64_t swap_current(const struct td_demoter *d, const char *path)
 }
 
 /*
+ * The fence record (c.fence_file): the memory.swap.max file set to 0 and
+ * the operator's value, written (atomically) before the 0 and removed once
+ * the value is back, so that a tieringd killed during a memory.reclaim
+ * write (the watchdog, SIGKILL) has it put back at the next start or by
+ * --restore-kernel-state. Best effort: the fence goes up without it.
+ */
+static int fence_record(const struct td_demoter *d, const char *file, const char *old)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
+	FILE *f;
+	int r = 0;
+
+	if (!d->c.fence_file)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", d->c.fence_file);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		(void)mkdir(dir, 0755);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new", d->c.fence_file);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%s\n%s\n", file, old) < 0)
+		r = -EIO;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, d->c.fence_file) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
+/* file (memory.swap.max) back to old, unless someone wrote another value
+ * than 0 since: 1 put back, 0 left, or a negative errno. */
+static int put_back(const char *file, const char *old)
+{
+	char now[32];
+	int fd, r = read_small(file, now, sizeof(now));
+
+	if (r < 0)
+		return r;
+	now[strcspn(now, "\n")] = 0;
+	if (strcmp(now, "0"))
+		return 0;
+	fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, old, strlen(old)) < 0)
+		r = -errno;
+	close(fd);
+	return r < 0 ? r : 1;
+}
+
+int td_demoter_restore_fence(const char *fence_file)
+{
+	char buf[PATH_MAX + 64], *old;
+	int r;
+
+	r = read_small(fence_file, buf, sizeof(buf));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	old = strchr(buf, '\n');
+	if (!old || !old[1])
+		r = -EINVAL;
+	else {
+		*old++ = 0;
+		old[strcspn(old, "\n")] = 0;
+		r = put_back(buf, old);
+	}
+	if (r > 0)
+		td_info("%s: memory.swap.max put back to %s (tieringd stopped during a "
+			"memory.reclaim write)", buf, old);
+	unlink(fence_file);
+	return r;
+}
+
+/*
  * memory.reclaim is not node-targeted: with swap on it also swaps out the
  * cgroup's slow-node anon pages, which have no lower tier to go to
  * (measured, 6.12: 100 MiB asked of a cgroup with anon on both nodes,
@@ -303,25 +385,32 @@ static uint64_t swap_current(const struct td_demoter *d, const char *path)
  */
 static int fence_swap(const struct td_demoter *d, const char *path, char *old, size_t size)
 {
+	char f[PATH_MAX];
+
 	if (!swap_on(d))
 		return 0;
 	if (read_value(d, path, "memory.swap.max", old, size) < 0)
 		return -EOPNOTSUPP;
 	if (!strcmp(old, "0"))
 		return 0;
+	snprintf(f, sizeof(f), "%s%s/memory.swap.max", d->c.cgroup_root, path);
+	if (fence_record(d, f, old) < 0)
+		td_debug("cannot record the swap fence of %s in %s, ignoring", path, d->c.fence_file);
 	return write_value(d, path, "memory.swap.max", "0") < 0 ? -EOPNOTSUPP : 1;
 }
 
 /* Back to the operator's value, unless someone wrote another since. */
 static void restore_swap(const struct td_demoter *d, const char *path, const char *old)
 {
-	char now[32];
-	int r = -EBUSY;
+	char f[PATH_MAX];
+	int r;
 
-	if (read_value(d, path, "memory.swap.max", now, sizeof(now)) == 0 && !strcmp(now, "0"))
-		r = write_value(d, path, "memory.swap.max", old);
-	if (r < 0 && r != -EBUSY)
+	snprintf(f, sizeof(f), "%s%s/memory.swap.max", d->c.cgroup_root, path);
+	r = put_back(f, old);
+	if (r < 0)
 		td_warn("cannot restore memory.swap.max=%s of %s (%s)", old, path, strerror(-r));
+	if (d->c.fence_file)
+		unlink(d->c.fence_file);
 }
 
 /* What one memory.reclaim write did. */
@@ -389,6 +478,8 @@ int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 		return -ENOMEM;
 	d->c = *c;
 	td_ratelimit_init(&d->rate, c->rate_limit_mbps);
+	if (c->fence_file && !c->dry_run)
+		td_demoter_restore_fence(c->fence_file);
 	r = rescan(d);
 	if (r) {
 		td_demoter_free(d);

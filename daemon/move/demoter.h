@@ -58,7 +58,12 @@ struct td_demoter_config {
 	 */
 	int (*reclaim)(void *ctx, const char *file, uint64_t bytes);
 	void *reclaim_ctx;
+	/* where the swap fence is recorded (TD_DEMOTER_FENCE_FILE; NULL: not
+	 * recorded); a record left by an earlier run is put back at _new() */
+	const char *fence_file;
 };
+
+#define TD_DEMOTER_FENCE_FILE "/run/tieringd/swap-fence"
 
 struct td_demoter_counters {
 	uint64_t pages_demoted;		/* the cgroups' pgdemote_direct deltas around our writes */
@@ -108,6 +113,14 @@ int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_by
 		      uint64_t now_ns);
 
 const struct td_demoter_counters *td_demoter_counters(const struct td_demoter *d);
+
+/*
+ * Puts back the memory.swap.max value the fence record at fence_file names,
+ * if that file still reads 0 (tieringd stopped during a memory.reclaim
+ * write), and removes the record. 1 put back, 0 nothing to do (no record,
+ * or the value was changed since), or a negative errno.
+ */
+int td_demoter_restore_fence(const char *fence_file);
 
 /* The value after "key " on a line of text that starts with key (memory.stat,
  * vmstat, meminfo) into *ret: 0, or -ENOENT. */

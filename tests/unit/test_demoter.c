@@ -63,6 +63,8 @@ struct world {
 	bool swap;
 	bool swap_leak;			/* the write swaps anyway */
 	char swap_max_seen[MAX_CALLS][32];
+	char fence_seen[PATH_MAX + 32];	/* the fence record during the last write */
+	char fence[PATH_MAX];
 	unsigned pct[NLEAVES];		/* of what a leaf is asked, demoted */
 	unsigned demote_percent;	/* the same, for the other cgroups */
 	unsigned ncalls;
@@ -176,6 +178,9 @@ static void swap_seen(struct world *w, const char *file, size_t rl, size_t dl)
 	if (access(tmptree_path(&w->t, rel, abs, sizeof(abs)), F_OK) == 0)
 		v = tmptree_read(&w->t, rel, buf, sizeof(buf));
 	snprintf(w->swap_max_seen[w->ncalls - 1], sizeof(w->swap_max_seen[0]), "%s", v);
+	w->fence_seen[0] = 0;
+	if (access(tmptree_path(&w->t, "run/swap-fence", abs, sizeof(abs)), F_OK) == 0)
+		tmptree_read(&w->t, "run/swap-fence", w->fence_seen, sizeof(w->fence_seen));
 	if (w->swap_leak) {
 		snprintf(rel, sizeof(rel), "cg%.*s/memory.swap.current", (int)(dl - rl), file + rl);
 		tmptree_write(&w->t, rel, "%d\n", 4096);
@@ -745,18 +750,24 @@ static void set_swap_max(struct world *w, int leaf, const char *v)
 static void test_swap_fenced(void **state)
 {
 	static const char *const want[] = { "/a/x", "/a/y", "/a/x" };
+	char buf[32], want_rec[PATH_MAX + 32];
 	struct world w;
-	char buf[32];
 
 	world_new(&w);
 	w.swap = true;
 	write_vmstat(&w);
 	set_swap_max(&w, X, "max\n");
 	set_swap_max(&w, Y, "0\n");
+	tmptree_path(&w.t, "run/swap-fence", w.fence, sizeof(w.fence));
+	w.c.fence_file = w.fence;
 	world_start(&w);
 	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
 	assert_string_equal(w.swap_max_seen[0], "0");
 	assert_string_equal(tmptree_read(&w.t, "cg/a/x/memory.swap.max", buf, sizeof(buf)), "max");
+	/* recorded for a crash during the write, and gone after it */
+	snprintf(want_rec, sizeof(want_rec), "%s/a/x/memory.swap.max\nmax\n", w.cg);
+	assert_string_equal(w.fence_seen, want_rec);
+	assert_int_equal(access(w.fence, F_OK), -1);
 	/* Y: already 0, asked as it is; B: no memory.swap.max, never asked */
 	w.pct[X] = 0;
 	w.ncalls = 0;
@@ -788,6 +799,39 @@ static void test_swap_fenced(void **state)
 	world_free(&w);
 }
 
+/* A record left by a tieringd killed mid-write: the value goes back if
+ * the file still reads 0, at the next start (or --restore-kernel-state). */
+static void test_restore_fence(void **state)
+{
+	struct world w;
+	char buf[64];
+
+	world_new(&w);
+	tmptree_path(&w.t, "run/swap-fence", w.fence, sizeof(w.fence));
+	assert_int_equal(td_demoter_restore_fence(w.fence), 0);	/* no record */
+	tmptree_mkdir(&w.t, "run");
+	set_swap_max(&w, X, "0\n");
+	tmptree_write(&w.t, "run/swap-fence", "%s/a/x/memory.swap.max\n4G\n", w.cg);
+	assert_int_equal(td_demoter_restore_fence(w.fence), 1);
+	assert_string_equal(tmptree_read(&w.t, "cg/a/x/memory.swap.max", buf, sizeof(buf)), "4G");
+	assert_int_equal(access(w.fence, F_OK), -1);
+	/* changed since (not 0): left as it is */
+	set_swap_max(&w, X, "1G\n");
+	tmptree_write(&w.t, "run/swap-fence", "%s/a/x/memory.swap.max\nmax\n", w.cg);
+	assert_int_equal(td_demoter_restore_fence(w.fence), 0);
+	assert_string_equal(tmptree_read(&w.t, "cg/a/x/memory.swap.max", buf, sizeof(buf)), "1G\n");
+	tmptree_write(&w.t, "run/swap-fence", "garbage");
+	assert_int_equal(td_demoter_restore_fence(w.fence), -EINVAL);
+	assert_int_equal(access(w.fence, F_OK), -1);
+	/* at start */
+	set_swap_max(&w, Y, "0");
+	tmptree_write(&w.t, "run/swap-fence", "%s/a/y/memory.swap.max\nmax\n", w.cg);
+	w.c.fence_file = w.fence;
+	world_start(&w);
+	assert_string_equal(tmptree_read(&w.t, "cg/a/y/memory.swap.max", buf, sizeof(buf)), "max");
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -811,6 +855,7 @@ int main(void)
 		tmptree_test(test_counts_cgroup_direct),
 		tmptree_test(test_stat_value),
 		tmptree_test(test_swap_fenced),
+		tmptree_test(test_restore_fence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
