@@ -767,6 +767,8 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 		v[TD_CTR_DEMOTE_SHORT][0] = dc->reclaim_short;
 		v[TD_CTR_DEMOTE_NO_VICTIM_TICKS][0] = dc->no_victim_ticks;
 		v[TD_CTR_DEMOTE_CGROUPS][0] = dc->cgroups;
+		v[TD_CTR_PAGES_DEMOTED_KSWAPD][0] = dc->pages_demoted_kswapd;
+		v[TD_CTR_DEMOTE_SWAP_REFUSED][0] = dc->swap_refused + dc->swap_seen;
 	}
 }
 

@@ -52,6 +52,7 @@ struct td_demoter {
 	bool demotion_on;	/* c.demotion(on) succeeded, not yet switched back */
 	bool demotion_warned;	/* the switch failed, and was named */
 	struct td_ratelimit rate;
+	uint64_t kswapd_base;	/* pgdemote_kswapd at start */
 	struct td_demoter_counters cnt;
 };
 
@@ -207,6 +208,17 @@ static int read_small(const char *file, char *buf, size_t size)
  * joins. Kernels whose memory.stat has no pgdemote_* (6.1) fall back to
  * the system's pgdemote_direct (still without kswapd).
  */
+static uint64_t vmstat_value(const struct td_demoter *d, const char *key)
+{
+	char f[PATH_MAX], buf[16384];
+	uint64_t v = 0;
+
+	snprintf(f, sizeof(f), "%s/vmstat", d->c.proc_root);
+	if (read_small(f, buf, sizeof(buf)) == 0)
+		td_demoter_stat_value(buf, key, &v);
+	return v;
+}
+
 static uint64_t demoted_in(const struct td_demoter *d, const char *path)
 {
 	char f[PATH_MAX], buf[16384];
@@ -216,10 +228,7 @@ static uint64_t demoted_in(const struct td_demoter *d, const char *path)
 	if (read_small(f, buf, sizeof(buf)) == 0 &&
 	    td_demoter_stat_value(buf, "pgdemote_direct", &v) == 0)
 		return v;
-	snprintf(f, sizeof(f), "%s/vmstat", d->c.proc_root);
-	if (read_small(f, buf, sizeof(buf)) == 0)
-		td_demoter_stat_value(buf, "pgdemote_direct", &v);
-	return v;
+	return vmstat_value(d, "pgdemote_direct");
 }
 
 int td_demoter_reclaim_write(void *ctx, const char *file, uint64_t bytes)
@@ -480,6 +489,7 @@ int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 	td_ratelimit_init(&d->rate, c->rate_limit_mbps);
 	if (c->fence_file && !c->dry_run)
 		td_demoter_restore_fence(c->fence_file);
+	d->kswapd_base = vmstat_value(d, "pgdemote_kswapd");
 	r = rescan(d);
 	if (r) {
 		td_demoter_free(d);
@@ -670,6 +680,8 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 	if (rescan_tree && (r = rescan(d)) < 0)
 		return r;
 	age_event_rates(d);
+	done = vmstat_value(d, "pgdemote_kswapd");
+	d->cnt.pages_demoted_kswapd = done > d->kswapd_base ? done - d->kswapd_base : 0;
 	if (!need_bytes)
 		return 0;
 	if (need_bytes > budget)

@@ -75,6 +75,9 @@ struct td_demoter_counters {
 	uint64_t pages_demoted_cap;	/* of those, by MaxFastMemory */
 	uint64_t swap_refused;		/* writes not made: swap on, memory.swap.max not settable */
 	uint64_t swap_seen;		/* writes during which the cgroup's swap grew */
+	/* the system's pgdemote_kswapd since start, as of the last tick:
+	 * kswapd's demotions, any cgroup's, not tieringd's */
+	uint64_t pages_demoted_kswapd;
 };
 
 /* 0 or negative errno. Turns demotion on through the hook (off at _free). */

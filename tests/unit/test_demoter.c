@@ -703,9 +703,14 @@ static void test_counts_cgroup_direct(void **state)
 
 	world_new(&w);
 	world_start(&w);
-	w.pgdemote = 100000;	/* kswapd's, before */
+	w.pgdemote = 100000;	/* kswapd's, since start */
+	write_vmstat(&w);
 	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
 	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 512);
+	/* kswapd's own figure, apart: as of the tick's start */
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted_kswapd, 100000);
+	assert_int_equal(tick(&w, 11 * SEC, 0), 0);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted_kswapd, 100512);
 	world_free(&w);
 
 	world_new(&w);
