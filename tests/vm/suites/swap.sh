@@ -76,4 +76,6 @@ t_check "the hot set reached the fast node ($pct %)" t_range "$pct" 90 100
 t_log "swap: system pswpout +$((sw1 - sw0)) pages; /cold $(cat /sys/fs/cgroup/cold/memory.swap.current) bytes, /hot $(cat /sys/fs/cgroup/hot/memory.swap.current) bytes"
 t_check "/cold (asked for room) has nothing in swap" t_eq 0 "$(cat /sys/fs/cgroup/cold/memory.swap.current)"
 t_check "/cold's memory.swap.max is the operator's again" t_eq max "$(cat /sys/fs/cgroup/cold/memory.swap.max)"
+t_check "no swap-fence record left behind" sh -c '! test -e /run/tieringd/swap-fence'
+t_log "kswapd's demotions apart: pages_demoted_kswapd $(awk '$1 == "pages_demoted_kswapd" { print $2 }' "$td_log" | tail -n 1)"
 t_check "no cgroup refused for swap" sh -c '! grep -q "not asked for room again" "$1"' sh "$td_log"
