@@ -6,12 +6,15 @@
 # fast-node pages and swaps the slow-node ones (measured without the fence:
 # 100 MiB asked, 56 MiB demoted, 44 MiB swapped). tieringd sets the cgroup's
 # memory.swap.max to 0 for each of its writes, so:
-#   /cold  Weight=10: fills node0 but 48 MiB with cold pages, and holds
+#   /cold  Weight=10: fills node0 but 96 MiB with cold pages, and holds
 #          96 MiB of cold pages on node1;
 #   /hot   a hot set of 64 MiB out of 128 MiB on node1.
-# tieringd makes room by demoting /cold, none of /cold is swapped (its
-# memory.swap.current stays 0; the system's pswpout is printed: kswapd's
-# own swapping of the full node0 is not tieringd's), /cold's memory.swap.max is the
+# tieringd makes room by demoting /cold (FastWatermark=64M: 32 MiB of room,
+# the rest of the hot set needs demotion), nothing is swapped (pswpout and
+# /cold's memory.swap.current stay 0; node0 is kept above kswapd's
+# watermarks, whose reclaim, demotion being off between tieringd's writes,
+# would swap from any cgroup and fill node0 with zram's pool), /cold's
+# memory.swap.max is the
 # operator's again after, and the pages tieringd counts as demoted are no
 # more than the cgroups' own pgdemote_direct (memory.stat) rose.
 . /tvm/lib.sh
@@ -48,7 +51,7 @@ slow=$(t_result_file cold-slow.out)
 fast=$(t_result_file cold-fast.out)
 fill "$slow" --mib 96 --node 1
 sp=$!
-fill "$fast" --leave-free 48 --node 0
+fill "$fast" --leave-free 96 --node 0
 fp=$!
 memstat() { awk -v k="$2" '$1 == k { print $2 }' "/sys/fs/cgroup/$1/memory.stat"; }
 d0=$(( $(memstat cold pgdemote_direct) + $(memstat hot pgdemote_direct) ))
@@ -70,10 +73,8 @@ t_check "tieringd demoted /cold's pages to make room (${td_dem:-none})" t_range 
 t_check "tieringd's count <= the cgroups' memory.stat pgdemote_direct delta ($td_dem <= $((d1 - d0)))" \
 	t_range "${td_dem:-0}" 0 "$((d1 - d0))"
 t_check "the hot set reached the fast node ($pct %)" t_range "$pct" 90 100
-# pswpout is the system's: kswapd swaps too (node0 is full by design, and
-# with demotion off between tieringd's writes kswapd reclaims by swapping),
-# from any cgroup; what tieringd's writes would swap is /cold's.
 t_log "swap: system pswpout +$((sw1 - sw0)) pages; /cold $(cat /sys/fs/cgroup/cold/memory.swap.current) bytes, /hot $(cat /sys/fs/cgroup/hot/memory.swap.current) bytes"
+t_check "nothing swapped out (pswpout +$((sw1 - sw0)))" t_eq 0 "$((sw1 - sw0))"
 t_check "/cold (asked for room) has nothing in swap" t_eq 0 "$(cat /sys/fs/cgroup/cold/memory.swap.current)"
 t_check "/cold's memory.swap.max is the operator's again" t_eq max "$(cat /sys/fs/cgroup/cold/memory.swap.max)"
 t_check "no swap-fence record left behind" sh -c '! test -e /run/tieringd/swap-fence'
