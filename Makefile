@@ -155,7 +155,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_SAN_OBJS)
 
 # Unit tests of daemon/ modules (decisions tested without a VM) also link
 # the module's objects, listed in TEST_OBJS_<test>, built with ASan+UBSan.
-TEST_OBJS_test_promoter := move/promoter ops/log
+TEST_OBJS_test_promoter := move/promoter move/sysops move/placement ops/log
 TEST_OBJS_test_demoter := move/demoter policy/cgroupfs ops/log
 TEST_OBJS_test_kernel := move/kernel ops/log
 TEST_OBJS_test_groups := policy/groups policy/cgroupfs ops/log

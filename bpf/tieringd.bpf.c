@@ -17,9 +17,10 @@
  *                                own decision (target node or NUMA_NO_NODE)
  *     fexit/numa_migrate_prep    6.1: page, address, page node, target node
  *     fentry/task_numa_fault +   anything else with NUMA balancing: the
- *     tracepoint/page_fault_user fault address is remembered per thread by
- *                                the tracepoint and paired with the node
- *                                task_numa_fault reports for that fault
+ *     fentry/handle_mm_fault     address of the fault under way is kept per
+ *                                thread from handle_mm_fault's entry, for
+ *                                user-mode faults only, and paired with the
+ *                                node task_numa_fault reports inside it
  *   sampling     - perf_event program on every CPU: PMU memory sampling
  *                  with data addresses, or the software page-fault event
  *                  with PERF_SAMPLE_ADDR; the page's node and folio are
@@ -92,7 +93,8 @@ struct {
 	__type(value, struct td_cgroup_filter);
 } td_managed_cgroups SEC(".maps");
 
-/* tid -> last user fault address, for the task_numa_fault pairing. */
+/* tid -> address of the user-mode fault under way (hint_fault_addr), for
+ * the task_numa_fault pairing; ts_ns is when it began. */
 struct td_last_fault {
 	__u64 addr;
 	__u64 ts_ns;
@@ -367,42 +369,51 @@ int BPF_PROG(hint_migrate_prep, struct page *page, struct vm_area_struct *vma,
 }
 
 /*
- * The tracepoint's record layout is ABI (events/exceptions/page_fault_user/
- * format): 8 bytes of common fields, then address, ip, error_code. Its BTF
- * struct is not in every kernel's BTF (gone from 6.18's), so no CO-RE here.
+ * Fallback pair. Every hint fault reaches task_numa_fault() from
+ * do_numa_page() inside handle_mm_fault() (its only caller's only caller),
+ * whatever took the fault: user code, the kernel touching user memory
+ * (copy_to_user, an rseq or signal-frame write on the way back to user
+ * space) or get_user_pages. So handle_mm_fault's entry, for every fault,
+ * sets the thread's saved address when the fault is the user's own
+ * (FAULT_FLAG_USER: do_user_addr_fault() sets it only for a fault in user
+ * mode) and clears it otherwise: task_numa_fault() pairs only with the
+ * fault it runs in. A kernel-mode hint fault names no user access of the
+ * program at that address (and a stale address from the thread's previous
+ * user fault is not that fault's), so it is not an event.
  */
-struct td_page_fault_user {
-	__u64 common;
-	__u64 address;
-	__u64 ip;
-	__u64 error_code;
-};
-
-/* Fallback pair: remember each thread's last user fault address ... */
-SEC("tracepoint/exceptions/page_fault_user")
-int hint_fault_addr(struct td_page_fault_user *ctx)
+SEC("fentry/handle_mm_fault")
+int BPF_PROG(hint_fault_addr, struct vm_area_struct *vma, unsigned long address,
+	     unsigned int flags, struct pt_regs *regs)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct td_last_fault lf = {
-		.addr = ctx->address,
+		.addr = address,
 		.ts_ns = bpf_ktime_get_ns(),
 	};
 
+	if (!(flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_USER))) {
+		bpf_map_delete_elem(&td_fault_addr, &tid);
+		return 0;
+	}
 	bpf_map_update_elem(&td_fault_addr, &tid, &lf, BPF_ANY);
 	return 0;
 }
 
-/* ... and pair it with the node task_numa_fault() reports for that fault. */
+/* ... and pair it with the node task_numa_fault() reports for that fault,
+ * once (the entry goes with it). */
 SEC("fentry/task_numa_fault")
 int BPF_PROG(hint_task_numa_fault, int last_cpupid, int mem_node, int pages, int flags)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct td_last_fault *lf = bpf_map_lookup_elem(&td_fault_addr, &tid);
+	__u64 addr;
 
 	if (!lf)
 		return 0;
+	addr = lf->addr;
+	bpf_map_delete_elem(&td_fault_addr, &tid);
 	/* TNF_MIGRATED (0x01 on 6.1..7.x): the kernel already moved it */
-	return emit(TD_SRC_HINT_FAULT, lf->addr, mem_node,
+	return emit(TD_SRC_HINT_FAULT, addr, mem_node,
 		    (int)bpf_get_numa_node_id(), 0,
 		    (flags & 0x01) ? TD_EVF_KERNEL_MIGRATES : 0, TD_ORDER_UNKNOWN);
 }

@@ -440,7 +440,7 @@ static int open_demoter(struct td_daemon *d)
 		.pingpong_window_ns = cfg->pingpong_window_ms * 1000000ULL,
 		.dry_run = d->opt.dry_run,
 		.unmovable = hook_unmovable, .weight = hook_weight, .demotion = hook_demotion,
-		.hook_ctx = d,
+		.hook_ctx = d, .fence_file = TD_DEMOTER_FENCE_FILE,
 	};
 	int r;
 
@@ -803,6 +803,7 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 	v[TD_CTR_MOVE_PAGES_CALLS][0] = c->calls;
 	v[TD_CTR_NODE_QUERIES][0] = c->node_queries;
 	v[TD_CTR_PLACEMENT_ERRORS][0] = c->placement_errors;
+	v[TD_CTR_MOVES_PID_REUSED][0] = c->moves_pid_reused;
 	v[TD_CTR_DRY_RUN_PAGES][0] = c->dry_run_pages;
 	v[TD_CTR_PROMOTE_TICKS_NO_ROOM][0] = c->ticks_no_room;
 	v[TD_CTR_PROMOTE_WAITING][0] = td_bytes_to_pages(c->waiting_bytes);
@@ -818,6 +819,8 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 		v[TD_CTR_DEMOTE_SHORT][0] = dc->reclaim_short;
 		v[TD_CTR_DEMOTE_NO_VICTIM_TICKS][0] = dc->no_victim_ticks;
 		v[TD_CTR_DEMOTE_CGROUPS][0] = dc->cgroups;
+		v[TD_CTR_PAGES_DEMOTED_KSWAPD][0] = dc->pages_demoted_kswapd;
+		v[TD_CTR_DEMOTE_SWAP_REFUSED][0] = dc->swap_refused + dc->swap_seen;
 	}
 }
 

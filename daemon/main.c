@@ -11,6 +11,7 @@
 
 #include "policy/conffile.h"
 #include "daemon.h"
+#include "move/demoter.h"
 #include "move/kernel.h"
 #include "move/topology.h"
 #include "ops/log.h"
@@ -270,8 +271,11 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	td_log_init(cl.prio);
-	if (cl.restore_kernel)
+	if (cl.restore_kernel) {
+		/* a cgroup's memory.swap.max left at 0 by a kill mid-demotion */
+		td_demoter_restore_fence(TD_DEMOTER_FENCE_FILE);
 		return td_kernel_restore_state(NULL) < 0 ? 1 : 0;
+	}
 	if (cl.restorer_fd >= 0)
 		return td_privs_run_restorer(cl.restorer_fd) < 0 ? 1 : 0;
 	td_log_libbpf();

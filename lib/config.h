@@ -40,7 +40,7 @@ enum td_hint_hook {
 	TD_HINT_HOOK_AUTO = 0,
 	TD_HINT_HOOK_MIGRATE_CHECK,	/* fexit/numa_migrate_check (6.12+) */
 	TD_HINT_HOOK_MIGRATE_PREP,	/* fexit/numa_migrate_prep (6.1) */
-	TD_HINT_HOOK_TASK_NUMA_FAULT,	/* fentry/task_numa_fault + page_fault_user */
+	TD_HINT_HOOK_TASK_NUMA_FAULT,	/* fentry/task_numa_fault + handle_mm_fault */
 };
 
 /* "keep": leave the kernel setting alone. */

@@ -1105,6 +1105,19 @@ int td_hotness_forget_process(struct td_hotness *t, uint32_t tgid)
 	return 0;
 }
 
+int td_hotness_process_start(const struct td_hotness *t, uint32_t tgid, uint64_t *ret)
+{
+	uint32_t p;
+
+	if (!key_args_valid(tgid, 0))
+		return -EINVAL;
+	p = proc_find(t, tgid);
+	if (!p)
+		return -ENOENT;
+	*ret = t->procs[p].start_time;
+	return 0;
+}
+
 int td_hotness_sweep(struct td_hotness *t, uint64_t now_ns, uint32_t max_slots)
 {
 	uint32_t now = now_tick(t, now_ns), i = t->sweep_cursor, k;

@@ -251,6 +251,14 @@ int td_hotness_process_seen(struct td_hotness *t, uint32_t tgid, uint64_t start_
 int td_hotness_forget_process(struct td_hotness *t, uint32_t tgid);
 
 /*
+ * The start time the live process @tgid is known with into *@ret (0: not
+ * known, e.g. its events carried none). Returns 0, -ENOENT if @tgid is not
+ * a live process of the table, -EINVAL if @tgid is 0 or above
+ * TD_HOTNESS_TGID_MAX.
+ */
+int td_hotness_process_start(const struct td_hotness *t, uint32_t tgid, uint64_t *ret);
+
+/*
  * Reclaim stale entries and processes: visit the next @max_slots slots of the
  * table (a cursor remembers where the last call stopped, wrapping around).
  * Until then, stale entries still count against the capacity. Also caps the

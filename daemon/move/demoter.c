@@ -42,6 +42,7 @@ struct cg {
 	uint64_t density;	/* event_rate per MiB of fast memory, x1024 */
 	uint32_t weight;	/* policy Weight, this tick */
 	bool leaf;		/* no child cgroup with memory.reclaim; not the root */
+	bool swap_risk;		/* swap not fenced off for it: never asked (note_swap_risk) */
 };
 
 struct td_demoter {
@@ -51,6 +52,7 @@ struct td_demoter {
 	bool demotion_on;	/* c.demotion(on) succeeded, not yet switched back */
 	bool demotion_warned;	/* the switch failed, and was named */
 	struct td_ratelimit rate;
+	uint64_t kswapd_base;	/* pgdemote_kswapd at start */
 	struct td_demoter_counters cnt;
 };
 
@@ -166,25 +168,67 @@ static uint64_t fast_anon(const struct td_demoter *d, const struct cg *g)
 	return td_numastat_bytes_on(&ns, d->c.fast_mask, /* anon_only= */ true);
 }
 
-static uint64_t vmstat_demoted(const struct td_demoter *d)
+int td_demoter_stat_value(const char *text, const char *key, uint64_t *ret)
 {
-	char f[PATH_MAX], line[256];
-	uint64_t sum = 0;
-	FILE *fp;
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned long long v;
+
+		if (!strncmp(l, key, kl) && l[kl] == ' ' && sscanf(l + kl, " %llu", &v) == 1) {
+			*ret = v;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The whole of a small file into buf (NUL-terminated); 0 or -errno. */
+static int read_small(const char *file, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	buf[n] = 0;
+	return 0;
+}
+
+/*
+ * Pages demoted by direct reclaim in the cgroup at path (its subtree with
+ * it): memory.stat's pgdemote_direct, where memory.reclaim's demotions
+ * land, not /proc/vmstat's pgdemote_*, which kswapd's work (any cgroup's)
+ * joins. Kernels whose memory.stat has no pgdemote_* (6.1) fall back to
+ * the system's pgdemote_direct (still without kswapd).
+ */
+static uint64_t vmstat_value(const struct td_demoter *d, const char *key)
+{
+	char f[PATH_MAX], buf[16384];
+	uint64_t v = 0;
 
 	snprintf(f, sizeof(f), "%s/vmstat", d->c.proc_root);
-	fp = fopen(f, "re");
-	if (!fp)
-		return 0;
-	while (fgets(line, sizeof(line), fp)) {
-		unsigned long long v;
-		char name[64];
+	if (read_small(f, buf, sizeof(buf)) == 0)
+		td_demoter_stat_value(buf, key, &v);
+	return v;
+}
 
-		if (!strncmp(line, "pgdemote_", 9) && sscanf(line, "%63s %llu", name, &v) == 2)
-			sum += v;
-	}
-	fclose(fp);
-	return sum;
+static uint64_t demoted_in(const struct td_demoter *d, const char *path)
+{
+	char f[PATH_MAX], buf[16384];
+	uint64_t v = 0;
+
+	snprintf(f, sizeof(f), "%s%s/memory.stat", d->c.cgroup_root, path);
+	if (read_small(f, buf, sizeof(buf)) == 0 &&
+	    td_demoter_stat_value(buf, "pgdemote_direct", &v) == 0)
+		return v;
+	return vmstat_value(d, "pgdemote_direct");
 }
 
 int td_demoter_reclaim_write(void *ctx, const char *file, uint64_t bytes)
@@ -202,22 +246,236 @@ int td_demoter_reclaim_write(void *ctx, const char *file, uint64_t bytes)
 	return r;
 }
 
-/* Asks the cgroup at path for bytes: 0, -EAGAIN (less than asked), or a
- * negative errno. */
-static int reclaim_path(const struct td_demoter *d, const char *path, uint64_t bytes)
+/* SwapTotal of <proc_root>/meminfo is not 0. */
+static bool swap_on(const struct td_demoter *d)
+{
+	char f[PATH_MAX], buf[2048];
+	uint64_t kb = 0;
+
+	snprintf(f, sizeof(f), "%s/meminfo", d->c.proc_root);
+	return read_small(f, buf, sizeof(buf)) == 0 &&
+	       td_demoter_stat_value(buf, "SwapTotal:", &kb) == 0 && kb > 0;
+}
+
+/* The cgroup's memory.<name> file (one value) into buf, newline cut. */
+static int read_value(const struct td_demoter *d, const char *path, const char *name, char *buf,
+		      size_t size)
+{
+	char f[PATH_MAX];
+	int r;
+
+	snprintf(f, sizeof(f), "%s%s/%s", d->c.cgroup_root, path, name);
+	r = read_small(f, buf, size);
+	if (r == 0)
+		buf[strcspn(buf, "\n")] = 0;
+	return r;
+}
+
+static int write_value(const struct td_demoter *d, const char *path, const char *name,
+		       const char *v)
+{
+	char f[PATH_MAX];
+	int fd, r = 0;
+
+	snprintf(f, sizeof(f), "%s%s/%s", d->c.cgroup_root, path, name);
+	fd = open(f, O_WRONLY | O_TRUNC | O_CLOEXEC);	/* as a shell's '>' (fakes are files) */
+	if (fd < 0)
+		return -errno;
+	if (write(fd, v, strlen(v)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Bytes of the cgroup in swap (memory.swap.current), 0 if unknown. */
+static uint64_t swap_current(const struct td_demoter *d, const char *path)
+{
+	char buf[32];
+
+	return read_value(d, path, "memory.swap.current", buf, sizeof(buf)) == 0
+		       ? strtoull(buf, NULL, 10) : 0;
+}
+
+/*
+ * The fence record (c.fence_file): the memory.swap.max file set to 0 and
+ * the operator's value, written (atomically) before the 0 and removed once
+ * the value is back, so that a tieringd killed during a memory.reclaim
+ * write (the watchdog, SIGKILL) has it put back at the next start or by
+ * --restore-kernel-state. Best effort: the fence goes up without it.
+ */
+static int fence_record(const struct td_demoter *d, const char *file, const char *old)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
+	FILE *f;
+	int r = 0;
+
+	if (!d->c.fence_file)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", d->c.fence_file);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		(void)mkdir(dir, 0755);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new", d->c.fence_file);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%s\n%s\n", file, old) < 0)
+		r = -EIO;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, d->c.fence_file) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
+/* file (memory.swap.max) back to old, unless someone wrote another value
+ * than 0 since: 1 put back, 0 left, or a negative errno. */
+static int put_back(const char *file, const char *old)
+{
+	char now[32];
+	int fd, r = read_small(file, now, sizeof(now));
+
+	if (r < 0)
+		return r;
+	now[strcspn(now, "\n")] = 0;
+	if (strcmp(now, "0"))
+		return 0;
+	fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, old, strlen(old)) < 0)
+		r = -errno;
+	close(fd);
+	return r < 0 ? r : 1;
+}
+
+int td_demoter_restore_fence(const char *fence_file)
+{
+	char buf[PATH_MAX + 64], *old;
+	int r;
+
+	r = read_small(fence_file, buf, sizeof(buf));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	old = strchr(buf, '\n');
+	if (!old || !old[1])
+		r = -EINVAL;
+	else {
+		*old++ = 0;
+		old[strcspn(old, "\n")] = 0;
+		r = put_back(buf, old);
+	}
+	if (r > 0)
+		td_info("%s: memory.swap.max put back to %s (tieringd stopped during a "
+			"memory.reclaim write)", buf, old);
+	unlink(fence_file);
+	return r;
+}
+
+/*
+ * memory.reclaim is not node-targeted: with swap on it also swaps out the
+ * cgroup's slow-node anon pages, which have no lower tier to go to
+ * (measured, 6.12: 100 MiB asked of a cgroup with anon on both nodes,
+ * 56 MiB demoted and 44 MiB swapped). Its "swappiness=0" argument (6.12
+ * takes it, 6.1 says EINVAL) makes cgroup reclaim scan file pages only:
+ * nothing anon is demoted either (measured: EAGAIN, 0 demoted). So for the
+ * write the cgroup's memory.swap.max is 0: the kernel then has no swap for
+ * it and reclaims anon only where it can demote (can_reclaim_anon_pages()),
+ * on the fast nodes. The operator's value is put back after (restore_swap).
+ * Returns 1 (fenced, the old value in old), 0 (no need: no swap, or
+ * swap.max is 0 already), -EOPNOTSUPP (swap on but the cgroup has no
+ * memory.swap.max it can be set through: not to be asked).
+ */
+static int fence_swap(const struct td_demoter *d, const char *path, char *old, size_t size)
 {
 	char f[PATH_MAX];
 
-	if (snprintf(f, sizeof(f), "%s%s/memory.reclaim", d->c.cgroup_root, path) >= (int)sizeof(f))
-		return -ENAMETOOLONG;
-	if (d->c.reclaim)
-		return d->c.reclaim(d->c.reclaim_ctx, f, bytes);
-	return td_demoter_reclaim_write(NULL, f, bytes);
+	if (!swap_on(d))
+		return 0;
+	if (read_value(d, path, "memory.swap.max", old, size) < 0)
+		return -EOPNOTSUPP;
+	if (!strcmp(old, "0"))
+		return 0;
+	snprintf(f, sizeof(f), "%s%s/memory.swap.max", d->c.cgroup_root, path);
+	if (fence_record(d, f, old) < 0)
+		td_debug("cannot record the swap fence of %s in %s, ignoring", path, d->c.fence_file);
+	return write_value(d, path, "memory.swap.max", "0") < 0 ? -EOPNOTSUPP : 1;
 }
 
-static int reclaim(const struct td_demoter *d, const struct cg *g, uint64_t bytes)
+/* Back to the operator's value, unless someone wrote another since. */
+static void restore_swap(const struct td_demoter *d, const char *path, const char *old)
 {
-	return reclaim_path(d, g->path, bytes);
+	char f[PATH_MAX];
+	int r;
+
+	snprintf(f, sizeof(f), "%s%s/memory.swap.max", d->c.cgroup_root, path);
+	r = put_back(f, old);
+	if (r < 0)
+		td_warn("cannot restore memory.swap.max=%s of %s (%s)", old, path, strerror(-r));
+	if (d->c.fence_file)
+		unlink(d->c.fence_file);
+}
+
+/* What one memory.reclaim write did. */
+struct reclaim_out {
+	uint64_t demoted;	/* pages: the cgroup's pgdemote_direct delta */
+	bool swapped;		/* its swap grew meanwhile */
+};
+
+/* Asks the cgroup at path for bytes, with its swap fenced off: 0, -EAGAIN
+ * (less than asked), -EOPNOTSUPP (swap could not be fenced: not asked), or
+ * a negative errno. */
+static int reclaim_path(const struct td_demoter *d, const char *path, uint64_t bytes,
+			struct reclaim_out *out)
+{
+	char f[PATH_MAX], old[32];
+	uint64_t before, swap_before;
+	int fenced, r;
+
+	*out = (struct reclaim_out){ 0 };
+	if (snprintf(f, sizeof(f), "%s%s/memory.reclaim", d->c.cgroup_root, path) >= (int)sizeof(f))
+		return -ENAMETOOLONG;
+	fenced = fence_swap(d, path, old, sizeof(old));
+	if (fenced < 0)
+		return fenced;
+	before = demoted_in(d, path);
+	swap_before = swap_current(d, path);
+	if (d->c.reclaim)
+		r = d->c.reclaim(d->c.reclaim_ctx, f, bytes);
+	else
+		r = td_demoter_reclaim_write(NULL, f, bytes);
+	out->demoted = demoted_in(d, path);
+	out->demoted = out->demoted > before ? out->demoted - before : 0;
+	out->swapped = swap_current(d, path) > swap_before;
+	if (fenced)
+		restore_swap(d, path, old);
+	return r;
+}
+
+/* A cgroup whose swap cannot be fenced, or that swapped anyway, is not
+ * asked again (until it is gone); named once. */
+static void note_swap_risk(struct td_demoter *d, const char *path, int r,
+			   const struct reclaim_out *o)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct cg *g = &d->cgs[i];
+
+		if (strcmp(g->path, path) || g->swap_risk)
+			continue;
+		g->swap_risk = true;
+		td_warn("demote: %s %s; it is not asked for room again (memory.reclaim would swap "
+			"its slow-node pages)", path,
+			r == -EOPNOTSUPP ? "can swap and its memory.swap.max cannot be set"
+					 : "swapped during a memory.reclaim write");
+	}
+	d->cnt.swap_refused += r == -EOPNOTSUPP;
+	d->cnt.swap_seen += o->swapped;
 }
 
 int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
@@ -229,6 +487,9 @@ int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 		return -ENOMEM;
 	d->c = *c;
 	td_ratelimit_init(&d->rate, c->rate_limit_mbps);
+	if (c->fence_file && !c->dry_run)
+		td_demoter_restore_fence(c->fence_file);
+	d->kswapd_base = vmstat_value(d, "pgdemote_kswapd");
 	r = rescan(d);
 	if (r) {
 		td_demoter_free(d);
@@ -335,7 +596,8 @@ static size_t collect_victims(struct td_demoter *d, uint64_t now_ns, struct cg *
 	for (size_t i = 0; i < d->n; i++) {
 		struct cg *g = &d->cgs[i];
 
-		if (!g->leaf || (d->c.unmovable && d->c.unmovable(d->c.hook_ctx, g->id)))
+		if (!g->leaf || g->swap_risk ||
+		    (d->c.unmovable && d->c.unmovable(d->c.hook_ctx, g->id)))
 			continue;
 		g->fast_anon = fast_anon(d, g);
 		if (g->fast_anon < (1 << 20) || shielded(d, g, now_ns))
@@ -368,16 +630,16 @@ static void switch_demotion(struct td_demoter *d, bool on)
 	d->demotion_on = on && r >= 0;
 }
 
-/* Asks victims in order until need_bytes were demoted; pages demoted. */
+/* Asks victims in order until need_bytes were demoted; pages demoted
+ * (each write counted from its own cgroup's memory.stat). */
 static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv,
 			    uint64_t need_bytes, uint64_t now_ns)
 {
-	uint64_t before, done = 0;
+	struct reclaim_out o;
+	uint64_t done = 0;
 	int r;
 
 	switch_demotion(d, true);
-	before = vmstat_demoted(d);
-
 	for (size_t i = 0; i < nv && td_pages_to_bytes(done) < need_bytes; i++) {
 		uint64_t ask = need_bytes - td_pages_to_bytes(done);
 
@@ -387,7 +649,11 @@ static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv
 			td_info("dry-run: would ask %s for %" PRIu64 " bytes", victims[i]->path, ask);
 			break;
 		}
-		r = reclaim(d, victims[i], ask);
+		r = reclaim_path(d, victims[i]->path, ask, &o);
+		if (r == -EOPNOTSUPP || o.swapped)
+			note_swap_risk(d, victims[i]->path, r, &o);
+		if (r == -EOPNOTSUPP)
+			continue;
 		d->cnt.reclaim_calls++;
 		d->cnt.bytes_requested += ask;
 		if (r == -EAGAIN)
@@ -395,7 +661,7 @@ static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv
 		else if (r < 0)
 			td_warn("memory.reclaim of %s failed (%s), ignoring", victims[i]->path, strerror(-r));
 		victims[i]->last_demote_ns = now_ns;
-		done = vmstat_demoted(d) - before;
+		done += o.demoted;
 		td_info("demote: cgroup %s asked for %" PRIu64 " KiB, %" PRIu64 " pages demoted so far",
 			victims[i]->path, ask >> 10, done);
 	}
@@ -414,6 +680,8 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 	if (rescan_tree && (r = rescan(d)) < 0)
 		return r;
 	age_event_rates(d);
+	done = vmstat_value(d, "pgdemote_kswapd");
+	d->cnt.pages_demoted_kswapd = done > d->kswapd_base ? done - d->kswapd_base : 0;
 	if (!need_bytes)
 		return 0;
 	if (need_bytes > budget)
@@ -440,7 +708,8 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_bytes,
 		      uint64_t now_ns)
 {
-	uint64_t budget = td_ratelimit_refill(&d->rate, 0), before, done;
+	uint64_t budget = td_ratelimit_refill(&d->rate, 0), done;
+	struct reclaim_out o;
 	int r;
 
 	if (!strcmp(path, "/"))
@@ -456,10 +725,13 @@ int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_by
 		return 0;
 	}
 	switch_demotion(d, true);
-	before = vmstat_demoted(d);
-	r = reclaim_path(d, path, excess_bytes);
-	done = vmstat_demoted(d) - before;
+	r = reclaim_path(d, path, excess_bytes, &o);
 	switch_demotion(d, false);
+	if (r == -EOPNOTSUPP || o.swapped)
+		note_swap_risk(d, path, r, &o);
+	if (r == -EOPNOTSUPP)
+		return r;
+	done = o.demoted;
 	d->cnt.reclaim_calls++;
 	d->cnt.bytes_requested += excess_bytes;
 	if (r == -EAGAIN)

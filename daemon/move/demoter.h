@@ -49,20 +49,35 @@ struct td_demoter_config {
 	 * The kernel's side: writes bytes to the memory.reclaim file at file
 	 * (an absolute path); 0, -EAGAIN when the kernel reclaimed less, or a
 	 * negative errno. NULL: td_demoter_reclaim_write(). Pages demoted are
-	 * counted from <proc_root>/vmstat's pgdemote_* around each call.
+	 * counted from the cgroup's memory.stat pgdemote_direct around each
+	 * call (<proc_root>/vmstat's pgdemote_direct where memory.stat has
+	 * none, 6.1), never kswapd's. While swap is on (<proc_root>/meminfo
+	 * SwapTotal) the cgroup's memory.swap.max is 0 for the call (and put
+	 * back after, if still 0); a cgroup where that cannot be done, or that
+	 * swapped anyway, is not asked again.
 	 */
 	int (*reclaim)(void *ctx, const char *file, uint64_t bytes);
 	void *reclaim_ctx;
+	/* where the swap fence is recorded (TD_DEMOTER_FENCE_FILE; NULL: not
+	 * recorded); a record left by an earlier run is put back at _new() */
+	const char *fence_file;
 };
 
+#define TD_DEMOTER_FENCE_FILE "/run/tieringd/swap-fence"
+
 struct td_demoter_counters {
-	uint64_t pages_demoted;		/* pgdemote_* deltas around our writes */
+	uint64_t pages_demoted;		/* the cgroups' pgdemote_direct deltas around our writes */
 	uint64_t bytes_requested;
 	uint64_t reclaim_calls;
 	uint64_t reclaim_short;		/* the kernel reclaimed less than asked */
 	uint64_t no_victim_ticks;	/* room needed but no eligible cgroup */
 	uint64_t cgroups;		/* cgroups with memory.reclaim, last scan */
 	uint64_t pages_demoted_cap;	/* of those, by MaxFastMemory */
+	uint64_t swap_refused;		/* writes not made: swap on, memory.swap.max not settable */
+	uint64_t swap_seen;		/* writes during which the cgroup's swap grew */
+	/* the system's pgdemote_kswapd since start, as of the last tick:
+	 * kswapd's demotions, any cgroup's, not tieringd's */
+	uint64_t pages_demoted_kswapd;
 };
 
 /* 0 or negative errno. Turns demotion on through the hook (off at _free). */
@@ -101,6 +116,18 @@ int td_demoter_shrink(struct td_demoter *d, const char *path, uint64_t excess_by
 		      uint64_t now_ns);
 
 const struct td_demoter_counters *td_demoter_counters(const struct td_demoter *d);
+
+/*
+ * Puts back the memory.swap.max value the fence record at fence_file names,
+ * if that file still reads 0 (tieringd stopped during a memory.reclaim
+ * write), and removes the record. 1 put back, 0 nothing to do (no record,
+ * or the value was changed since), or a negative errno.
+ */
+int td_demoter_restore_fence(const char *fence_file);
+
+/* The value after "key " on a line of text that starts with key (memory.stat,
+ * vmstat, meminfo) into *ret: 0, or -ENOENT. */
+int td_demoter_stat_value(const char *text, const char *key, uint64_t *ret);
 
 /* The default reclaim: writes the decimal byte count to file (ctx unused).
  * 0 or the write's negative errno (-EAGAIN: the kernel fell short). */

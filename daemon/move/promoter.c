@@ -629,11 +629,37 @@ static int read_candidates(struct td_promoter *p, uint64_t now_ns)
 	return nc > 0 ? cut_at_thresholds(p, nc) : nc;
 }
 
+/*
+ * move_pages(2), but only for the process the table learnt the pages from:
+ * the PID's start time is checked right before each call (a PID reused
+ * since its events is another process, maybe in a Mode=off cgroup). A
+ * mismatch moves nothing: -ESRCH, so td_promote() reports the batch's
+ * pages gone and on_page() forgets the process's entries.
+ */
+static long checked_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
+			       const int *nodes, int *status, int flags)
+{
+	struct td_promoter *p = ctx;
+	uint64_t start = 0;
+	int r;
+
+	if (p->nodes->same_process && pid > 0 &&
+	    td_hotness_process_start(p->h, (uint32_t)pid, &start) == 0 && start) {
+		r = p->nodes->same_process(p->nodes->ctx, (uint32_t)pid, start);
+		if (r == 0)
+			p->cnt.moves_pid_reused++;
+		if (r == 0 || r == -ESRCH)
+			return -ESRCH;
+	}
+	return p->ops->move_pages(p->ops->ctx, pid, count, pages, nodes, status, flags);
+}
+
 int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,
 		     struct td_policy_group *pg, size_t ng)
 {
+	const struct td_move_ops checked = { .move_pages = checked_move_pages, .ctx = p };
 	struct td_promote_params pp = {
-		.ops = p->ops, .batch_pages = p->c.batch_pages, .flags = MPOL_MF_MOVE,
+		.ops = &checked, .batch_pages = p->c.batch_pages, .flags = MPOL_MF_MOVE,
 		.on_page = on_page, .on_batch = on_batch, .userdata = p,
 	};
 	struct td_promote_totals t;

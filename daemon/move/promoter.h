@@ -56,6 +56,12 @@ struct td_node_ops {
 	 * page is then not moved this tick). NULL: every node. */
 	int (*allowed_nodes)(void *ctx, uint32_t tgid, uint64_t addr, uint64_t now_ns,
 			     uint64_t *ret);
+	/* Whether process tgid is still the one that started at start_time
+	 * (td_event.start_time: ns since boot), asked right before each move:
+	 * 1 yes, 0 another process has the PID now, -ESRCH none has, another
+	 * negative errno when it cannot tell (the move goes ahead). NULL: not
+	 * asked. */
+	int (*same_process)(void *ctx, uint32_t tgid, uint64_t start_time);
 	void *ctx;
 };
 
@@ -104,6 +110,7 @@ struct td_promoter_counters {
 	uint64_t dry_run_pages;		/* base pages */
 	uint64_t node_queries;		/* move_pages queries for sampled pages */
 	uint64_t placement_errors;	/* candidates whose rules could not be read */
+	uint64_t moves_pid_reused;	/* move_pages calls not made: the PID is another process's */
 	uint64_t errors[TD_ERR__MAX];
 	/* pages looked at, by the decision of their tick (td_decide, then the
 	 * limit that held them in td_policy_select); summed over ticks */
@@ -144,6 +151,16 @@ enum td_reason td_promoter_explain(struct td_promoter *p, const struct td_hotnes
 				   struct td_decision *ret, int *ret_group);
 
 const struct td_promoter_counters *td_promoter_counters(const struct td_promoter *p);
+
+/*
+ * Whether the process tgid of the /proc at proc_root is the one that started
+ * start_time ns after boot: its stat's starttime (field 22, in clock ticks
+ * of clk_tck per second) equals start_time in those ticks. 1 yes, 0 no,
+ * -ESRCH no such process, -EINVAL (unreadable stat) or another negative
+ * errno of reading it (sysops.c).
+ */
+int td_proc_same_process(const char *proc_root, uint32_t tgid, uint64_t start_time,
+			 long clk_tck);
 
 /* The real move_pages(2) and the real machine (sysops.c). */
 const struct td_move_ops *td_move_ops_syscall(void);

@@ -6,11 +6,14 @@
  * only reads and moves.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <numa.h>
 #include <numaif.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "move/placement.h"
 #include "move/promoter.h"
@@ -141,9 +144,62 @@ static int sys_allowed_nodes(void *ctx, uint32_t tgid, uint64_t addr, uint64_t n
 	return td_placement_allowed(pl, tgid, addr, now_ns, ret);
 }
 
+/* The 20th field after "(comm) ": starttime is field 22, state field 3. */
+#define STAT_STARTTIME_AFTER_STATE 19
+
+int td_proc_same_process(const char *proc_root, uint32_t tgid, uint64_t start_time,
+			 long clk_tck)
+{
+	char path[PATH_MAX], buf[1024], *p;
+	unsigned long long ticks;
+	ssize_t n;
+	int fd;
+
+	if (clk_tck <= 0 || clk_tck > 1000000000L)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%u/stat", proc_root, tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return errno == ESRCH ? -ESRCH : -errno;
+	buf[n] = 0;
+	/* comm may hold spaces and ')': the fields follow the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	for (int f = 0; f <= STAT_STARTTIME_AFTER_STATE; f++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EINVAL;
+	}
+	if (sscanf(p, " %llu", &ticks) != 1)
+		return -EINVAL;
+	/* the kernel truncates start_boottime to ticks the same way */
+	return ticks == start_time / (1000000000ULL / (unsigned long long)clk_tck);
+}
+
+/*
+ * /proc/PID/stat, read right before each move_pages(2) call: one open and
+ * read per batch (up to BatchPages folios), next to a call that walks and
+ * migrates them. A pidfd per process would cost a descriptor per known
+ * process (thousands) for a check that still needs a syscall per batch,
+ * and it says nothing move_pages(2) could use (it takes a PID).
+ */
+static int sys_same_process(void *ctx, uint32_t tgid, uint64_t start_time)
+{
+	static long clk_tck;
+
+	if (!clk_tck)
+		clk_tck = sysconf(_SC_CLK_TCK);
+	return td_proc_same_process("/proc", tgid, start_time, clk_tck);
+}
+
 static const struct td_node_ops sys_node_ops = {
 	.free_bytes = sys_free_bytes, .distance = sys_distance, .now_ns = sys_now_ns,
-	.allowed_nodes = sys_allowed_nodes,
+	.allowed_nodes = sys_allowed_nodes, .same_process = sys_same_process,
 };
 
 const struct td_node_ops *td_node_ops_sys(void)

@@ -61,7 +61,7 @@ struct hint_hook {
 static const struct hint_hook hint_chain[] = {
 	{ "fexit/numa_migrate_check", { "numa_migrate_check" }, 1 },
 	{ "fexit/numa_migrate_prep", { "numa_migrate_prep" }, 1 },
-	{ "fentry/task_numa_fault+tp/page_fault_user", { "task_numa_fault" }, 2 },
+	{ "fentry/task_numa_fault+handle_mm_fault", { "task_numa_fault", "handle_mm_fault" }, 2 },
 };
 
 static struct bpf_program **hint_progs(struct tieringd_bpf *skel, size_t i)

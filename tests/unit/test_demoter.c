@@ -7,7 +7,9 @@
  * move/kernel.c, has its own tests). The kernel's side of a memory.reclaim
  * write is a fake that writes the file through the default writer, records
  * what was asked, and "demotes" a scripted share of it by raising
- * pgdemote_kswapd in the fake vmstat, which the demoter reads as the kernel's.
+ * pgdemote_direct in the memory.stat of the cgroup and its ancestors (the
+ * kernel's are hierarchical), while kswapd "demotes" as much again from
+ * anywhere (vmstat's pgdemote_kswapd), which must not be counted.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -51,6 +53,18 @@ struct world {
 	int demotion_err;
 	/* the fake kernel */
 	uint64_t pgdemote;		/* pgdemote_kswapd now */
+	/* memory.stat pgdemote_direct per cgroup path (hierarchical) */
+	char stat_path[MAX_CALLS][64];
+	uint64_t stat_direct[MAX_CALLS];
+	unsigned nstat;
+	bool no_memcg_demote;		/* memory.stat without pgdemote_* (6.1) */
+	uint64_t vm_direct;		/* vmstat's pgdemote_direct */
+	/* swap: SwapTotal, and what the fake kernel saw of memory.swap.max */
+	bool swap;
+	bool swap_leak;			/* the write swaps anyway */
+	char swap_max_seen[MAX_CALLS][32];
+	char fence_seen[PATH_MAX + 32];	/* the fence record during the last write */
+	char fence[PATH_MAX];
 	unsigned pct[NLEAVES];		/* of what a leaf is asked, demoted */
 	unsigned demote_percent;	/* the same, for the other cgroups */
 	unsigned ncalls;
@@ -61,8 +75,38 @@ struct world {
 static void write_vmstat(struct world *w)
 {
 	tmptree_write(&w->t, "proc/vmstat",
-		      "nr_free_pages 1000\npgdemote_kswapd %" PRIu64 "\npgdemote_direct 7\n"
-		      "pgdemote_khugepaged 0\npgpromote_success 99\n", w->pgdemote);
+		      "nr_free_pages 1000\npgdemote_kswapd %" PRIu64 "\npgdemote_direct %" PRIu64 "\n"
+		      "pgdemote_khugepaged 0\npgpromote_success 99\n", w->pgdemote, w->vm_direct + 7);
+	tmptree_write(&w->t, "proc/meminfo", "MemTotal:        2000000 kB\nSwapTotal:       %s kB\n"
+		      "SwapFree:        0 kB\n", w->swap ? "524284" : "0");
+}
+
+/* pages demoted by direct reclaim in cg: its memory.stat and its ancestors'. */
+static void stat_demote(struct world *w, const char *cg, uint64_t pages)
+{
+	char p[64], rel[128];
+
+	snprintf(p, sizeof(p), "%s", cg);
+	for (;;) {
+		unsigned k;
+
+		for (k = 0; k < w->nstat && strcmp(w->stat_path[k], p); k++)
+			;
+		if (k == w->nstat) {
+			assert_true(w->nstat < MAX_CALLS);
+			snprintf(w->stat_path[w->nstat++], sizeof(w->stat_path[0]), "%s", p);
+		}
+		w->stat_direct[k] += pages;
+		snprintf(rel, sizeof(rel), "cg%s/memory.stat", p);
+		if (w->no_memcg_demote)
+			tmptree_write(&w->t, rel, "anon 1\npgsteal_direct 3\n");
+		else
+			tmptree_write(&w->t, rel, "anon 1\npgdemote_kswapd 5\npgdemote_direct %" PRIu64
+				      "\npgdemote_khugepaged 0\n", w->stat_direct[k]);
+		if (!p[0])
+			break;
+		*strrchr(p, '/') = 0;
+	}
 }
 
 static void set_numastat(struct world *w, const char *cg, uint64_t fast_anon, uint64_t slow_anon,
@@ -88,6 +132,7 @@ static void add_cgroup(struct world *w, const char *cg, bool reclaim, uint64_t f
 		tmptree_write(&w->t, rel, "%s", "");
 	}
 	set_numastat(w, cg, fast_anon, 8 * MIB, 0);
+	stat_demote(w, cg, 0);
 }
 
 static void set_percent(struct world *w, unsigned pct)
@@ -122,6 +167,26 @@ static uint32_t hook_weight(void *ctx, uint64_t id)
 	return i >= 0 ? w->weight[i] : 1;
 }
 
+/* What memory.swap.max reads during the write ("-": no such file); a
+ * leak raises memory.swap.current. */
+static void swap_seen(struct world *w, const char *file, size_t rl, size_t dl)
+{
+	char rel[128], abs[PATH_MAX], buf[32];
+	const char *v = "-";
+
+	snprintf(rel, sizeof(rel), "cg%.*s/memory.swap.max", (int)(dl - rl), file + rl);
+	if (access(tmptree_path(&w->t, rel, abs, sizeof(abs)), F_OK) == 0)
+		v = tmptree_read(&w->t, rel, buf, sizeof(buf));
+	snprintf(w->swap_max_seen[w->ncalls - 1], sizeof(w->swap_max_seen[0]), "%s", v);
+	w->fence_seen[0] = 0;
+	if (access(tmptree_path(&w->t, "run/swap-fence", abs, sizeof(abs)), F_OK) == 0)
+		tmptree_read(&w->t, "run/swap-fence", w->fence_seen, sizeof(w->fence_seen));
+	if (w->swap_leak) {
+		snprintf(rel, sizeof(rel), "cg%.*s/memory.swap.current", (int)(dl - rl), file + rl);
+		tmptree_write(&w->t, rel, "%d\n", 4096);
+	}
+}
+
 static int fake_reclaim(void *ctx, const char *file, uint64_t bytes)
 {
 	struct world *w = ctx;
@@ -154,7 +219,10 @@ static int fake_reclaim(void *ctx, const char *file, uint64_t bytes)
 	w->ncalls++;
 	pct = leaf >= 0 ? w->pct[leaf] : w->demote_percent;
 	pages = td_bytes_to_pages(bytes * pct / 100);
-	w->pgdemote += pages;
+	w->pgdemote += pages;	/* kswapd, meanwhile, elsewhere */
+	w->vm_direct += pages;
+	stat_demote(w, w->call_path[w->ncalls - 1], pages);
+	swap_seen(w, file, rl, fl - sl);
 	write_vmstat(w);
 	return pct < 100 ? -EAGAIN : 0;
 }
@@ -626,6 +694,149 @@ static void test_rescan(void **state)
 	world_free(&w);
 }
 
+/* Pages are the asked cgroup's own pgdemote_direct delta: kswapd's
+ * demotions meanwhile (vmstat) are not tieringd's. Without pgdemote_* in
+ * memory.stat (6.1), vmstat's pgdemote_direct alone. */
+static void test_counts_cgroup_direct(void **state)
+{
+	struct world w;
+
+	world_new(&w);
+	world_start(&w);
+	w.pgdemote = 100000;	/* kswapd's, since start */
+	write_vmstat(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 512);
+	/* kswapd's own figure, apart: as of the tick's start */
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted_kswapd, 100000);
+	assert_int_equal(tick(&w, 11 * SEC, 0), 0);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted_kswapd, 100512);
+	world_free(&w);
+
+	world_new(&w);
+	w.no_memcg_demote = true;
+	for (unsigned k = 0; k < w.nstat; k++)
+		stat_demote(&w, w.stat_path[k], 0);
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_int_equal(w.pgdemote, 512);	/* kswapd did as much: not counted */
+	world_free(&w);
+}
+
+/* memory.stat / vmstat / meminfo lines: the key, a space, the number. */
+static void test_stat_value(void **state)
+{
+	const char *text = "pgdemote_kswapd 5\npgdemote_direct_x 9\npgdemote_direct 42\n"
+			   "SwapTotal:       524284 kB\nlast 7";
+	uint64_t v = 1;
+
+	assert_int_equal(td_demoter_stat_value(text, "pgdemote_direct", &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(td_demoter_stat_value(text, "SwapTotal:", &v), 0);
+	assert_int_equal(v, 524284);
+	assert_int_equal(td_demoter_stat_value(text, "last", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(td_demoter_stat_value(text, "pgdemote", &v), -ENOENT);
+	assert_int_equal(td_demoter_stat_value(text, "direct", &v), -ENOENT);
+	assert_int_equal(td_demoter_stat_value("", "last", &v), -ENOENT);
+}
+
+static void set_swap_max(struct world *w, int leaf, const char *v)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "cg%s/memory.swap.max", leaves[leaf]);
+	tmptree_write(&w->t, rel, "%s", v);
+}
+
+/* Swap on: memory.swap.max is 0 during each write and the operator's value
+ * after; a cgroup without memory.swap.max is never asked; one that swapped
+ * anyway is not asked again. Swap off: the files are left alone. */
+static void test_swap_fenced(void **state)
+{
+	static const char *const want[] = { "/a/x", "/a/y", "/a/x" };
+	char buf[32], want_rec[PATH_MAX + 32];
+	struct world w;
+
+	world_new(&w);
+	w.swap = true;
+	write_vmstat(&w);
+	set_swap_max(&w, X, "max\n");
+	set_swap_max(&w, Y, "0\n");
+	tmptree_path(&w.t, "run/swap-fence", w.fence, sizeof(w.fence));
+	w.c.fence_file = w.fence;
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_string_equal(w.swap_max_seen[0], "0");
+	assert_string_equal(tmptree_read(&w.t, "cg/a/x/memory.swap.max", buf, sizeof(buf)), "max");
+	/* recorded for a crash during the write, and gone after it */
+	snprintf(want_rec, sizeof(want_rec), "%s/a/x/memory.swap.max\nmax\n", w.cg);
+	assert_string_equal(w.fence_seen, want_rec);
+	assert_int_equal(access(w.fence, F_OK), -1);
+	/* Y: already 0, asked as it is; B: no memory.swap.max, never asked */
+	w.pct[X] = 0;
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 11 * SEC, 64 * MIB), 16 * 256);
+	assert_calls(&w, want, 2);
+	assert_string_equal(w.swap_max_seen[1], "0\n");
+	assert_int_equal(td_demoter_counters(w.d)->swap_refused, 1);
+	assert_int_equal(td_demoter_counters(w.d)->swap_seen, 0);
+	/* X swaps despite the fence: asked this once more, then never */
+	w.swap_leak = true;
+	w.pct[X] = 100;
+	w.ncalls = 0;
+	assert_int_equal(tick(&w, 12 * SEC, 2 * MIB), 512);
+	assert_int_equal(td_demoter_counters(w.d)->swap_seen, 1);
+	w.ncalls = 0;
+	w.swap_leak = false;
+	assert_int_equal(tick(&w, 13 * SEC, 2 * MIB), 512);
+	assert_calls(&w, want + 1, 1);
+	assert_int_equal(td_demoter_counters(w.d)->swap_refused, 1);
+	world_free(&w);
+
+	/* swap off: memory.swap.max untouched, every cgroup may be asked */
+	world_new(&w);
+	set_swap_max(&w, X, "max\n");
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_string_equal(w.swap_max_seen[0], "max\n");
+	assert_int_equal(td_demoter_counters(w.d)->swap_refused, 0);
+	world_free(&w);
+}
+
+/* A record left by a tieringd killed mid-write: the value goes back if
+ * the file still reads 0, at the next start (or --restore-kernel-state). */
+static void test_restore_fence(void **state)
+{
+	struct world w;
+	char buf[64];
+
+	world_new(&w);
+	tmptree_path(&w.t, "run/swap-fence", w.fence, sizeof(w.fence));
+	assert_int_equal(td_demoter_restore_fence(w.fence), 0);	/* no record */
+	tmptree_mkdir(&w.t, "run");
+	set_swap_max(&w, X, "0\n");
+	tmptree_write(&w.t, "run/swap-fence", "%s/a/x/memory.swap.max\n4G\n", w.cg);
+	assert_int_equal(td_demoter_restore_fence(w.fence), 1);
+	assert_string_equal(tmptree_read(&w.t, "cg/a/x/memory.swap.max", buf, sizeof(buf)), "4G");
+	assert_int_equal(access(w.fence, F_OK), -1);
+	/* changed since (not 0): left as it is */
+	set_swap_max(&w, X, "1G\n");
+	tmptree_write(&w.t, "run/swap-fence", "%s/a/x/memory.swap.max\nmax\n", w.cg);
+	assert_int_equal(td_demoter_restore_fence(w.fence), 0);
+	assert_string_equal(tmptree_read(&w.t, "cg/a/x/memory.swap.max", buf, sizeof(buf)), "1G\n");
+	tmptree_write(&w.t, "run/swap-fence", "garbage");
+	assert_int_equal(td_demoter_restore_fence(w.fence), -EINVAL);
+	assert_int_equal(access(w.fence, F_OK), -1);
+	/* at start */
+	set_swap_max(&w, Y, "0");
+	tmptree_write(&w.t, "run/swap-fence", "%s/a/y/memory.swap.max\nmax\n", w.cg);
+	w.c.fence_file = w.fence;
+	world_start(&w);
+	assert_string_equal(tmptree_read(&w.t, "cg/a/y/memory.swap.max", buf, sizeof(buf)), "max");
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +857,10 @@ int main(void)
 		tmptree_test(test_dry_run),
 		tmptree_test(test_default_writer),
 		tmptree_test(test_rescan),
+		tmptree_test(test_counts_cgroup_direct),
+		tmptree_test(test_stat_value),
+		tmptree_test(test_swap_fenced),
+		tmptree_test(test_restore_fence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

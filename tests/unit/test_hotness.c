@@ -628,6 +628,30 @@ static void test_start_time_adopted(void **state)
 	td_hotness_free(t);
 }
 
+static void test_process_start(void **state)
+{
+	struct td_hotness *t = mk(64, SEC);
+	uint64_t st = 7;
+
+	(void)state;
+	assert_int_equal(td_hotness_process_start(t, 12, &st), -ENOENT);
+	assert_int_equal(st, 7);
+	assert_int_equal(rec(t, 12, ADDR(0), T0), 1);
+	assert_int_equal(td_hotness_process_start(t, 12, &st), 0);
+	assert_int_equal(st, 0);	/* seen without a start time */
+	assert_int_equal(td_hotness_process_seen(t, 12, 555), 0);
+	assert_int_equal(td_hotness_process_start(t, 12, &st), 0);
+	assert_int_equal(st, 555);
+	assert_int_equal(td_hotness_process_seen(t, 12, 600), 1);
+	assert_int_equal(td_hotness_process_start(t, 12, &st), 0);
+	assert_int_equal(st, 600);
+	assert_int_equal(td_hotness_forget_process(t, 12), 0);
+	assert_int_equal(td_hotness_process_start(t, 12, &st), -ENOENT);
+	assert_int_equal(td_hotness_process_start(t, 0, &st), -EINVAL);
+	assert_int_equal(td_hotness_process_start(t, TD_HOTNESS_TGID_MAX + 1, &st), -EINVAL);
+	td_hotness_free(t);
+}
+
 static void test_forget_process(void **state)
 {
 	struct td_hotness *t = mk(64, SEC);
@@ -1735,6 +1759,7 @@ int main(void)
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_pid_reuse),
 		cmocka_unit_test(test_start_time_adopted),
+		cmocka_unit_test(test_process_start),
 		cmocka_unit_test(test_forget_process),
 		cmocka_unit_test(test_stale_evicted_first),
 		cmocka_unit_test(test_stale_event_keeps_moved_node),

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "move/promoter.h"
+#include "tmptree.h"
 
 #define SEC 1000000000ULL
 #define TICK (SEC / 10)
@@ -37,6 +38,9 @@ struct machine {
 	/* placement: the nodes process 10's pages may go to, others any */
 	uint64_t allowed_10;
 	int allowed_err;
+	/* same_process: process 10 is now started at start_10 (0: gone) */
+	uint64_t start_10;
+	unsigned same_asks;
 	/* policy hooks */
 	int group_of_memcg[8];	/* memcg id -> group, -1 none */
 	bool demoted[8];
@@ -94,6 +98,16 @@ static int fake_allowed(void *ctx, uint32_t tgid, uint64_t addr, uint64_t now, u
 	return m->allowed_err;
 }
 
+static int fake_same_process(void *ctx, uint32_t tgid, uint64_t start_time)
+{
+	struct machine *m = ctx;
+
+	m->same_asks++;
+	if (tgid != 10)
+		return 1;
+	return m->start_10 ? m->start_10 == start_time : -ESRCH;
+}
+
 static int hook_group_of(void *ctx, uint64_t memcg)
 {
 	struct machine *m = ctx;
@@ -137,7 +151,7 @@ static void world_init(struct world *w, uint64_t rate_mbps)
 	w->mops = (struct td_move_ops){ .move_pages = fake_move_pages, .ctx = &w->m };
 	w->nops = (struct td_node_ops){
 		.free_bytes = fake_free, .distance = fake_distance, .now_ns = fake_now,
-		.allowed_nodes = fake_allowed, .ctx = &w->m,
+		.allowed_nodes = fake_allowed, .same_process = fake_same_process, .ctx = &w->m,
 	};
 	w->m.allowed_10 = UINT64_MAX;
 	for (int g = 0; g < 2; g++)
@@ -590,6 +604,78 @@ static void test_placement_rules(void **state)
 	world_fini(&w);
 }
 
+/* The PID's start time is checked right before each move: a process that
+ * is not the one the pages were learnt from gets nothing moved and loses
+ * its entries; an unknown start time is not checked. */
+static void test_pid_reused_before_move(void **state)
+{
+	struct world w;
+	struct td_hotness_info i;
+
+	world_init(&w, 0);
+	assert_int_equal(td_hotness_process_seen(w.h, 10, 5000), 1);
+	assert_int_equal(td_hotness_process_seen(w.h, 11, 6000), 1);
+	touch(&w, 10, ADDR, 1, 2, 3);
+	touch(&w, 11, ADDR, 1, 2, 3);
+	w.m.start_10 = 7000;		/* PID 10 is another process now */
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(w.m.calls, 1);
+	assert_int_equal(w.m.pages_moved, 1);
+	assert_int_equal(td_promoter_counters(w.p)->moves_pid_reused, 1);
+	assert_int_equal(td_hotness_get(w.h, 10, ADDR, w.m.now, &i), -ENOENT);
+	assert_int_equal(td_hotness_get(w.h, 11, ADDR, w.m.now, &i), 0);
+	world_fini(&w);
+
+	/* the same process: moved; gone: nothing moved, not counted as reuse */
+	world_init(&w, 0);
+	assert_int_equal(td_hotness_process_seen(w.h, 10, 5000), 1);
+	touch(&w, 10, ADDR, 1, 2, 3);
+	w.m.start_10 = 5000;
+	assert_int_equal(tick(&w, false), 1);
+	touch(&w, 10, ADDR + 8 * 4096, 1, 2, 3);
+	w.m.start_10 = 0;
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(w.m.calls, 1);
+	assert_int_equal(td_promoter_counters(w.p)->moves_pid_reused, 0);
+	assert_int_equal(td_hotness_get(w.h, 10, ADDR + 8 * 4096, w.m.now, &i), -ENOENT);
+	world_fini(&w);
+
+	/* learnt without a start time: nothing to compare, not asked */
+	world_init(&w, 0);
+	touch(&w, 10, ADDR, 1, 2, 3);
+	w.m.start_10 = 7000;
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(w.m.same_asks, 0);
+	world_fini(&w);
+}
+
+/* td_proc_same_process() on a fake /proc: field 22 in clock ticks. */
+static void test_proc_same_process(void **state)
+{
+	struct tmptree t;
+
+	(void)state;
+	tmptree_new(&t);
+	tmptree_mkdir(&t, "42");
+	/* a comm with spaces and ')' (the fields follow the last ')') */
+	tmptree_write(&t, "42/stat", "42 (a) b ) c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 "
+				     "20 0 1 0 12345 1000000 100 18446744073709551615\n");
+	/* 12345 ticks at 100 Hz: started 123.45 s .. 123.46 s after boot */
+	assert_int_equal(td_proc_same_process(t.root, 42, 123450000000ULL, 100), 1);
+	assert_int_equal(td_proc_same_process(t.root, 42, 123459999999ULL, 100), 1);
+	assert_int_equal(td_proc_same_process(t.root, 42, 123460000000ULL, 100), 0);
+	assert_int_equal(td_proc_same_process(t.root, 42, 1, 100), 0);
+	assert_int_equal(td_proc_same_process(t.root, 43, 123450000000ULL, 100), -ESRCH);
+	assert_int_equal(td_proc_same_process(t.root, 42, 123450000000ULL, 0), -EINVAL);
+	tmptree_mkdir(&t, "44");
+	tmptree_write(&t, "44/stat", "44 (short) S 1 2 3\n");
+	assert_int_equal(td_proc_same_process(t.root, 44, 1, 100), -EINVAL);
+	tmptree_mkdir(&t, "45");
+	tmptree_write(&t, "45/stat", "45 no parenthesis\n");
+	assert_int_equal(td_proc_same_process(t.root, 45, 1, 100), -EINVAL);
+	tmptree_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +692,8 @@ int main(void)
 		cmocka_unit_test(test_thp_room),
 		cmocka_unit_test(test_adaptive_threshold),
 		cmocka_unit_test(test_placement_rules),
+		cmocka_unit_test(test_pid_reused_before_move),
+		tmptree_test(test_proc_same_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

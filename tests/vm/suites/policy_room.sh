@@ -54,6 +54,10 @@ fill c "$ccold" --leave-free 48 --node 0
 ccp=$!
 t_log "node0 free after the fills: $(awk '/MemFree/ { print $4, $5 }' /sys/devices/system/node/node0/meminfo)"
 
+# tieringd counts its demotions from the asked cgroups' memory.stat
+cg_direct() { awk '$1 == "pgdemote_direct" { s += $2 } END { print s + 0 }' \
+	/sys/fs/cgroup/a/memory.stat /sys/fs/cgroup/b/memory.stat /sys/fs/cgroup/c/memory.stat; }
+direct0=$(cg_direct)
 t_tieringd_start /tmp/td.conf
 ahs=$(t_result_file a-hotset.out)
 bhs=$(t_result_file b-hotset.out)
@@ -68,6 +72,10 @@ sed 's/^/  ctl| /' "$(t_result_file cgroups.json)"
 kill -TERM $bcp $ccp
 wait $bcp $ccp
 t_tieringd_stop
+direct1=$(cg_direct)
+td_dem=$(awk '$1 == "pages_demoted" { print $2 }' "$td_log" | tail -n 1)
+t_check "tieringd's pages_demoted ($td_dem) <= the cgroups' pgdemote_direct delta ($((direct1 - direct0)); kswapd: $(awk '$1 == "pages_demoted_kswapd" { print $2 }' "$td_log" | tail -n 1))" \
+	t_range "${td_dem:-x}" 0 "$((direct1 - direct0))"
 grep -v "^tieringd: promote" "$td_log" | grep -E "^(tieringd: demote|pages_|demote_)" | tail -n 20 | sed 's/^/  td| /'
 
 a_pct=$(t_final "$ahs" hot_fast_pct)
