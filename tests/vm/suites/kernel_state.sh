@@ -92,7 +92,11 @@ gone_within() {
 	! kill -0 $1 2>/dev/null
 }
 
-printf '[Daemon]\nNumaBalancing=2\nKernelPromoteRateLimitMBps=0\nDemotion=yes\n' > /tmp/ks.conf
+# /ks is off the default mode, so the kernel's cgroup map holds it (the map
+# holds only such cgroups): part 0's reload check has an entry to mark
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/ks
+printf '[Daemon]\nNumaBalancing=2\nKernelPromoteRateLimitMBps=0\nDemotion=yes\n\n[Cgroup "/ks"]\nMode=off\n' > /tmp/ks.conf
 t_log "operator's values before anything: $(values)"
 t_log "tieringd's shell before start: $(grep '^CapEff' /proc/self/status)"
 
@@ -110,6 +114,7 @@ m0=$(sed -n 's/^tieringd: cgroup filter: \([0-9]*\) cgroups in the kernel.s map$
 m1=$(sed -n 's/^tieringd: reloaded .*: [0-9]* cgroup policies, \([0-9]*\) cgroups in the kernel.s map$/\1/p' "$td_log")
 t_check "0: the reload after the drop marked the same cgroups in the BPF map ($m0 at start, $m1)" \
 	t_eq "${m0:-none}" "${m1:-0}"
+t_check "0: the map held /ks at start ($m0 cgroups)" t_range "${m0:-0}" 1 16384
 t_check "0: no BPF map update failed" sh -c "! grep -q 'updating td_runtime\|default cgroup mode failed' '$td_log'"
 t_check "0: it says which it dropped" \
 	grep -q '^tieringd: capabilities dropped after start-up: .*CAP_SYS_ADMIN.* among them (also from the bounding set); kept CAP_DAC_OVERRIDE CAP_SYS_PTRACE$' "$td_log"
