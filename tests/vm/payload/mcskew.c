@@ -39,19 +39,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "payload.h"
+
 struct conn {
 	int fd;
 	char *buf;		/* received, not yet parsed: buf[head..tail) */
 	size_t head, tail, cap;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int conn_open(struct conn *c, int port)
 {
@@ -200,10 +194,9 @@ static double *zipf_cdf(long h, double s)
 	return cdf;
 }
 
-/* erand48(3): a fixed sequence for a given seed, state in xs */
-static long zipf_draw(const double *cdf, long h, unsigned short xs[3])
+static long zipf_draw(const double *cdf, long h, uint64_t *seed)
 {
-	double u = erand48(xs);
+	double u = (double)(rng(seed) >> 11) / 9007199254740992.0;
 	long lo = 0, hi = h - 1;
 
 	while (lo < hi) {
@@ -227,7 +220,7 @@ struct run_opts {
 
 /* One multi-get of k keys; adds the items returned to *got. */
 static int multi_get(struct conn *c, const double *cdf, const struct run_opts *o,
-		     unsigned short xs[3], long *got)
+		     uint64_t *seed, long *got)
 {
 	char req[4096], *line;
 	size_t n = 3;
@@ -235,7 +228,7 @@ static int multi_get(struct conn *c, const double *cdf, const struct run_opts *o
 
 	memcpy(req, "get", 3);
 	for (int i = 0; i < o->batch; i++)
-		n += (size_t)sprintf(req + n, " k%ld", o->first + zipf_draw(cdf, o->hot, xs));
+		n += (size_t)sprintf(req + n, " k%ld", o->first + zipf_draw(cdf, o->hot, seed));
 	memcpy(req + n, "\r\n", 2);
 	if (send_all(c, req, n + 2))
 		return -1;
@@ -256,15 +249,14 @@ static int do_run(struct conn *c, const struct run_opts *o)
 {
 	double *cdf = zipf_cdf(o->hot, o->zipf), t0 = now_s(), last = t0, t;
 	long gets = 0, got = 0, last_gets = 0, misses;
-	unsigned short xs[3] = { (unsigned short)o->seed, (unsigned short)(o->seed >> 16),
-				 (unsigned short)(o->seed >> 32) };
+	uint64_t seed = o->seed;
 
 	if (!cdf)
 		return 1;
 	printf("READY %d\n", (int)getpid());
 	fflush(stdout);
 	while ((t = now_s()) - t0 < o->seconds) {
-		if (multi_get(c, cdf, o, xs, &got))
+		if (multi_get(c, cdf, o, &seed, &got))
 			return 1;
 		gets += o->batch;
 		if (t - last >= o->interval_ms / 1000.0) {

@@ -34,18 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "payload.h"
+
 #define PAGE 4096UL
 
 enum { R_PRIVATE, R_FORKED, R_SHMEM, R__MAX };
 static const char *const rname[R__MAX] = { "private", "forked", "shmem" };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Writes every page of r on node, then lets its pages move again. */
 static int place(char *r, size_t len, int node)
