@@ -6,7 +6,7 @@
 # page mapped by more than one process (per-page status -EACCES) and
 # tieringd leaves it where it is; the kernel's own tiering promotion, which
 # sees every mapper's hint faults, may move it (tieringd(8), the unit's
-# capability comment). sharedset places three hot 16 MiB regions on node1:
+# capability comment). shmset places three hot 16 MiB regions on node1:
 # private (the parent's alone), forked (anonymous, written before fork(2),
 # read by parent and child: mapcount 2, THPs as Debian ships them) and shmem
 # (a memfd mapped by both). Regime: node0 has < 1 GiB free, so the kernel
@@ -22,7 +22,7 @@
 #     regions (>= 90 % each; pgpromote_success >= their pages).
 . /tvm/lib.sh
 
-t_require_bin tieringd tieringctl sharedset
+t_require_bin tieringd tieringctl shmset
 MIB=16
 t_numa_scan_fast
 t_log "node0 free: $(awk '/MemFree/ { print $4, $5 }' /sys/devices/system/node/node0/meminfo)"
@@ -31,13 +31,13 @@ t_log "node0 free: $(awk '/MemFree/ { print $4, $5 }' /sys/devices/system/node/n
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 fin() { t_final "$1" "$2"; }
 
-# run NAME CONF SECS: sharedset under tieringd on CONF; sets NAME_out,
+# run NAME CONF SECS: shmset under tieringd on CONF; sets NAME_out,
 # NAME_promo (pgpromote_success delta) and the stats files NAME-stats{10,end}.txt
 run() {
-	_n=$1 _out=$(t_result_file "$1-sharedset.out")
+	_n=$1 _out=$(t_result_file "$1-shmset.out")
 	t_tieringd_start "$2" "$1-tieringd.log"
 	_p0=$(t_vmstat pgpromote_success)
-	sharedset --mib $MIB --seconds "$3" > "$_out" 2>&1 &
+	shmset --mib $MIB --seconds "$3" > "$_out" 2>&1 &
 	_sp=$!
 	t_wait_for "$_out" '^READY' 60
 	sleep 10

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * sharedset - hot memory shared by two processes, beside private hot memory.
+ * shmset - hot memory shared by two processes, beside private hot memory.
  *
- *   sharedset [--mib N] [--node 1] [--fast 0] [--seconds S] [--interval-ms MS]
+ *   shmset [--mib N] [--node 1] [--fast 0] [--seconds S] [--interval-ms MS]
  *
  * Three regions of N MiB (default 16), each placed on --node (mbind
  * MPOL_BIND while it is written, then MPOL_DEFAULT so its pages may move):
@@ -47,7 +47,7 @@ static int place(char *r, size_t len, int node)
 	unsigned long mask = 1UL << node;
 
 	if (mbind(r, len, MPOL_BIND, &mask, sizeof(mask) * 8, 0)) {
-		perror("sharedset: mbind");
+		perror("shmset: mbind");
 		return -1;
 	}
 	for (size_t o = 0; o < len; o += PAGE)
@@ -118,10 +118,10 @@ static double mapped2_pct(char *r, size_t len)
 
 static int setup(char **r, size_t len, int node)
 {
-	int fd = memfd_create("sharedset", 0);
+	int fd = memfd_create("shmset", 0);
 
 	if (fd < 0 || ftruncate(fd, (off_t)len)) {
-		perror("sharedset: memfd");
+		perror("shmset: memfd");
 		return -1;
 	}
 	r[R_PRIVATE] = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -130,7 +130,7 @@ static int setup(char **r, size_t len, int node)
 	close(fd);
 	for (int i = 0; i < R__MAX; i++)
 		if (r[i] == MAP_FAILED || place(r[i], len, node)) {
-			fprintf(stderr, "sharedset: cannot place %s\n", rname[i]);
+			fprintf(stderr, "shmset: cannot place %s\n", rname[i]);
 			return -1;
 		}
 	return madvise(r[R_PRIVATE], len, MADV_DONTFORK);
