@@ -80,7 +80,7 @@ FUZZ_NAMES    := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS     := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzlib/%.o)
 
-.PHONY: all deps check unit vm demo bench install uninstall clean vmlinux fuzz
+.PHONY: all deps check check-long unit vm demo bench install uninstall clean vmlinux fuzz
 all: $(BUILD)/tieringd $(BUILD)/tieringctl
 
 # Order-only: every entry point checks the packages first, without
@@ -206,6 +206,15 @@ check: all $(UNIT_BINS) $(PAYLOAD_BINS) $(BENCH_BINS) $(FUZZ_BINS)
 
 demo: all $(PAYLOAD_BINS)
 	$(Q)BUILD=$(BUILD) tests/vm/demo
+
+# VM suites too long for make check (minutes each; real programs as the
+# workload): tests/vm/suites/long/*.sh, each on the kernels its header names.
+check-long: all $(PAYLOAD_BINS)
+	$(Q)rc=0; for s in tests/vm/suites/long/*.sh; do \
+		for k in $$(sed -n 's/^# vm:.*kernels=\([^ ]*\).*/\1/p' $$s | tr , ' '); do \
+			BUILD=$(BUILD) tests/vm/run $$s $$k || rc=1; \
+		done; \
+	done; exit $$rc
 
 # ---------------------------------------------------------------- fuzz
 # One libFuzzer binary per tests/fuzz/fuzz_<name>.c, its seeds in

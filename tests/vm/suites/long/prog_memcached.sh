@@ -1,0 +1,166 @@
+#!/bin/sh
+# vm: mode=systemd mem0=768 mem1=1024 timeout=420 kernels=6.12
+#
+# A program we did not write (issue 12, item 5): Debian's memcached, run by
+# Debian's own memcached.service (only /etc/memcached.conf edited: -m 320;
+# -t 1; -L, memcached's large-pages option: its 320 MiB allocated at once, 2 MiB
+# aligned, MADV_HUGEPAGE, slab pages carved from it in order; and
+# -o no_lru_crawler,no_lru_maintainer, so that memcached's background
+# threads do not walk every item header: "cold" means never read), with a
+# skewed client of ours (mcskew). Twice in one boot: the kernel alone
+# (numa_balancing=2, demotion off, its own promote rate limit), then
+# tieringd started by the shipped unit on the shipped configuration. THP as
+# Debian ships it ([always]).
+#
+# Each run: memcached starts; mcskew sets N items of 16 KiB in key order
+# (they fill the slab pages of one class in that order); migratepages(8)
+# moves memcached to node1; coldfill (cgroup /prog-cold) fills node0 but
+# LEAVE (48) MiB with never-touched pages; mcskew then multi-gets keys drawn from
+# the last H keys set only (all gets on 36 % of the keys), by Zipf with
+# exponent ZIPF among them: 0, uniform, as YCSB's hotspot distribution.
+# Measured before -L (slab memory in 4 KiB pages), Zipf(0.99) over 2000 of
+# 12000 keys: the tail of the hot range is read less than once a second
+# per page, below tieringd's automatic threshold (a quarter of the hottest
+# pages' frequency, hint faults within 1 s of the scan): 0.7 of 34 MiB
+# promoted in 30 s; the kernel alone 12 MiB. Hot size, from memcached's own
+# "stats slabs"/"stats settings": the slab pages holding keys N-H..N-1,
+# (N-1)/cpp - (N-H)/cpp + 1 pages of item_size_max bytes (cpp = the class's
+# chunks_per_page). Measured from outside every 5 s: numastat -p (memcached's
+# node0/node1 MiB), memory.numa_stat anon of memcached.service and of
+# /prog-cold per node, and mcskew's own gets/s.
+# Asserted for tieringd: memcached's node0 bytes rose by >= 90 % of the hot
+# size and by no more than hot size + SLACK (16 MiB: the hash table, thread
+# stacks and buffers, two THPs at the hot range's edges), in numastat -p and
+# in memory.numa_stat; /prog-cold's node1 bytes rose (its cold pages are
+# what made room); no get missed. The kernel's figures are printed beside.
+. /tvm/lib.sh
+
+t_require_bin tieringctl mcskew coldfill memcached migratepages numastat systemctl
+t_check "PID 1 is systemd" t_eq systemd "$(cat /proc/1/comm)"
+t_log "system: $(timeout 120 systemctl is-system-running --wait 2>&1)"
+t_check "THP is on, as Debian ships it" grep -q '\[always\]' /sys/kernel/mm/transparent_hugepage/enabled
+
+ITEMS=10000
+HOT=3600
+VALUE=16384
+SECS=25
+ZIPF=0
+SLACK=$((8 << 20))
+LEAVE=48
+MC_CG=/sys/fs/cgroup/system.slice/memcached.service
+t_numa_scan_fast
+sed -i 's/^-m .*/-m 320/' /etc/memcached.conf
+# -t 1: one worker thread, which also runs the kernel's NUMA scan of the
+# process. With Debian's 4 the hint faults on the slab memory came and went
+# between runs (both the kernel's and tieringd's phases once saw almost none:
+# 59 events in tieringd's, ~200 hint faults in the kernel's), likely the
+# scanner skipping a VMA the scanning thread has not faulted on lately
+# (vma_is_accessed(), 6.4+).
+printf '%s\n' -L -t 1 '-o no_lru_crawler,no_lru_maintainer' >> /etc/memcached.conf
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/prog-cold
+
+# numastat -p PID: "Total" row, MiB on node $2
+mc_node_mib() { numastat -p "$1" | awk -v c=$(($2 + 2)) '$1 == "Total" { print $c }'; }
+mib_bytes() { awk -v m="$1" 'BEGIN { printf "%.0f\n", m * 1048576 }'; }
+# anon bytes of cgroup dir $1 on node $2 (memory.numa_stat)
+cg_anon() { awk -v n="N$2=" '$1 == "anon" { for (i = 2; i <= NF; i++) if (index($i, n) == 1) print substr($i, length(n) + 1) }' "$1/memory.numa_stat"; }
+stat_of() { awk -v k="$2" '$1 == "STAT" && $2 ~ k { print $3; exit }' "$1"; }
+
+# sample NAME PID CLIENT_OUT LABEL: one line of figures, to NAME-samples.txt
+# (hint faults: /proc/vmstat numa_hint_faults since the last sample)
+sample() {
+	_hf=$(t_vmstat numa_hint_faults)
+	printf '%-6s %8s %8s %10s %10s %10s %10s %8s %8s\n' "$4" "$(mc_node_mib $2 0)" "$(mc_node_mib $2 1)" \
+		$(($(cg_anon $MC_CG 0) >> 20)) $(($(cg_anon $MC_CG 1) >> 20)) \
+		$(($(cg_anon /sys/fs/cgroup/prog-cold 0) >> 20)) $(($(cg_anon /sys/fs/cgroup/prog-cold 1) >> 20)) \
+		"$(awk '$1 == "T" { v = $4 } END { print v + 0 }' "$3" 2>/dev/null)" $((_hf - ${_hf0:-$_hf})) \
+		>> "$(t_result_file "$1-samples.txt")"
+	_hf0=$_hf
+}
+
+# scenario NAME: the run above; sets NAME_{pid,hot,d_np,d_cg,cold_dem,ops,mc_n0,mc_n1}
+scenario() {
+	_n=$1 _out=$(t_result_file "$1-mcskew.out") _cold=$(t_result_file "$1-coldfill.out")
+	_st=$(t_result_file "$1-stats.txt") _smp=$(t_result_file "$1-samples.txt")
+	t_log "$_n: begins at uptime $(cut -d' ' -f1 /proc/uptime) s"
+	t_check "$_n: memcached.service starts" systemctl start memcached
+	# the unit is Type=simple: listening comes a little after "started"
+	_i=0
+	while ! mcskew stats > /dev/null 2>&1 && [ $_i -lt 150 ]; do sleep 0.2; _i=$((_i + 1)); done
+	_pid=$(systemctl show -p MainPID --value memcached)
+	t_log "$_n: memcached: $(tr '\0' ' ' < /proc/$_pid/cmdline)"
+	t_check "$_n: memcached (pid $_pid) loads $ITEMS items of $VALUE bytes" mcskew load --items $ITEMS --value-bytes $VALUE
+	{ mcskew stats slabs; mcskew stats settings; } > "$_st"
+	# the items' class: the one holding them (-L gave every class a page)
+	_cl=$(awk -v n=$ITEMS '$1 == "STAT" && $2 ~ /:used_chunks$/ && $3 == n { sub(/:.*/, "", $2); print $2 }' "$_st")
+	_cpp=$(stat_of "$_st" "^$_cl:chunks_per_page\$") _psz=$(stat_of "$_st" '^item_size_max$')
+	[ -n "$_cl" ] && [ -n "$_cpp" ] && [ -n "$_psz" ] || t_fatal "$_n: no class with $ITEMS items, or no chunks_per_page or item_size_max, in memcached's stats"
+	_hot=$(( ((ITEMS - 1) / _cpp - (ITEMS - HOT) / _cpp + 1) * _psz ))
+	t_log "$_n: class $_cl: chunk $(stat_of "$_st" "^$_cl:chunk_size\$") B, $_cpp per page, $(stat_of "$_st" "^$_cl:total_pages\$") pages of $_psz B; hot keys $((ITEMS - HOT))..$((ITEMS - 1)): $((_hot >> 20)) MiB"
+	t_log "$_n: loaded at uptime $(cut -d' ' -f1 /proc/uptime) s"
+	t_run migratepages "$_pid" 0 1
+	t_log "$_n: after migratepages: node0 $(mc_node_mib $_pid 0) MiB, node1 $(mc_node_mib $_pid 1) MiB; AnonHugePages $(t_smaps_huge_kb $_pid) kB"
+	t_check "$_n: migratepages put memcached's slab memory on node1 (>= 90 % of $(( ITEMS * VALUE >> 20 )) MiB)" \
+		t_range "$(cg_anon $MC_CG 1)" $((ITEMS * VALUE / 10 * 9)) 100000000000
+	t_log "$_n: migrated at uptime $(cut -d' ' -f1 /proc/uptime) s"
+	t_in_cgroup prog-cold coldfill --leave-free $LEAVE --node 0 > "$_cold" 2>&1 &
+	t_check "$_n: coldfill filled node0" t_wait_for "$_cold" READY 180
+	printf '%-6s %8s %8s %10s %10s %10s %10s %8s %8s\n' t mc_N0MiB mc_N1MiB mc_anonN0 mc_anonN1 cold_N0 cold_N1 gets_s hfaults > "$_smp"
+	_hf0=
+	sample "$_n" "$_pid" /dev/null 0
+	_np0=$(mib_bytes "$(mc_node_mib $_pid 0)") _cg0=$(cg_anon $MC_CG 0) _cold1=$(cg_anon /sys/fs/cgroup/prog-cold 1)
+	t_log "$_n: mcskew run at uptime $(cut -d' ' -f1 /proc/uptime) s"
+	mcskew run --hot $HOT --hot-first $((ITEMS - HOT)) --zipf $ZIPF --seconds $SECS > "$_out" 2>&1 &
+	_cp=$!
+	_t=0
+	while [ $_t -lt $SECS ]; do
+		sleep 5
+		_t=$((_t + 5))
+		sample "$_n" "$_pid" "$_out" $_t
+	done
+	wait $_cp
+	! systemctl -q is-active tieringd ||
+		{ tieringctl top -n 12; tieringctl stats; } > "$(t_result_file "$_n-top.txt")" 2>&1
+	t_check "$_n: mcskew ran and missed no get" t_eq 0 "$(t_final "$_out" misses)"
+	eval "${_n}_hot=$_hot ${_n}_ops=$(t_final "$_out" ops_s)"
+	eval "${_n}_d_np=$(( $(mib_bytes "$(mc_node_mib $_pid 0)") - _np0 )) ${_n}_d_cg=$(( $(cg_anon $MC_CG 0) - _cg0 ))"
+	eval "${_n}_cold_dem=$(( $(cg_anon /sys/fs/cgroup/prog-cold 1) - _cold1 ))"
+	eval "${_n}_mc_n0=$(mc_node_mib $_pid 0) ${_n}_mc_n1=$(mc_node_mib $_pid 1)"
+	t_log "$_n: samples (MiB; gets/s is mcskew's own)"
+	sed 's/^/  /' "$_smp"
+	kill -TERM "$(awk '$1 == "READY" { print $2 }' "$_cold")"
+	wait
+	systemctl stop memcached
+}
+
+t_kernel_alone
+scenario kernel
+t_kernel_reset
+
+t_check "tieringd.service starts (shipped unit, shipped /etc/tieringd.conf)" systemctl start tieringd
+scenario tieringd
+tieringctl -j status > "$(t_result_file status.json)"
+t_check "tieringd.service stops" systemctl stop tieringd
+journalctl -u tieringd --no-pager -o cat > "$(t_result_file tieringd-journal.txt)"
+
+sum=$(t_result_file summary.txt)
+{
+	printf '%-9s %9s %14s %14s %14s %13s %9s %9s\n' run hot_MiB "numastat_+N0" "numa_stat_+N0" hot_on_fast_% cold_demoted mc_N1MiB gets_s
+	for r in kernel tieringd; do
+		eval "printf '%-9s %9s %14s %14s %14s %13s %9s %9s\\n' $r \$((\$${r}_hot >> 20)) \
+			\$((\$${r}_d_np >> 20)) \$((\$${r}_d_cg >> 20)) \
+			\$(awk -v d=\$${r}_d_cg -v h=\$${r}_hot 'BEGIN { printf \"%.1f\", 100 * d / h }') \
+			\$((\$${r}_cold_dem >> 20)) \$${r}_mc_n1 \$${r}_ops"
+	done
+} > "$sum"
+t_log "side by side (MiB; +N0: memcached's node0 growth while mcskew ran):"
+sed 's/^/  /' "$sum"
+
+h=$tieringd_hot
+t_check "tieringd: memcached's node0 bytes (numastat -p) rose by >= 90 % of the hot $((h >> 20)) MiB, <= hot + $((SLACK >> 20)) MiB ($((tieringd_d_np >> 20)) MiB; kernel alone $((kernel_d_np >> 20)))" \
+	t_range "$tieringd_d_np" $((h / 10 * 9)) $((h + SLACK))
+t_check "tieringd: memcached.service anon on node0 (memory.numa_stat) the same ($((tieringd_d_cg >> 20)) MiB; kernel alone $((kernel_d_cg >> 20)))" \
+	t_range "$tieringd_d_cg" $((h / 10 * 9)) $((h + SLACK))
+t_check "tieringd: the room came from /prog-cold's cold pages (its node1 anon +$((tieringd_cold_dem >> 20)) MiB)" \
+	t_range "$tieringd_cold_dem" 1 100000000000
