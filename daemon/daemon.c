@@ -81,6 +81,15 @@ static int event_node(const struct td_event *e)
 	return e->page_nid;
 }
 
+/* The accessing CPU's node: target_nid is bpf_get_numa_node_id() at the
+ * access, or the kernel's target when it migrates the page, which NUMA
+ * balancing takes from the faulting CPU's node too. */
+static int8_t event_cpu_node(const struct td_event *e)
+{
+	return e->target_nid >= 0 && e->target_nid < TD_MAX_NODES ? (int8_t)e->target_nid
+								 : TD_HOTNESS_NODE_UNKNOWN;
+}
+
 /* Forgets the processes that exited (source/reap.h). */
 static void reap(struct td_daemon *d, uint64_t now_ns)
 {
@@ -167,6 +176,7 @@ static void on_event(const struct td_event *e, void *userdata)
 	struct td_hotness_access a = {
 		.addr = e->addr, .memcg_id = e->memcg_id, .start_time = e->start_time,
 		.tgid = e->tgid, .node = event_node(e), .order = event_order(e),
+		.cpu_node = event_cpu_node(e),
 	};
 
 	if (e->source == TD_SRC_EXEC || e->source == TD_SRC_EXIT) {
@@ -807,6 +817,7 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 	v[TD_CTR_DRY_RUN_PAGES][0] = c->dry_run_pages;
 	v[TD_CTR_PROMOTE_TICKS_NO_ROOM][0] = c->ticks_no_room;
 	v[TD_CTR_PROMOTE_WAITING][0] = td_bytes_to_pages(c->waiting_bytes);
+	memcpy(v[TD_CTR_PROMOTE_TARGETS], c->targets, sizeof(c->targets));
 	v[TD_CTR_HOT_THRESHOLD][0] = c->hot_threshold;
 	memcpy(v[TD_CTR_PROMOTE_DECISIONS], c->decided, sizeof(c->decided));
 	if (d->pipe.demoter) {

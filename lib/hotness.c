@@ -4,9 +4,10 @@
  *
  * Layout: open addressing with linear probing over 1.25 slots per entry of
  * capacity (load factor <= 0.8), at least one slot always empty so probes
- * terminate. A slot is an 8-byte key in keys[] and a 16-byte value in vals[]:
- * probes scan 8 keys per cache line and touch one value line at the end,
- * where 24-byte slots would cost ~2.5x the lines on a long probe. Deletion
+ * terminate. A slot is an 8-byte key in keys[] and a 20-byte value in vals[]:
+ * probes scan 8 keys per cache line and touch one value (a line, or two for
+ * a quarter of them) at the end, where 28-byte slots would cost ~2.5x the
+ * lines on a long probe. Deletion
  * is by backward shift, so there are no tombstones. The home slot of a key is
  * the high part of mix64(key) * nslots, so nslots need not be a power of two.
  *
@@ -31,6 +32,16 @@
  * collapse probe) skips the probes where there are none. Entries are counted
  * per order globally and per process, so live_by_order stays exact when a
  * process's entries turn stale at once.
+ *
+ * Accessing node: a Boyer-Moore majority vote per entry (a node and a
+ * saturating count, 0..TD_HOTNESS_VOTES_MAX): an access from the voted node
+ * adds one, from another node takes one away, and at 0 the next access's
+ * node takes the vote. Whatever node has more than half of the accesses
+ * holds the vote once the count has had time to climb: a page read 3:1 from
+ * two sockets is voted to the majority's node (the minority holds it with
+ * probability ~(1/3)^count at saturation). It is a byte pair in the spare
+ * room of a 20-byte value, not a per-node count array: 4 bytes more per
+ * slot than the 16 before.
  *
  * Memcg ids (u64 inode numbers) are interned the same way into a refcounted
  * side table and stored as 16-bit indexes; index 0 means unknown.
@@ -99,10 +110,15 @@ struct val {
 	uint32_t moved;		/* last move attempt, ticks */
 	uint16_t memcg;		/* memcg side table index, 0: unknown */
 	uint16_t bits;		/* node, enum td_hotness_dir, retries, order */
+	uint8_t vote_node;	/* the accessing node in the majority vote */
+	uint8_t votes;		/* its count, 0..TD_HOTNESS_VOTES_MAX; 0: no vote */
+	uint16_t __pad;
 };
 
-_Static_assert(sizeof(struct val) + sizeof(uint64_t) == 24,
-	       "slot must stay 24 bytes (<= 32 per entry at load 0.8)");
+_Static_assert(sizeof(struct val) + sizeof(uint64_t) == 28,
+	       "slot must stay 28 bytes (<= 36 per entry at load 0.8)");
+_Static_assert(TD_HOTNESS_VOTES_MAX <= UINT8_MAX && TD_MAX_NODES <= UINT8_MAX,
+	       "the vote must fit its bytes");
 
 struct proc {
 	uint64_t start_time;	/* 0: unknown; on the free list: next free index */
@@ -246,6 +262,40 @@ static inline uint16_t pack_bits(unsigned int node, unsigned int dir, unsigned i
 static inline void val_set_node(struct val *v, int node)
 {
 	v->bits = (uint16_t)((v->bits & ~NODE_MASK) | (node < 0 ? SLOT_NODE_UNKNOWN : (unsigned int)node));
+}
+
+/* One access from @node (< 0: unknown, no vote) into the majority vote. */
+static inline void vote_add(struct val *v, int node)
+{
+	if (node < 0 || node >= TD_MAX_NODES)
+		return;
+	if (v->votes == 0) {
+		v->vote_node = (uint8_t)node;
+		v->votes = 1;
+	} else if (v->vote_node == node) {
+		v->votes += v->votes < TD_HOTNESS_VOTES_MAX;
+	} else {
+		v->votes--;
+	}
+}
+
+/* Two votes as one (a collapse): equal nodes add, else the larger count
+ * keeps its node with the difference, as the vote over both streams would. */
+static inline void vote_merge(uint8_t *node, uint8_t *votes, uint8_t onode, uint8_t ovotes)
+{
+	if (!ovotes)
+		return;
+	if (!*votes || *node == onode) {
+		unsigned int sum = *votes + ovotes;
+
+		*node = onode;
+		*votes = (uint8_t)(sum > TD_HOTNESS_VOTES_MAX ? TD_HOTNESS_VOTES_MAX : sum);
+	} else if (ovotes > *votes) {
+		*node = onode;
+		*votes = (uint8_t)(ovotes - *votes);
+	} else {
+		*votes = (uint8_t)(*votes - ovotes);
+	}
 }
 
 static inline uint64_t order_base(uint64_t addr, unsigned int order)
@@ -651,6 +701,8 @@ static void slot_decode(const struct td_hotness *t, uint32_t i, uint64_t now_ns,
 		.last_move_dir = (uint8_t)val_dir(s),
 		.move_retries = (uint8_t)val_retries(s),
 		.order = (uint8_t)val_order(s),
+		.cpu_votes = s->votes,
+		.cpu_node = s->votes ? (int16_t)s->vote_node : TD_HOTNESS_NODE_UNKNOWN,
 	};
 	age = tick_diff(now, s->last);
 	ret->last_access_ns = age > (int64_t)tick ? 0 : (tick - (uint64_t)age) << t->tick_shift;
@@ -782,6 +834,7 @@ static void val_touch(struct td_hotness *t, struct val *s, const struct td_hotne
 	 */
 	if (a->node >= 0 && (val_dir(s) == TD_HOTNESS_DIR_NONE || tick_diff(now, s->moved) > 0))
 		val_set_node(s, a->node);
+	vote_add(s, a->cpu_node);
 	if (a->memcg_id && a->memcg_id != t->memcg_ids[s->memcg]) {
 		memcg_put(t, s->memcg);
 		s->memcg = memcg_get(t, a->memcg_id);
@@ -802,6 +855,7 @@ struct merge {
 	uint32_t last;		/* latest last access */
 	int node;		/* of the latest accessed one */
 	uint32_t n;		/* absorbed so far */
+	uint8_t vote_node, votes;	/* their votes merged (vote_merge) */
 };
 
 /* If @key has an entry, add it to @m and drop it. */
@@ -819,6 +873,7 @@ static void absorb(struct td_hotness *t, uint64_t key, uint32_t now, struct merg
 		m->node = val_node(v) == SLOT_NODE_UNKNOWN ? TD_HOTNESS_NODE_UNKNOWN : (int)val_node(v);
 		m->memcg_id = t->memcg_ids[v->memcg];
 	}
+	vote_merge(&m->vote_node, &m->votes, v->vote_node, v->votes);
 	m->n++;
 	t->collapses++;
 	slot_drop(t, i);
@@ -883,6 +938,7 @@ static int insert_key(struct td_hotness *t, const struct td_hotness_access *a, u
 {
 	uint64_t memcg = a->memcg_id, f = TD_HOTNESS_ONE;
 	uint32_t last = now;
+	uint8_t vnode = 0, votes = 0;
 	int node = a->node;
 
 	if (t->used >= t->capacity)
@@ -892,6 +948,8 @@ static int insert_key(struct td_hotness *t, const struct td_hotness_access *a, u
 		memcg = memcg ? memcg : m->memcg_id;
 		node = node >= 0 ? node : m->node;
 		last = tick_diff(m->last, now) > 0 ? m->last : now;
+		vnode = m->vote_node;
+		votes = m->votes;
 	}
 	t->keys[i] = key;
 	t->vals[i] = (struct val){
@@ -899,7 +957,10 @@ static int insert_key(struct td_hotness *t, const struct td_hotness_access *a, u
 		.last = last,
 		.memcg = memcg_get(t, memcg),
 		.bits = pack_bits(node < 0 ? SLOT_NODE_UNKNOWN : (unsigned int)node, 0, 0, k),
+		.vote_node = vnode,
+		.votes = votes,
 	};
+	vote_add(&t->vals[i], a->cpu_node);
 	slot_account(t, key, k, 1);
 	t->procs[p].nentries++;
 	t->used++;
@@ -988,7 +1049,7 @@ static int record_key(struct td_hotness *t, const struct td_hotness_access *a, u
 
 static bool access_valid(const struct td_hotness_access *a)
 {
-	return key_args_valid(a->tgid, a->addr) && node_valid(a->node) &&
+	return key_args_valid(a->tgid, a->addr) && node_valid(a->node) && node_valid(a->cpu_node) &&
 	       (a->order <= TD_HOTNESS_ORDER_MAX || a->order == TD_HOTNESS_ORDER_UNKNOWN);
 }
 
@@ -1051,6 +1112,8 @@ static inline void look_ahead(const struct td_hotness *t, const struct td_hotnes
 	ret->home = h = home_of(t, ret->key);
 	__builtin_prefetch(&t->keys[h], 1);
 	__builtin_prefetch(&t->vals[h], 1);
+	/* a 20-byte value may end on the next line */
+	__builtin_prefetch((const char *)&t->vals[h] + sizeof(struct val) - 1, 1);
 	/* The next lines too: a probe for a new key and its eviction window run on. */
 	__builtin_prefetch(&t->keys[h + 8 < t->nslots ? h + 8 : h], 1);
 	__builtin_prefetch(&t->vals[h + 4 < t->nslots ? h + 4 : h], 1);

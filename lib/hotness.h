@@ -19,11 +19,16 @@
  * argument, now_ns, in CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns()).
  * Not thread-safe: one table belongs to one thread (the daemon's loop).
  *
+ * Accessing node: each entry also keeps the node of the CPUs its accesses
+ * come from, by majority vote (td_hotness_info.cpu_node, cpu_votes): a
+ * folio used from two sockets is voted to the one most of its accesses come
+ * from, so the promoter can put it on that socket's fast node.
+ *
  * Memory is allocated once, in td_hotness_new(); nothing allocates later.
  * With the default side-table sizes and a capacity of 16384 or more, a table
- * costs at most 32 bytes per entry of capacity, everything included (about
- * 31.5-31.9, of which 1 for the per-process order counts and the collapse
- * filter; see td_hotness_bytes()).
+ * costs at most 36 bytes per entry of capacity, everything included (about
+ * 35.5-35.9: a 28-byte slot at load 0.8, plus 1 for the per-process order
+ * counts and the collapse filter; see td_hotness_bytes()).
  *
  * A process is (tgid, start_time). When a tgid is seen again with another
  * start time (PID reuse), or td_hotness_forget_process() is called, the old
@@ -86,6 +91,13 @@
  */
 #define TD_HOTNESS_RETRIES_MAX	7
 
+/*
+ * The accessing node's vote saturates here (td_hotness_info.cpu_votes):
+ * an access from another node takes one away, so a node that held the vote
+ * this long needs as many accesses from elsewhere, and one more, to lose it.
+ */
+#define TD_HOTNESS_VOTES_MAX	15
+
 struct td_hotness;
 
 struct td_hotness_params {
@@ -118,7 +130,11 @@ struct td_hotness_access {
 	 * struct is zero-initialised), or TD_HOTNESS_ORDER_UNKNOWN.
 	 */
 	uint8_t order;
-	uint8_t __pad0;
+	/*
+	 * The accessing CPU's node, 0..63, or TD_HOTNESS_NODE_UNKNOWN (no
+	 * vote); node 0 when the struct is zero-initialised.
+	 */
+	int8_t cpu_node;
 };
 
 /* Direction of the last move attempt of a page (promoter state). */
@@ -149,7 +165,13 @@ struct td_hotness_info {
 	/* Folio order, 0..TD_HOTNESS_ORDER_MAX: the entry covers
 	 * (1 << TD_HOTNESS_PAGE_SHIFT) << order bytes from addr. */
 	uint8_t order;
-	uint8_t __pad0[3];
+	/* Confidence of cpu_node: the vote's count, 0..TD_HOTNESS_VOTES_MAX. */
+	uint8_t cpu_votes;
+	/*
+	 * The node most accesses come from (Boyer-Moore majority vote of the
+	 * accesses' cpu_node), TD_HOTNESS_NODE_UNKNOWN if none told its node.
+	 */
+	int16_t cpu_node;
 };
 
 struct td_hotness_stats {
@@ -197,7 +219,8 @@ void td_hotness_set_order_resolver(struct td_hotness *t, td_hotness_order_fn fn,
 /*
  * Record one access @a at @now_ns: decay the entry's frequency to @now_ns and
  * add one access, set its last access time, take the node and memcg from @a
- * when they are known. A new entry starts at TD_HOTNESS_ONE; if the table is
+ * when they are known, and count @a->cpu_node in the accessing node's vote
+ * (when known). A new entry starts at TD_HOTNESS_ONE; if the table is
  * full it evicts first (see TD_HOTNESS_EVICT_SAMPLE). The new key is always
  * admitted.
  * Which entry: an access of order k is for the entry at @a->addr aligned down
@@ -211,13 +234,13 @@ void td_hotness_set_order_resolver(struct td_hotness *t, td_hotness_order_fn fn,
  * orders inside its range (stats.collapses counts each): its hotness is the
  * sum of theirs, decayed to @now_ns, plus this access (saturating), its last
  * access the latest; node and memcg come from @a (or, unknown there, from the
- * latest absorbed entry). If @a->start_time is non-zero and differs from the one known for
+ * latest absorbed entry), its vote theirs merged plus this access's. If @a->start_time is non-zero and differs from the one known for
  * the tgid, the tgid was reused: the old process's entries become stale.
  * Events older than the entry's last access are counted without decay.
  * An event no newer than the entry's last move (same tick or older) does not
  * change the node: it was raised before the move landed.
  * Returns 0 if an entry was updated, 1 if one was inserted, -EINVAL if @a has
- * tgid 0 or above TD_HOTNESS_TGID_MAX, addr >= 2^57, a node outside -1..63 or
+ * tgid 0 or above TD_HOTNESS_TGID_MAX, addr >= 2^57, a node or cpu_node outside -1..63 or
  * an order above TD_HOTNESS_ORDER_MAX other than TD_HOTNESS_ORDER_UNKNOWN, -ENOSPC if the process is new and the process table is full.
  */
 int td_hotness_record(struct td_hotness *t, const struct td_hotness_access *a,

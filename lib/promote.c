@@ -248,3 +248,48 @@ int td_promote(const struct td_promote_params *p, struct td_candidate *cands, si
 	free_run(&st);
 	return 0;
 }
+
+/* d ranks before best (known distances before unknown ones). */
+static bool nearer(int d, int best)
+{
+	if (d <= 0)
+		return false;
+	return best <= 0 || d < best;
+}
+
+int td_target_node(const int64_t room[TD_MAX_NODES], uint64_t allowed, int from, uint64_t bytes,
+		   td_distance_fn dist, void *ctx, enum td_target_kind *ret_kind)
+{
+	bool known = from >= 0 && from < TD_MAX_NODES;
+	int best = -1, bestd = 0;
+
+	if (known && (allowed & (UINT64_C(1) << from)) && room[from] >= (int64_t)bytes) {
+		if (ret_kind)
+			*ret_kind = TD_TARGET_LOCAL;
+		return from;
+	}
+	for (int n = 0; n < TD_MAX_NODES; n++) {
+		int d;
+
+		if (!(allowed & (UINT64_C(1) << n)) || room[n] < (int64_t)bytes)
+			continue;
+		d = known && dist ? dist(ctx, from, n) : 0;
+		if (best < 0 || nearer(d, bestd)) {
+			best = n;
+			bestd = d;
+		}
+	}
+	if (ret_kind)
+		*ret_kind = best < 0 ? TD_TARGET_WAIT : TD_TARGET_NEAREST;
+	return best;
+}
+
+const char *td_target_kind_name(int kind)
+{
+	static const char *const names[TD_TARGET__MAX] = {
+		[TD_TARGET_LOCAL] = "local", [TD_TARGET_NEAREST] = "nearest",
+		[TD_TARGET_WAIT] = "wait",
+	};
+
+	return kind >= 0 && kind < TD_TARGET__MAX ? names[kind] : "none";
+}

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "tier_abi.h"
+
 /* One folio to move (a base page is a folio of order 0). */
 struct td_candidate {
 	uint64_t memcg_id;
@@ -125,5 +127,31 @@ struct td_promote_totals {
  */
 int td_promote(const struct td_promote_params *p, struct td_candidate *cands, size_t n,
 	       struct td_promote_totals *ret);
+
+/* SLIT distance from node a to node b; <= 0 when unknown. */
+typedef int (*td_distance_fn)(void *ctx, int a, int b);
+
+/* Where td_target_node() put a folio, against the node that accesses it. */
+enum td_target_kind {
+	TD_TARGET_LOCAL = 0,	/* the accessing node itself */
+	TD_TARGET_NEAREST,	/* another allowed fast node, the nearest with room */
+	TD_TARGET_WAIT,		/* none has room: the folio waits (-1) */
+	TD_TARGET__MAX,
+};
+
+/*
+ * The fast node a folio of @bytes accessed from node @from goes to, among
+ * the nodes of @allowed (the fast nodes its process may use): @from itself
+ * when it is in @allowed and room[@from] >= @bytes; else the node of
+ * @allowed with room for it nearest to @from by @dist (SLIT; unknown
+ * distances rank after known ones, ties go to the lower node); else -1
+ * (wait). @from < 0 (unknown) or @dist NULL: the lowest allowed node with
+ * room. *ret_kind (may be NULL) says which case.
+ */
+int td_target_node(const int64_t room[TD_MAX_NODES], uint64_t allowed, int from, uint64_t bytes,
+		   td_distance_fn dist, void *ctx, enum td_target_kind *ret_kind);
+
+/* "local", "nearest", "wait"; "none" for TD_TARGET__MAX and out of range. */
+const char *td_target_kind_name(int kind);
 
 #endif

@@ -22,7 +22,9 @@
 struct record {
 	uint64_t addr;
 	uint32_t tgid;
-	uint32_t reason;	/* enum td_reason */
+	uint16_t reason;	/* enum td_reason */
+	int8_t dst;		/* the target it was given, -1: none */
+	uint8_t kind;		/* enum td_target_kind; TD_TARGET__MAX: none chosen */
 };
 
 struct td_promoter {
@@ -152,26 +154,6 @@ static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 		return true;
 	p->cnt.decided[r]++;
 	return false;
-}
-
-/* The fast node of @allowed nearest to src (by SLIT distance) with room
- * for @bytes; -1 if none. */
-static int pick_target(const struct td_promoter *p, int src, uint64_t bytes, uint64_t allowed)
-{
-	int best = -1, bestd = 0;
-
-	for (int n = 0; n < TD_MAX_NODES; n++) {
-		int d;
-
-		if (!td_node_in(allowed, n) || p->room[n] < (int64_t)bytes)
-			continue;
-		d = p->nodes->distance(p->nodes->ctx, src, n);
-		if (best < 0 || (d > 0 && d < bestd)) {
-			best = n;
-			bestd = d;
-		}
-	}
-	return best;
 }
 
 static void on_page(const struct td_candidate *c, enum td_move_outcome o, int status, void *ud)
@@ -367,6 +349,7 @@ static int begin_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, 
 	p->pg = pg;
 	p->ng = ng;
 	p->cnt.waiting_bytes = 0;
+	memset(p->cnt.waiting_node_bytes, 0, sizeof(p->cnt.waiting_node_bytes));
 	p->min_threshold = min_floor(pg, ng);
 	td_policy_refill(pg, ng, tick_ns);
 	budget = td_ratelimit_refill(&p->rate, tick_ns);
@@ -437,8 +420,52 @@ static int cmp_record(const void *a, const void *b)
 
 static void record(struct td_promoter *p, const struct td_hotness_info *i, enum td_reason r)
 {
-	p->rec[p->nrec++] = (struct record){ .addr = i->addr, .tgid = i->tgid, .reason = r };
+	p->rec[p->nrec++] = (struct record){
+		.addr = i->addr, .tgid = i->tgid, .reason = (uint16_t)r, .dst = -1,
+		.kind = TD_TARGET__MAX,
+	};
 	p->cnt.decided[r]++;
+}
+
+/* Where a folio's target is looked for from: the node of the CPUs that
+ * access it (the entry's vote), else (no vote) the node it is on. */
+static int target_from(const struct td_hotness_info *i)
+{
+	return i->cpu_node >= 0 ? i->cpu_node : i->node;
+}
+
+/* A folio no fast node has room for: counted as waiting, for the node it
+ * wants (the demoter makes room there). */
+static void count_wait(struct td_promoter *p, const struct td_hotness_info *i)
+{
+	int from = target_from(i);
+
+	p->cnt.targets[TD_TARGET_WAIT]++;
+	if (from >= 0 && from < TD_MAX_NODES)
+		p->cnt.waiting_node_bytes[from] += td_folio_bytes(i->order);
+}
+
+static int distance(void *ctx, int a, int b)
+{
+	const struct td_node_ops *nodes = ctx;
+
+	return nodes->distance ? nodes->distance(nodes->ctx, a, b) : 0;
+}
+
+/* Candidate i's target (td_target_node) in this tick's room, counted by
+ * kind; a folio that waits is counted for the node it wants. */
+static int choose_target(struct td_promoter *p, const struct td_hotness_info *i, uint64_t allowed,
+			 enum td_target_kind *ret_kind)
+{
+	uint64_t bytes = td_folio_bytes(i->order);
+	int from = target_from(i);
+	int dst = td_target_node(p->room, allowed, from, bytes, distance, (void *)p->nodes, ret_kind);
+
+	if (dst < 0)
+		count_wait(p, i);
+	else
+		p->cnt.targets[*ret_kind]++;
+	return dst;
 }
 
 /* Policy: which of the nc hottest candidates go, and why the others wait. */
@@ -460,11 +487,15 @@ static int select_candidates(struct td_promoter *p, int nc, struct td_policy_res
 		return r;
 	for (int i = 0; i < nc; i++) {
 		int g = p->pcands[i].group;
+		enum td_reason why;
 
-		if (!p->take[i])
-			record(p, &p->infos[i], g < 0 ? TD_REASON_NO_GROUP
-						       : td_reason_held(&p->pg[g], &p->env,
-									p->pcands[i].bytes));
+		if (p->take[i])
+			continue;
+		why = g < 0 ? TD_REASON_NO_GROUP
+			    : td_reason_held(&p->pg[g], &p->env, p->pcands[i].bytes);
+		record(p, &p->infos[i], why);
+		if (why == TD_REASON_ROOM)
+			count_wait(p, &p->infos[i]);
 	}
 	return r;
 }
@@ -479,18 +510,22 @@ static size_t place_candidates(struct td_promoter *p, int nc, uint64_t *ret_byte
 	for (int i = 0; i < nc; i++) {
 		const struct td_hotness_info *in = &p->infos[i];
 		uint64_t bytes = td_folio_bytes(in->order);
+		enum td_target_kind kind;
 		int dst;
 
 		if (!p->take[i])
 			continue;
-		dst = pick_target(p, in->node, bytes, p->allowed[i]);
+		dst = choose_target(p, in, p->allowed[i], &kind);
 		if (dst < 0) {
 			record(p, in, TD_REASON_ROOM);
+			p->rec[p->nrec - 1].kind = (uint8_t)kind;
 			continue;
 		}
 		p->room[dst] -= (int64_t)bytes;
 		*ret_bytes += bytes;
 		record(p, in, TD_REASON_PROMOTE);
+		p->rec[p->nrec - 1].dst = (int8_t)dst;
+		p->rec[p->nrec - 1].kind = (uint8_t)kind;
 		p->cands[n++] = (struct td_candidate){
 			.memcg_id = in->memcg_id, .addr = in->addr, .tgid = in->tgid,
 			.src_nid = in->node, .dst_nid = dst, .order = in->order,
@@ -719,4 +754,22 @@ enum td_reason td_promoter_explain(struct td_promoter *p, const struct td_hotnes
 	if (rec)
 		ret->reason = r = rec->reason;
 	return r;
+}
+
+int td_promoter_target(struct td_promoter *p, const struct td_hotness_info *i,
+		       enum td_target_kind *ret_kind)
+{
+	struct record key = { .addr = i->addr, .tgid = i->tgid }, *rec;
+	uint64_t allowed;
+
+	rec = bsearch(&key, p->rec, p->nrec, sizeof(*p->rec), cmp_record);
+	if (rec && rec->dst >= 0) {
+		*ret_kind = (enum td_target_kind)rec->kind;
+		return rec->dst;
+	}
+	*ret_kind = TD_TARGET__MAX;
+	if (!td_node_in(p->c.slow_mask, i->node) || allowed_fast(p, i, &allowed) < 0)
+		return -1;
+	return td_target_node(p->room, allowed, target_from(i), td_folio_bytes(i->order), distance,
+			      (void *)p->nodes, ret_kind);
 }

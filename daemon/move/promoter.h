@@ -104,6 +104,11 @@ struct td_promoter_counters {
 	uint64_t calls;
 	uint64_t ticks_no_room;		/* ticks with candidates but no room */
 	uint64_t waiting_bytes;		/* hot bytes left without room, last tick */
+	/* hot bytes left without room, last tick, by the node they want
+	 * (their accessing node, else where td_target_node() looked from) */
+	uint64_t waiting_node_bytes[TD_MAX_NODES];
+	/* folios given a target (or none), by enum td_target_kind */
+	uint64_t targets[TD_TARGET__MAX];
 	uint32_t hot_threshold;		/* the lowest threshold in force, last tick */
 	uint64_t held_rate;		/* candidates held back by a cgroup's rate limit */
 	uint64_t held_cap;		/* candidates held back by a cgroup's MaxFastMemory */
@@ -149,6 +154,18 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, b
 enum td_reason td_promoter_explain(struct td_promoter *p, const struct td_hotness_info *i,
 				   const struct td_policy_group *pg, size_t ng,
 				   struct td_decision *ret, int *ret_group);
+
+/*
+ * The fast node page i goes to: the target the last tick gave it, if it
+ * placed it; else, for a page on a slow node, the one td_target_node()
+ * picks now in the room the last tick left, from the node of the CPUs
+ * that access it (its vote; without one, the node it is on) among its
+ * allowed fast nodes. Returns the node, or -1 with *ret_kind
+ * TD_TARGET_WAIT (no room) or TD_TARGET__MAX (not on a slow node, or its
+ * placement rules cannot be read now).
+ */
+int td_promoter_target(struct td_promoter *p, const struct td_hotness_info *i,
+		       enum td_target_kind *ret_kind);
 
 const struct td_promoter_counters *td_promoter_counters(const struct td_promoter *p);
 

@@ -438,6 +438,20 @@ static void reason_text(const struct td_decision *dc, const struct td_hotness_in
 	}
 }
 
+/* The accessing node (the entry's vote) and the target the promoter gives
+ * the page (td_promoter_target). */
+static int why_target(struct td_pipeline *p, const struct td_hotness_info *i, json_t *j)
+{
+	enum td_target_kind kind;
+	int dst = td_promoter_target(p->promoter, i, &kind), r = 0;
+
+	r |= put_i64(j, "cpu_node", i->cpu_node);
+	r |= put_u64(j, "cpu_node_votes", i->cpu_votes);
+	r |= put_i64(j, "target_node", dst);
+	r |= put_str(j, "target", td_target_kind_name(kind));
+	return r;
+}
+
 /* The promoter's own decision (td_promoter_explain), as it would act on it. */
 static int why_tracked(struct td_pipeline *p, const struct td_hotness_info *i, uint64_t now,
 		       json_t *j)
@@ -462,6 +476,7 @@ static int why_tracked(struct td_pipeline *p, const struct td_hotness_info *i, u
 	r |= put_u64(j, "bytes", td_folio_bytes(i->order));
 	r |= put_i64(j, "node", i->node);
 	r |= put_str(j, "tier", tier_of(p, i->node));
+	r |= why_target(p, i, j);
 	r |= put_str(j, "cgroup", td_groups_path_of(p->groups, i->memcg_id, now));
 	if (g >= 0) {
 		r |= put_str(j, "policy", td_groups_get(p->groups, g)->path);

@@ -305,6 +305,64 @@ static void test_errno_slots(void **state)
 	assert_string_equal(td_errno_slot_name(TD_ERR__MAX), "invalid");
 }
 
+/* ---- td_target_node: fast, allowed, room, nearest ---- */
+
+/* Two sockets: 0 and 1 fast, 2 near 0, 3 near 1, as the 4-node guest;
+ * node 4 fast with no distance known. */
+static int dist4(void *ctx, int a, int b)
+{
+	static const int d[5][5] = {
+		{ 10, 21, 17, 28, 0 }, { 21, 10, 28, 17, 0 }, { 17, 28, 10, 28, 0 },
+		{ 28, 17, 28, 10, 0 }, { 0, 0, 0, 0, 10 },
+	};
+
+	(void)ctx;
+	return a >= 0 && a < 5 && b >= 0 && b < 5 ? d[a][b] : -1;
+}
+
+static void test_target_node(void **state)
+{
+	static const struct {
+		const char *name;
+		uint64_t allowed;
+		int from;
+		int64_t room0, room1, room4;
+		int want;
+		enum td_target_kind kind;
+	} cases[] = {
+		{ "local fast with room", 0x3, 1, 8192, 8192, 0, 1, TD_TARGET_LOCAL },
+		{ "local full: the other", 0x3, 0, 4095, 8192, 0, 1, TD_TARGET_NEAREST },
+		{ "local not allowed", 0x1, 1, 8192, 8192, 0, 0, TD_TARGET_NEAREST },
+		{ "both full: wait", 0x3, 0, 0, 4095, 0, -1, TD_TARGET_WAIT },
+		{ "nothing allowed: wait", 0x0, 0, 8192, 8192, 0, -1, TD_TARGET_WAIT },
+		{ "from a slow node: nearest to it", 0x3, 3, 8192, 8192, 0, 1, TD_TARGET_NEAREST },
+		{ "from node 2: node 0", 0x3, 2, 8192, 8192, 0, 0, TD_TARGET_NEAREST },
+		{ "known distance before unknown", 0x13, 3, 8192, 0, 8192, 0, TD_TARGET_NEAREST },
+		{ "unknown from: lowest with room", 0x3, -1, 0, 8192, 0, 1, TD_TARGET_NEAREST },
+		{ "exact fit", 0x3, 0, 4096, 0, 0, 0, TD_TARGET_LOCAL },
+		{ "negative room", 0x3, 1, -5, -1, 0, -1, TD_TARGET_WAIT },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t room[TD_MAX_NODES] = { 0 };
+		enum td_target_kind k = TD_TARGET__MAX;
+		int n;
+
+		room[0] = cases[i].room0;
+		room[1] = cases[i].room1;
+		room[4] = cases[i].room4;
+		n = td_target_node(room, cases[i].allowed, cases[i].from, 4096, dist4, NULL, &k);
+		if (n != cases[i].want || k != cases[i].kind)
+			fail_msg("%s: node %d kind %d, want %d %d", cases[i].name, n, k,
+				 cases[i].want, cases[i].kind);
+	}
+	assert_string_equal(td_target_kind_name(TD_TARGET_LOCAL), "local");
+	assert_string_equal(td_target_kind_name(TD_TARGET_WAIT), "wait");
+	assert_string_equal(td_target_kind_name(TD_TARGET__MAX), "none");
+	assert_string_equal(td_target_kind_name(-1), "none");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_folios),
 		cmocka_unit_test(test_errno_slots),
+		cmocka_unit_test(test_target_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

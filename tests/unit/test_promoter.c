@@ -343,24 +343,124 @@ static void test_paused(void **state)
 
 /* ------------------------------------------------------------ placement */
 
-static void test_target_nearest_with_room(void **state)
+static void touch_from(struct world *w, uint32_t tgid, uint64_t addr, int node, int cpu_node,
+		       int times)
+{
+	struct td_hotness_access a = {
+		.addr = addr, .memcg_id = 1, .tgid = tgid, .node = (int16_t)node,
+		.cpu_node = (int8_t)cpu_node,
+	};
+
+	for (int i = 0; i < times; i++)
+		assert_true(td_hotness_record(w->h, &a, w->m.now) >= 0);
+}
+
+static int moved_to(const struct world *w, uint64_t addr)
+{
+	for (unsigned i = 0; i < w->m.pages_moved; i++)
+		if (w->m.moved_addr[i] == addr)
+			return w->m.moved_to[i];
+	return -1;
+}
+
+static int target_of(struct world *w, uint32_t tgid, uint64_t addr, enum td_target_kind *kind)
+{
+	struct td_hotness_info i;
+
+	assert_int_equal(td_hotness_get(w->h, tgid, addr, w->m.now, &i), 0);
+	return td_promoter_target(w->p, &i, kind);
+}
+
+/* The accessing CPU's node, not the fast node nearest the page: issue 12's
+ * three pinned workloads (CPU1/node3, CPU0/node2, CPU1/node2), and a page
+ * whose accesses tell no node, which goes to the fast node nearest it. */
+static void test_target_accessing_node(void **state)
+{
+	const uint64_t a = ADDR, b = ADDR + TD_PAGE_SIZE, c = ADDR + 2 * TD_PAGE_SIZE;
+	const uint64_t u = ADDR + 3 * TD_PAGE_SIZE;
+	enum td_target_kind k;
+	struct world w;
+
+	world_init(&w, 0);
+	touch_from(&w, 10, a, 3, 1, 3);
+	touch_from(&w, 10, b, 2, 0, 3);
+	touch_from(&w, 10, c, 2, 1, 3);		/* the measured defect: it went to node 0 */
+	touch_from(&w, 10, u, 3, TD_HOTNESS_NODE_UNKNOWN, 3);
+	assert_int_equal(tick(&w, false), 4);
+	assert_int_equal(moved_to(&w, a), 1);
+	assert_int_equal(moved_to(&w, b), 0);
+	assert_int_equal(moved_to(&w, c), 1);
+	assert_int_equal(moved_to(&w, u), 1);
+	assert_int_equal(target_of(&w, 10, c, &k), 1);
+	assert_int_equal(k, TD_TARGET_LOCAL);
+	assert_int_equal(target_of(&w, 10, u, &k), 1);
+	assert_int_equal(k, TD_TARGET_NEAREST);
+	assert_int_equal(td_promoter_counters(w.p)->targets[TD_TARGET_LOCAL], 3);
+	assert_int_equal(td_promoter_counters(w.p)->targets[TD_TARGET_NEAREST], 1);
+	world_fini(&w);
+}
+
+/* A page used from both sockets 3:1 goes to the majority's node. */
+static void test_target_shared_majority(void **state)
 {
 	struct world w;
 
 	world_init(&w, 0);
-	touch(&w, 10, ADDR, 1, 2, 3);			/* node 2: nearest fast is 0 */
-	touch(&w, 10, ADDR + TD_PAGE_SIZE, 1, 3, 3);	/* node 3: nearest fast is 1 */
+	for (int r = 0; r < 4; r++) {
+		touch_from(&w, 10, ADDR, 2, 1, 1);
+		touch_from(&w, 10, ADDR, 2, 0, 3);
+		touch_from(&w, 10, ADDR + TD_PAGE_SIZE, 2, 0, 1);
+		touch_from(&w, 10, ADDR + TD_PAGE_SIZE, 2, 1, 3);
+	}
 	assert_int_equal(tick(&w, false), 2);
-	for (unsigned i = 0; i < w.m.pages_moved; i++)
-		assert_int_equal(w.m.moved_to[i], w.m.moved_addr[i] == ADDR ? 0 : 1);
+	assert_int_equal(moved_to(&w, ADDR), 0);
+	assert_int_equal(moved_to(&w, ADDR + TD_PAGE_SIZE), 1);
 	world_fini(&w);
+}
 
-	/* node 0 full: node 2's page goes to node 1 */
+/* The accessing node full: the nearest allowed fast node with room; none
+ * with room: the folio waits, counted for the node it wants. */
+static void test_target_room(void **state)
+{
+	enum td_target_kind k;
+	struct world w;
+
 	world_init(&w, 0);
 	w.m.free_bytes[0] = 0;
-	touch(&w, 10, ADDR, 1, 2, 3);
+	touch_from(&w, 10, ADDR, 2, 0, 3);
 	assert_int_equal(tick(&w, false), 1);
-	assert_int_equal(w.m.moved_to[0], 1);
+	assert_int_equal(moved_to(&w, ADDR), 1);
+	assert_int_equal(td_promoter_counters(w.p)->targets[TD_TARGET_NEAREST], 1);
+	world_fini(&w);
+
+	world_init(&w, 0);
+	w.m.free_bytes[0] = w.m.free_bytes[1] = 0;
+	touch_from(&w, 10, ADDR, 2, 1, 3);
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(w.m.calls, 0);
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_ROOM);
+	assert_int_equal(target_of(&w, 10, ADDR, &k), -1);
+	assert_int_equal(k, TD_TARGET_WAIT);
+	assert_int_equal(td_promoter_counters(w.p)->targets[TD_TARGET_WAIT], 1);
+	assert_int_equal(td_promoter_counters(w.p)->waiting_node_bytes[1], TD_PAGE_SIZE);
+	assert_int_equal(td_promoter_counters(w.p)->waiting_node_bytes[0], 0);
+	world_fini(&w);
+}
+
+/* The accessing node not allowed for the task (cpuset, policy): the nearest
+ * allowed one, even with room on the accessing node. */
+static void test_target_not_allowed_local(void **state)
+{
+	enum td_target_kind k;
+	struct world w;
+
+	world_init(&w, 0);
+	w.m.allowed_10 = 1ULL << 0 | 1ULL << 2 | 1ULL << 3;
+	touch_from(&w, 10, ADDR, 3, 1, 3);
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(moved_to(&w, ADDR), 0);
+	assert_int_equal(target_of(&w, 10, ADDR, &k), 0);
+	assert_int_equal(k, TD_TARGET_NEAREST);
 	world_fini(&w);
 }
 
@@ -681,7 +781,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_why_agrees_with_tick),
 		cmocka_unit_test(test_paused),
-		cmocka_unit_test(test_target_nearest_with_room),
+		cmocka_unit_test(test_target_accessing_node),
+		cmocka_unit_test(test_target_shared_majority),
+		cmocka_unit_test(test_target_room),
+		cmocka_unit_test(test_target_not_allowed_local),
 		cmocka_unit_test(test_room_bounds_the_tick),
 		cmocka_unit_test(test_full_node_backs_off),
 		cmocka_unit_test(test_free_error_means_no_room),
