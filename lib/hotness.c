@@ -112,7 +112,8 @@ struct val {
 	uint16_t bits;		/* node, enum td_hotness_dir, retries, order */
 	uint8_t vote_node;	/* the accessing node in the majority vote */
 	uint8_t votes;		/* its count, 0..TD_HOTNESS_VOTES_MAX; 0: no vote */
-	uint16_t __pad;
+	uint8_t shared;		/* an access from another node took a vote away */
+	uint8_t __pad;
 };
 
 _Static_assert(sizeof(struct val) + sizeof(uint64_t) == 28,
@@ -276,15 +277,20 @@ static inline void vote_add(struct val *v, int node)
 		v->votes += v->votes < TD_HOTNESS_VOTES_MAX;
 	} else {
 		v->votes--;
+		v->shared = 1;
 	}
 }
 
 /* Two votes as one (a collapse): equal nodes add, else the larger count
  * keeps its node with the difference, as the vote over both streams would. */
-static inline void vote_merge(uint8_t *node, uint8_t *votes, uint8_t onode, uint8_t ovotes)
+static inline void vote_merge(uint8_t *node, uint8_t *votes, uint8_t *shared, uint8_t onode,
+			      uint8_t ovotes, uint8_t oshared)
 {
+	*shared |= oshared;
 	if (!ovotes)
 		return;
+	if (*votes && *node != onode)
+		*shared = 1;
 	if (!*votes || *node == onode) {
 		unsigned int sum = *votes + ovotes;
 
@@ -702,7 +708,8 @@ static void slot_decode(const struct td_hotness *t, uint32_t i, uint64_t now_ns,
 		.move_retries = (uint8_t)val_retries(s),
 		.order = (uint8_t)val_order(s),
 		.cpu_votes = s->votes,
-		.cpu_node = s->votes ? (int16_t)s->vote_node : TD_HOTNESS_NODE_UNKNOWN,
+		.cpu_node = s->votes ? (int8_t)s->vote_node : TD_HOTNESS_NODE_UNKNOWN,
+		.cpu_shared = s->shared,
 	};
 	age = tick_diff(now, s->last);
 	ret->last_access_ns = age > (int64_t)tick ? 0 : (tick - (uint64_t)age) << t->tick_shift;
@@ -855,7 +862,7 @@ struct merge {
 	uint32_t last;		/* latest last access */
 	int node;		/* of the latest accessed one */
 	uint32_t n;		/* absorbed so far */
-	uint8_t vote_node, votes;	/* their votes merged (vote_merge) */
+	uint8_t vote_node, votes, shared;	/* their votes merged (vote_merge) */
 };
 
 /* If @key has an entry, add it to @m and drop it. */
@@ -873,7 +880,7 @@ static void absorb(struct td_hotness *t, uint64_t key, uint32_t now, struct merg
 		m->node = val_node(v) == SLOT_NODE_UNKNOWN ? TD_HOTNESS_NODE_UNKNOWN : (int)val_node(v);
 		m->memcg_id = t->memcg_ids[v->memcg];
 	}
-	vote_merge(&m->vote_node, &m->votes, v->vote_node, v->votes);
+	vote_merge(&m->vote_node, &m->votes, &m->shared, v->vote_node, v->votes, v->shared);
 	m->n++;
 	t->collapses++;
 	slot_drop(t, i);
@@ -938,7 +945,7 @@ static int insert_key(struct td_hotness *t, const struct td_hotness_access *a, u
 {
 	uint64_t memcg = a->memcg_id, f = TD_HOTNESS_ONE;
 	uint32_t last = now;
-	uint8_t vnode = 0, votes = 0;
+	uint8_t vnode = 0, votes = 0, shared = 0;
 	int node = a->node;
 
 	if (t->used >= t->capacity)
@@ -950,6 +957,7 @@ static int insert_key(struct td_hotness *t, const struct td_hotness_access *a, u
 		last = tick_diff(m->last, now) > 0 ? m->last : now;
 		vnode = m->vote_node;
 		votes = m->votes;
+		shared = m->shared;
 	}
 	t->keys[i] = key;
 	t->vals[i] = (struct val){
@@ -959,6 +967,7 @@ static int insert_key(struct td_hotness *t, const struct td_hotness_access *a, u
 		.bits = pack_bits(node < 0 ? SLOT_NODE_UNKNOWN : (unsigned int)node, 0, 0, k),
 		.vote_node = vnode,
 		.votes = votes,
+		.shared = shared,
 	};
 	vote_add(&t->vals[i], a->cpu_node);
 	slot_account(t, key, k, 1);

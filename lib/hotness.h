@@ -169,9 +169,13 @@ struct td_hotness_info {
 	uint8_t cpu_votes;
 	/*
 	 * The node most accesses come from (Boyer-Moore majority vote of the
-	 * accesses' cpu_node), TD_HOTNESS_NODE_UNKNOWN if none told its node.
+	 * accesses' cpu_node), TD_HOTNESS_NODE_UNKNOWN if none told its node
+	 * or the vote stands at 0 (as many accesses from elsewhere).
 	 */
-	int16_t cpu_node;
+	int8_t cpu_node;
+	/* 1 once an access from another node than the voted one was counted
+	 * (the folio is used from several nodes), else 0. */
+	uint8_t cpu_shared;
 };
 
 struct td_hotness_stats {

@@ -592,10 +592,21 @@ static int allowed_fast(struct td_promoter *p, const struct td_hotness_info *i, 
 	return 0;
 }
 
-/* Drops the candidates no fast node is allowed for (recorded not_allowed),
- * before the thresholds and the shares, which they must neither set nor
- * take budget from, and those whose rules cannot be read now; keeps the
- * others' allowed fast nodes. Returns how many are left, in order. */
+/* More than one fast node allowed, and the accessing node not clear yet
+ * (no vote: the node it is on decides, as before). */
+static bool vote_unclear(const struct td_hotness_info *i, uint64_t allowed)
+{
+	if (!(allowed & (allowed - 1)) || (i->cpu_node < 0 && !i->cpu_shared))
+		return false;
+	return i->cpu_votes < (i->cpu_shared ? TD_PROMOTER_SHARED_VOTES : TD_PROMOTER_TARGET_VOTES);
+}
+
+/* Drops the candidates no fast node is allowed for (recorded not_allowed)
+ * and those used from several nodes whose majority is not clear yet
+ * (recorded threshold, target shared), before the thresholds and the
+ * shares, which they must neither set nor take budget from, and those
+ * whose rules cannot be read now; keeps the others' allowed fast nodes.
+ * Returns how many are left, in order. */
 static int drop_not_allowed(struct td_promoter *p, int nc)
 {
 	int n = 0;
@@ -607,6 +618,13 @@ static int drop_not_allowed(struct td_promoter *p, int nc)
 			continue;
 		if (!m) {
 			record(p, &p->infos[i], TD_REASON_NOT_ALLOWED);
+			continue;
+		}
+		if (vote_unclear(&p->infos[i], m)) {
+			/* evidence still to come, as under the threshold */
+			record(p, &p->infos[i], TD_REASON_THRESHOLD);
+			p->rec[p->nrec - 1].kind = TD_TARGET_SHARED;
+			p->cnt.targets[TD_TARGET_SHARED]++;
 			continue;
 		}
 		p->allowed[n] = m;
@@ -770,6 +788,10 @@ int td_promoter_target(struct td_promoter *p, const struct td_hotness_info *i,
 	*ret_kind = TD_TARGET__MAX;
 	if (!td_node_in(p->c.slow_mask, i->node) || allowed_fast(p, i, &allowed) < 0)
 		return -1;
+	if (vote_unclear(i, allowed)) {
+		*ret_kind = TD_TARGET_SHARED;
+		return -1;
+	}
 	return td_target_node(p->room, allowed, target_from(i), td_folio_bytes(i->order), distance,
 			      (void *)p->nodes, ret_kind);
 }

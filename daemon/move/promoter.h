@@ -41,6 +41,21 @@
  * sight every page has one access. */
 #define TD_PROMOTER_WARMUP_NS (2ULL * 1000000000ULL)
 
+/*
+ * Where more than one fast node is allowed, a folio is a candidate only
+ * once its accessing-node vote (td_hotness_info.cpu_votes) is this far
+ * ahead: two accesses from one node more than from the others, as the
+ * kernel's own two-stage filter asks the same node twice in a row
+ * (should_numa_migrate_memory()), so one fault from whichever CPU touched
+ * it first does not decide. A folio used from several nodes
+ * (cpu_shared) needs TD_PROMOTER_SHARED_VOTES: under a 3:1 skew the
+ * minority's node gets that far ahead first with probability
+ * 1 / (1 + 3^3), ~3.6 % (gambler's ruin). With one fast node allowed
+ * (every two-node machine) nothing is waited for.
+ */
+#define TD_PROMOTER_TARGET_VOTES 2
+#define TD_PROMOTER_SHARED_VOTES 3
+
 /* What the promoter reads of the machine; td_node_ops_sys() in production. */
 struct td_node_ops {
 	/* Per node of mask: bytes free above the kernel's own reserve (its

@@ -1788,12 +1788,14 @@ static void test_vote_count(void **state)
 	for (int k = 0; k < 40; k++)
 		rec_cpu(t, 7, ADDR(1), 0, 2, T0);
 	assert_int_equal(get_info(t, 7, ADDR(1), T0).cpu_votes, TD_HOTNESS_VOTES_MAX);
+	assert_int_equal(get_info(t, 7, ADDR(1), T0).cpu_shared, 0);
 	for (int k = 0; k < TD_HOTNESS_VOTES_MAX; k++) {
 		assert_int_equal(get_info(t, 7, ADDR(1), T0).cpu_node, 2);
 		rec_cpu(t, 7, ADDR(1), 0, 0, T0);
 	}
 	assert_int_equal(get_info(t, 7, ADDR(1), T0).cpu_votes, 0);
 	assert_int_equal(get_info(t, 7, ADDR(1), T0).cpu_node, TD_HOTNESS_NODE_UNKNOWN);
+	assert_int_equal(get_info(t, 7, ADDR(1), T0).cpu_shared, 1);
 	rec_cpu(t, 7, ADDR(1), 0, 0, T0);
 	i = get_info(t, 7, ADDR(1), T0);
 	assert_int_equal(i.cpu_node, 0);
@@ -1845,12 +1847,14 @@ static void test_vote_collapse_split(void **state)
 	assert_int_equal(i.order, 9);
 	assert_int_equal(i.cpu_node, 1);
 	assert_int_equal(i.cpu_votes, 6);
+	assert_int_equal(i.cpu_shared, 1);	/* its pages were used from two nodes */
 	/* split: the order-0 access starts a new entry with its own vote */
 	assert_int_equal(rec_cpu(t, 7, REGION(1) + 3 * PAGE, 0, 0, T0), 1);
 	i = get_info(t, 7, REGION(1) + 3 * PAGE, T0);
 	assert_int_equal(i.order, 0);
 	assert_int_equal(i.cpu_node, 0);
 	assert_int_equal(i.cpu_votes, 1);
+	assert_int_equal(i.cpu_shared, 0);
 	td_hotness_free(t);
 }
 

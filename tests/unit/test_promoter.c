@@ -418,6 +418,33 @@ static void test_target_shared_majority(void **state)
 	world_fini(&w);
 }
 
+/* Used from both nodes with no clear majority: it waits (target shared,
+ * not the node of whichever CPU faulted first); once the vote is
+ * TD_PROMOTER_SHARED_VOTES ahead it goes to the majority's node. */
+static void test_target_shared_unclear(void **state)
+{
+	enum td_target_kind k;
+	struct world w;
+
+	world_init(&w, 0);
+	touch_from(&w, 10, ADDR, 2, 1, 1);
+	touch_from(&w, 10, ADDR, 2, 0, 1);
+	touch_from(&w, 10, ADDR, 2, 0, 1);	/* node 0 by 1: not clear */
+	touch_from(&w, 10, ADDR + TD_PAGE_SIZE, 3, 1, 3);	/* one node only: goes */
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(moved_to(&w, ADDR + TD_PAGE_SIZE), 1);
+	assert_int_equal(moved_to(&w, ADDR), -1);
+	assert_int_equal(why(&w, 10, ADDR), TD_REASON_THRESHOLD);
+	assert_int_equal(target_of(&w, 10, ADDR, &k), -1);
+	assert_int_equal(k, TD_TARGET_SHARED);
+	assert_int_equal(td_promoter_counters(w.p)->targets[TD_TARGET_SHARED], 1);
+	touch_from(&w, 10, ADDR, 2, 0, TD_PROMOTER_SHARED_VOTES - 1);
+	w.m.now += TICK;
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(moved_to(&w, ADDR), 0);
+	world_fini(&w);
+}
+
 /* The accessing node full: the nearest allowed fast node with room; none
  * with room: the folio waits, counted for the node it wants. */
 static void test_target_room(void **state)
@@ -783,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_paused),
 		cmocka_unit_test(test_target_accessing_node),
 		cmocka_unit_test(test_target_shared_majority),
+		cmocka_unit_test(test_target_shared_unclear),
 		cmocka_unit_test(test_target_room),
 		cmocka_unit_test(test_target_not_allowed_local),
 		cmocka_unit_test(test_room_bounds_the_tick),
