@@ -274,6 +274,17 @@ static uint32_t hook_weight(void *ctx, uint64_t memcg_id)
 	return g < 0 ? 100 : td_groups_policy(d->pipe.groups)[g].weight;
 }
 
+/* The bytes the promoter's waiting folios want on each node (the demoter
+ * makes room there). */
+static void hook_room_nodes(void *ctx, uint64_t ret[TD_MAX_NODES])
+{
+	struct td_daemon *d = ctx;
+
+	if (d->pipe.promoter)
+		memcpy(ret, td_promoter_counters(d->pipe.promoter)->waiting_node_bytes,
+		       sizeof(uint64_t) * TD_MAX_NODES);
+}
+
 static void hook_page_done(void *ctx, int group, const struct td_candidate *c,
 			   enum td_move_outcome o, int status)
 {
@@ -450,7 +461,7 @@ static int open_demoter(struct td_daemon *d)
 		.pingpong_window_ns = cfg->pingpong_window_ms * 1000000ULL,
 		.dry_run = d->opt.dry_run,
 		.unmovable = hook_unmovable, .weight = hook_weight, .demotion = hook_demotion,
-		.hook_ctx = d, .fence_file = TD_DEMOTER_FENCE_FILE,
+		.room_nodes = hook_room_nodes, .hook_ctx = d, .fence_file = TD_DEMOTER_FENCE_FILE,
 	};
 	int r;
 

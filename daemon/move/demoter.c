@@ -158,14 +158,14 @@ static int rescan(struct td_demoter *d)
 	return 0;
 }
 
-/* Anonymous bytes of a cgroup on fast nodes (memory.numa_stat). */
-static uint64_t fast_anon(const struct td_demoter *d, const struct cg *g)
+/* Anonymous bytes of a cgroup on the nodes of mask (memory.numa_stat). */
+static uint64_t fast_anon(const struct td_demoter *d, const struct cg *g, uint64_t mask)
 {
 	struct td_numastat ns;
 
 	if (td_cgroupfs_read_numastat(d->c.cgroup_root, g->path, &ns) < 0)
 		return 0;
-	return td_numastat_bytes_on(&ns, d->c.fast_mask, /* anon_only= */ true);
+	return td_numastat_bytes_on(&ns, mask, /* anon_only= */ true);
 }
 
 int td_demoter_stat_value(const char *text, const char *key, uint64_t *ret)
@@ -589,7 +589,8 @@ static bool shielded(const struct td_demoter *d, const struct cg *g, uint64_t no
 }
 
 /* The cgroups that may be asked for room now, into victims; their count. */
-static size_t collect_victims(struct td_demoter *d, uint64_t now_ns, struct cg **victims)
+static size_t collect_victims(struct td_demoter *d, uint64_t now_ns, uint64_t mask,
+			      struct cg **victims)
 {
 	size_t nv = 0;
 
@@ -599,7 +600,7 @@ static size_t collect_victims(struct td_demoter *d, uint64_t now_ns, struct cg *
 		if (!g->leaf || g->swap_risk ||
 		    (d->c.unmovable && d->c.unmovable(d->c.hook_ctx, g->id)))
 			continue;
-		g->fast_anon = fast_anon(d, g);
+		g->fast_anon = fast_anon(d, g, mask);
 		if (g->fast_anon < (1 << 20) || shielded(d, g, now_ns))
 			continue;
 		g->density = g->event_rate * 1024 / ((g->fast_anon >> 20) + 1);
@@ -669,12 +670,60 @@ static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv
 	return done;
 }
 
+/* The victims with memory on the nodes of mask, asked for up to need_bytes
+ * in order; pages demoted. *ret_none: there was no victim. */
+static uint64_t room_on(struct td_demoter *d, struct cg **victims, uint64_t now_ns, uint64_t mask,
+			uint64_t need_bytes, bool *ret_none)
+{
+	size_t nv = collect_victims(d, now_ns, mask, victims);
+
+	*ret_none = nv == 0;
+	if (!nv)
+		return 0;
+	qsort(victims, nv, sizeof(*victims), cmp_victim);
+	return ask_victims(d, victims, nv, need_bytes, now_ns);
+}
+
+/*
+ * Up to need_bytes of room: per fast node the promoter's waiting folios
+ * want (room_nodes), that node's share from the cgroups with memory on it;
+ * the kernel demotes their pages to the node's own demotion target. Without
+ * the hook, or no node named, from the cgroups' memory on every fast node.
+ */
+static uint64_t make_room(struct td_demoter *d, struct cg **victims, uint64_t now_ns,
+			  uint64_t need_bytes)
+{
+	uint64_t want[TD_MAX_NODES] = { 0 }, done = 0, any = 0;
+	bool none, all_none = true;
+
+	if (d->c.room_nodes)
+		d->c.room_nodes(d->c.hook_ctx, want);
+	for (int n = 0; n < TD_MAX_NODES; n++)
+		if (want[n] && td_node_in(d->c.fast_mask, n))
+			any |= UINT64_C(1) << n;
+	if (!any) {
+		done = room_on(d, victims, now_ns, d->c.fast_mask, need_bytes, &none);
+		all_none = none;
+	}
+	for (int n = 0; any && n < TD_MAX_NODES && td_pages_to_bytes(done) < need_bytes; n++) {
+		uint64_t left = need_bytes - td_pages_to_bytes(done);
+
+		if (!(any & (UINT64_C(1) << n)))
+			continue;
+		done += room_on(d, victims, now_ns, UINT64_C(1) << n, want[n] < left ? want[n] : left,
+				&none);
+		all_none &= none;
+	}
+	if (all_none)
+		d->cnt.no_victim_ticks++;
+	return done;
+}
+
 int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 		    uint64_t need_bytes, bool rescan_tree)
 {
 	uint64_t budget = td_ratelimit_refill(&d->rate, tick_ns), done;
 	struct cg **victims;
-	size_t nv;
 	int r;
 
 	if (rescan_tree && (r = rescan(d)) < 0)
@@ -691,14 +740,7 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 	victims = calloc(d->n ? d->n : 1, sizeof(*victims));
 	if (!victims)
 		return -ENOMEM;
-	nv = collect_victims(d, now_ns, victims);
-	if (!nv) {
-		d->cnt.no_victim_ticks++;
-		free(victims);
-		return 0;
-	}
-	qsort(victims, nv, sizeof(*victims), cmp_victim);
-	done = ask_victims(d, victims, nv, need_bytes, now_ns);
+	done = make_room(d, victims, now_ns, need_bytes);
 	free(victims);
 	td_ratelimit_spend(&d->rate, td_pages_to_bytes(done));
 	d->cnt.pages_demoted += done;

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "units.h"
+
 struct td_demoter;
 
 struct td_demoter_config {
@@ -44,6 +46,15 @@ struct td_demoter_config {
 	 * crash). NULL: left as it is. Not called in a dry run.
 	 */
 	int (*demotion)(void *ctx, bool on);
+	/*
+	 * The room each fast node needs (the promoter's waiting bytes by the
+	 * node they want) into ret[node], all 0 when unknown. Each node's
+	 * share of a tick's room is asked of the cgroups with memory on it,
+	 * no more than that memory (memory.reclaim is not node-targeted; the
+	 * kernel demotes each node's pages to its own demotion target).
+	 * NULL: from the cgroups' memory on every fast node.
+	 */
+	void (*room_nodes)(void *ctx, uint64_t ret[TD_MAX_NODES]);
 	void *hook_ctx;
 	/*
 	 * The kernel's side: writes bytes to the memory.reclaim file at file

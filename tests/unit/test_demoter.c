@@ -428,6 +428,67 @@ static void test_fast_anon_only(void **state)
 	world_free(&w);
 }
 
+/* Two fast nodes (0 and 1; 2 slow): room for the nodes the waiting folios
+ * want, each its share. Victims are the cgroups with memory on it, asked
+ * for no more than they have there; unknown (all 0): every fast node, as
+ * before. */
+static uint64_t room_want[TD_MAX_NODES];
+
+static void hook_room_nodes(void *ctx, uint64_t ret[TD_MAX_NODES])
+{
+	(void)ctx;
+	memcpy(ret, room_want, sizeof(room_want));
+}
+
+static void set_numastat3(struct world *w, const char *cg, uint64_t n0, uint64_t n1)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "cg%s/memory.numa_stat", cg);
+	tmptree_write(&w->t, rel, "anon N0=%" PRIu64 " N1=%" PRIu64 " N2=%" PRIu64 "\nfile N0=0 N1=0 N2=0\n",
+		      n0, n1, (uint64_t)(4 * MIB));
+}
+
+static void test_room_per_node(void **state)
+{
+	static const char *const want1[] = { "/a/y", "/b" };
+	static const char *const want_all[] = { "/a/x", "/a/y", "/b" };
+	static const char *const want_each[] = { "/a/x", "/a/y" };
+	struct world w;
+
+	world_new(&w);
+	w.c.fast_mask = 0x3;
+	w.c.room_nodes = hook_room_nodes;
+	set_numastat3(&w, "/a/x", 32 * MIB, 0);
+	set_numastat3(&w, "/a/y", 0, 16 * MIB);
+	set_numastat3(&w, "/b", 8 * MIB, 8 * MIB);
+	set_percent(&w, 0);
+	world_start(&w);
+	room_want[1] = 64 * MIB;
+	room_want[2] = MIB;	/* a slow node: ignored */
+	assert_int_equal(tick(&w, 10 * SEC, 64 * MIB), 0);
+	assert_calls(&w, want1, 2);
+	assert_int_equal(w.call_bytes[0], 16 * MIB);
+	assert_int_equal(w.call_bytes[1], 8 * MIB);
+	w.ncalls = 0;
+	memset(room_want, 0, sizeof(room_want));
+	assert_int_equal(tick(&w, 20 * SEC, 64 * MIB), 0);
+	assert_calls(&w, want_all, 3);
+	assert_int_equal(w.call_bytes[0], 32 * MIB);
+	assert_int_equal(w.call_bytes[2], 16 * MIB);
+	/* each node its own share, from its own cgroups, until it is made */
+	w.ncalls = 0;
+	set_percent(&w, 100);
+	room_want[0] = 4 * MIB;
+	room_want[1] = 8 * MIB;
+	assert_int_equal(tick(&w, 30 * SEC, 64 * MIB), (int)td_bytes_to_pages(12 * MIB));
+	assert_calls(&w, want_each, 2);
+	assert_int_equal(w.call_bytes[0], 4 * MIB);
+	assert_int_equal(w.call_bytes[1], 8 * MIB);
+	memset(room_want, 0, sizeof(room_want));
+	world_free(&w);
+}
+
 /* Enough demoted: no further victim is asked; a short one: the next is
  * asked for the rest. Pages come from the pgdemote_* deltas. */
 static void test_stops_when_enough(void **state)
@@ -847,6 +908,7 @@ int main(void)
 		tmptree_test(test_victim_order),
 		tmptree_test(test_victim_order_size_and_aging),
 		tmptree_test(test_fast_anon_only),
+		tmptree_test(test_room_per_node),
 		tmptree_test(test_stops_when_enough),
 		tmptree_test(test_unmovable),
 		tmptree_test(test_pingpong_shield),
