@@ -670,6 +670,22 @@ static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv
 	return done;
 }
 
+/* The room each fast node wants (room_nodes) into want; returns the
+ * tick's need: need_bytes, or more if the nodes want more (their
+ * shortfall under the promoter's watermark comes first). */
+static uint64_t node_wants(const struct td_demoter *d, uint64_t want[TD_MAX_NODES],
+			   uint64_t need_bytes)
+{
+	uint64_t sum = 0;
+
+	if (d->c.room_nodes)
+		d->c.room_nodes(d->c.hook_ctx, want);
+	for (int n = 0; n < TD_MAX_NODES; n++)
+		if (td_node_in(d->c.fast_mask, n))
+			sum += want[n];
+	return sum > need_bytes ? sum : need_bytes;
+}
+
 /* The victims with memory on the nodes of mask, asked for up to need_bytes
  * in order; pages demoted. *ret_none: there was no victim. */
 static uint64_t room_on(struct td_demoter *d, struct cg **victims, uint64_t now_ns, uint64_t mask,
@@ -691,13 +707,11 @@ static uint64_t room_on(struct td_demoter *d, struct cg **victims, uint64_t now_
  * the hook, or no node named, from the cgroups' memory on every fast node.
  */
 static uint64_t make_room(struct td_demoter *d, struct cg **victims, uint64_t now_ns,
-			  uint64_t need_bytes)
+			  const uint64_t want[TD_MAX_NODES], uint64_t need_bytes)
 {
-	uint64_t want[TD_MAX_NODES] = { 0 }, done = 0, any = 0;
+	uint64_t done = 0, any = 0;
 	bool none, all_none = true;
 
-	if (d->c.room_nodes)
-		d->c.room_nodes(d->c.hook_ctx, want);
 	for (int n = 0; n < TD_MAX_NODES; n++)
 		if (want[n] && td_node_in(d->c.fast_mask, n))
 			any |= UINT64_C(1) << n;
@@ -723,6 +737,7 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 		    uint64_t need_bytes, bool rescan_tree)
 {
 	uint64_t budget = td_ratelimit_refill(&d->rate, tick_ns), done;
+	uint64_t want[TD_MAX_NODES] = { 0 };
 	struct cg **victims;
 	int r;
 
@@ -733,6 +748,7 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 	d->cnt.pages_demoted_kswapd = done > d->kswapd_base ? done - d->kswapd_base : 0;
 	if (!need_bytes)
 		return 0;
+	need_bytes = node_wants(d, want, need_bytes);
 	if (need_bytes > budget)
 		need_bytes = budget;
 	if (need_bytes > d->c.chunk_bytes)
@@ -740,7 +756,7 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 	victims = calloc(d->n ? d->n : 1, sizeof(*victims));
 	if (!victims)
 		return -ENOMEM;
-	done = make_room(d, victims, now_ns, need_bytes);
+	done = make_room(d, victims, now_ns, want, need_bytes);
 	free(victims);
 	td_ratelimit_spend(&d->rate, td_pages_to_bytes(done));
 	d->cnt.pages_demoted += done;

@@ -40,6 +40,7 @@ struct td_promoter {
 	/* this tick: its state, its groups, what became of its candidates */
 	struct td_decide_env env;
 	int64_t room[TD_MAX_NODES];	/* bytes */
+	uint64_t short_of[TD_MAX_NODES];	/* bytes under the watermark, this tick */
 	struct td_policy_group *pg;
 	struct td_threshold_hist *hist;	/* per group, this tick's viable candidates */
 	size_t ng;
@@ -222,6 +223,7 @@ static uint64_t fast_room(struct td_promoter *p, bool *plenty)
 	uint64_t total = 0, free_b[TD_MAX_NODES];
 
 	memset(p->room, 0, sizeof(p->room));
+	memset(p->short_of, 0, sizeof(p->short_of));
 	*plenty = false;
 	if (p->nodes->free_bytes(p->nodes->ctx, p->c.fast_mask, free_b) < 0)
 		return 0;
@@ -231,8 +233,10 @@ static uint64_t fast_room(struct td_promoter *p, bool *plenty)
 			continue;
 		if (free_b[n] <= TD_PROMOTER_PLENTY_BYTES)
 			*plenty = false;
-		if (free_b[n] <= p->c.watermark_bytes)
+		if (free_b[n] <= p->c.watermark_bytes) {
+			p->short_of[n] = p->c.watermark_bytes - free_b[n];
 			continue;
+		}
 		p->room[n] = (int64_t)(free_b[n] - p->c.watermark_bytes);
 		total += p->room[n];
 	}
@@ -500,6 +504,16 @@ static int select_candidates(struct td_promoter *p, int nc, struct td_policy_res
 	return r;
 }
 
+/* The room a node with waiting folios must make first: what it is short of
+ * its watermark (the demoter is asked for both); a few stray pages
+ * (under TD_PROMOTER_SHORTFALL_MIN) do not free a watermark's worth. */
+static void add_shortfalls(struct td_promoter *p)
+{
+	for (int n = 0; n < TD_MAX_NODES; n++)
+		if (p->cnt.waiting_node_bytes[n] >= TD_PROMOTER_SHORTFALL_MIN)
+			p->cnt.waiting_node_bytes[n] += p->short_of[n];
+}
+
 /* The taken candidates with their target nodes; a folio no node has room
  * for is held by the room. */
 static size_t place_candidates(struct td_promoter *p, int nc, uint64_t *ret_bytes)
@@ -736,6 +750,7 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, b
 	if (r < 0)
 		return r;
 	n = place_candidates(p, nc, &placed);
+	add_shortfalls(p);
 	qsort(p->rec, p->nrec, sizeof(*p->rec), cmp_record);
 	/* hot bytes the room (not a rate) kept out: these wait for the demoter */
 	wanted = res.demand < p->env.budget_bytes ? res.demand : p->env.budget_bytes;

@@ -54,6 +54,10 @@
  * (every two-node machine) nothing is waited for.
  */
 #define TD_PROMOTER_TARGET_VOTES 2
+
+/* A node's shortfall under the watermark is added to the room it wants
+ * (waiting_node_bytes) once this much waits for it. */
+#define TD_PROMOTER_SHORTFALL_MIN (UINT64_C(1) << 20)
 #define TD_PROMOTER_SHARED_VOTES 3
 
 /* What the promoter reads of the machine; td_node_ops_sys() in production. */
@@ -119,8 +123,11 @@ struct td_promoter_counters {
 	uint64_t calls;
 	uint64_t ticks_no_room;		/* ticks with candidates but no room */
 	uint64_t waiting_bytes;		/* hot bytes left without room, last tick */
-	/* hot bytes left without room, last tick, by the node they want
-	 * (their accessing node, else where td_target_node() looked from) */
+	/* room wanted per node, last tick: the hot bytes left without room
+	 * that want it (their accessing node, else where td_target_node()
+	 * looked from), plus, where TD_PROMOTER_SHORTFALL_MIN or more wait,
+	 * what the node is short of its watermark (the room it must make
+	 * before any fits) */
 	uint64_t waiting_node_bytes[TD_MAX_NODES];
 	/* folios given a target (or none), by enum td_target_kind */
 	uint64_t targets[TD_TARGET__MAX];

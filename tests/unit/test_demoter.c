@@ -485,6 +485,14 @@ static void test_room_per_node(void **state)
 	assert_calls(&w, want_each, 2);
 	assert_int_equal(w.call_bytes[0], 4 * MIB);
 	assert_int_equal(w.call_bytes[1], 8 * MIB);
+	/* a node that wants more than the promoter's waiting bytes (its
+	 * shortfall under the watermark): the tick asks for what it wants */
+	w.ncalls = 0;
+	room_want[0] = 0;
+	room_want[1] = 16 * MIB;
+	assert_int_equal(tick(&w, 40 * SEC, 4 * MIB), (int)td_bytes_to_pages(16 * MIB));
+	assert_calls(&w, want_each + 1, 1);
+	assert_int_equal(w.call_bytes[0], 16 * MIB);
 	memset(room_want, 0, sizeof(room_want));
 	world_free(&w);
 }

@@ -469,7 +469,26 @@ static void test_target_room(void **state)
 	assert_int_equal(target_of(&w, 10, ADDR, &k), -1);
 	assert_int_equal(k, TD_TARGET_WAIT);
 	assert_int_equal(td_promoter_counters(w.p)->targets[TD_TARGET_WAIT], 1);
+	/* one page: under TD_PROMOTER_SHORTFALL_MIN, no shortfall added */
 	assert_int_equal(td_promoter_counters(w.p)->waiting_node_bytes[1], TD_PAGE_SIZE);
+	assert_int_equal(td_promoter_counters(w.p)->waiting_node_bytes[0], 0);
+	world_fini(&w);
+}
+
+/* Enough waiting for a full node (TD_PROMOTER_SHORTFALL_MIN): the room it
+ * wants is those bytes plus what it is short of its watermark. */
+static void test_target_room_shortfall(void **state)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.m.free_bytes[0] = 0;
+	w.m.free_bytes[1] = 1 << 19;	/* half the 1 MiB watermark */
+	for (int i = 0; i < 256; i++)
+		touch_from(&w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 3, 1, 3);
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(td_promoter_counters(w.p)->waiting_node_bytes[1],
+			 256 * TD_PAGE_SIZE + (1 << 19));
 	assert_int_equal(td_promoter_counters(w.p)->waiting_node_bytes[0], 0);
 	world_fini(&w);
 }
@@ -812,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_target_shared_majority),
 		cmocka_unit_test(test_target_shared_unclear),
 		cmocka_unit_test(test_target_room),
+		cmocka_unit_test(test_target_room_shortfall),
 		cmocka_unit_test(test_target_not_allowed_local),
 		cmocka_unit_test(test_room_bounds_the_tick),
 		cmocka_unit_test(test_full_node_backs_off),
