@@ -32,6 +32,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "payload.h"
+
 #define PAGE 4096UL
 #define NODES 4
 
@@ -46,22 +48,6 @@ static void **hot;
 static size_t nhot;
 static atomic_bool stop;
 static atomic_ulong passes[2];
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
 
 struct reader {
 	int cpu;
