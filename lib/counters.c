@@ -10,7 +10,7 @@
 static const char *const sources[] = { "hint_fault", "sample" };
 static const char *const filters[] = { "fast", "self", "cgroup" };
 static const char *const process_kinds[] = { "exec", "exit" };
-static const char *const targets[] = { "local", "nearest", "wait", "shared" };
+static const char *const targets[] = { "local", "nearest", "wait", "unclear" };
 /* folio sizes by order (0..9: x86-64 base page to PMD) */
 static const char *const sizes[] = { "4K", "8K", "16K", "32K", "64K", "128K", "256K", "512K", "1M", "2M" };
 
@@ -100,7 +100,7 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	G(TD_CTR_PROMOTE_WAITING, "promote_waiting", "pages",
 	  "Hot pages the fast nodes had no room for in the last tick."),
 	L(TD_CTR_PROMOTE_TARGETS, "promote_targets", NULL, "folios", "target", targets,
-	  "Folios given a target: the fast node of the CPUs that access them, the nearest other allowed fast node with room, or none (they wait: no room, or used from several nodes without a clear majority yet)."),
+	  "Folios given a target: the fast node of the CPUs that access them, the nearest other allowed fast node with room, or none (they wait: no room, or the accessing node not clear yet, with more than one fast node allowed)."),
 	[TD_CTR_HOT_THRESHOLD] = { .name = "hot_threshold", .unit = "accesses", .gauge = true,
 				   .n_values = 1,
 				   .help = "The lowest hotness threshold in force in the last tick (automatic, or the HotThreshold floor), in accesses x 1024." },

@@ -60,7 +60,7 @@ enum td_ctr {
 	TD_CTR_DRY_RUN_PAGES,
 	TD_CTR_PROMOTE_TICKS_NO_ROOM,
 	TD_CTR_PROMOTE_WAITING,
-	TD_CTR_PROMOTE_TARGETS,		/* {target}: local, nearest, wait, shared */
+	TD_CTR_PROMOTE_TARGETS,		/* {target}: local, nearest, wait, unclear */
 	TD_CTR_HOT_THRESHOLD,
 	TD_CTR_PROMOTE_DECISIONS,	/* {reason}: lib/decide.h */
 	TD_CTR_PAGES_DEMOTED,

@@ -288,7 +288,7 @@ const char *td_target_kind_name(int kind)
 {
 	static const char *const names[TD_TARGET__MAX] = {
 		[TD_TARGET_LOCAL] = "local", [TD_TARGET_NEAREST] = "nearest",
-		[TD_TARGET_WAIT] = "wait", [TD_TARGET_SHARED] = "shared",
+		[TD_TARGET_WAIT] = "wait", [TD_TARGET_UNCLEAR] = "unclear",
 	};
 
 	return kind >= 0 && kind < TD_TARGET__MAX ? names[kind] : "none";

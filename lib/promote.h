@@ -136,8 +136,8 @@ enum td_target_kind {
 	TD_TARGET_LOCAL = 0,	/* the accessing node itself */
 	TD_TARGET_NEAREST,	/* another allowed fast node, the nearest with room */
 	TD_TARGET_WAIT,		/* none has room: the folio waits (-1) */
-	TD_TARGET_SHARED,	/* (the promoter's) used from several nodes, the
-				 * majority not clear yet: the folio waits */
+	TD_TARGET_UNCLEAR,	/* (the promoter's) the accessing node not clear
+				 * yet (TD_PROMOTER_TARGET_VOTES): it waits */
 	TD_TARGET__MAX,
 };
 
@@ -153,7 +153,7 @@ enum td_target_kind {
 int td_target_node(const int64_t room[TD_MAX_NODES], uint64_t allowed, int from, uint64_t bytes,
 		   td_distance_fn dist, void *ctx, enum td_target_kind *ret_kind);
 
-/* "local", "nearest", "wait", "shared"; "none" for TD_TARGET__MAX and out
+/* "local", "nearest", "wait", "unclear"; "none" for TD_TARGET__MAX and out
  * of range. */
 const char *td_target_kind_name(int kind);
 

@@ -637,8 +637,8 @@ static int drop_not_allowed(struct td_promoter *p, int nc)
 		if (vote_unclear(&p->infos[i], m)) {
 			/* evidence still to come, as under the threshold */
 			record(p, &p->infos[i], TD_REASON_THRESHOLD);
-			p->rec[p->nrec - 1].kind = TD_TARGET_SHARED;
-			p->cnt.targets[TD_TARGET_SHARED]++;
+			p->rec[p->nrec - 1].kind = TD_TARGET_UNCLEAR;
+			p->cnt.targets[TD_TARGET_UNCLEAR]++;
 			continue;
 		}
 		p->allowed[n] = m;
@@ -804,7 +804,7 @@ int td_promoter_target(struct td_promoter *p, const struct td_hotness_info *i,
 	if (!td_node_in(p->c.slow_mask, i->node) || allowed_fast(p, i, &allowed) < 0)
 		return -1;
 	if (vote_unclear(i, allowed)) {
-		*ret_kind = TD_TARGET_SHARED;
+		*ret_kind = TD_TARGET_UNCLEAR;
 		return -1;
 	}
 	return td_target_node(p->room, allowed, target_from(i), td_folio_bytes(i->order), distance,

@@ -387,6 +387,26 @@ static void test_why_paused(void **state)
 	world_free(&w);
 }
 
+/* why names the node the page is used from and the target it was given
+ * (td_promoter_target): here CPU node 0, moved there by the tick. */
+static void test_why_target(void **state)
+{
+	struct world w;
+	json_t *j;
+
+	world_new(&w, 0);
+	s_hot(&w);
+	tick(&w);
+	assert_int_equal(w.moved, 1);
+	j = ask(&w, "why 10 0x7f0000001000", 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "cpu_node")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "cpu_node_votes")), 3);
+	assert_int_equal(json_integer_value(json_object_get(j, "target_node")), 0);
+	assert_string_equal(str(j, "target"), "local");
+	json_decref(j);
+	world_free(&w);
+}
+
 /* ------------------------------------------------------------ the other verbs */
 
 static void test_status_keys(void **state)
@@ -623,6 +643,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		tmptree_test(test_why_agrees_with_tick),
 		tmptree_test(test_why_paused),
+		tmptree_test(test_why_target),
 		tmptree_test(test_status_keys),
 		tmptree_test(test_thresholds_one_unit),
 		tmptree_test(test_stats_has_every_counter),

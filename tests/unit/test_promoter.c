@@ -436,10 +436,36 @@ static void test_target_shared_unclear(void **state)
 	assert_int_equal(moved_to(&w, ADDR), -1);
 	assert_int_equal(why(&w, 10, ADDR), TD_REASON_THRESHOLD);
 	assert_int_equal(target_of(&w, 10, ADDR, &k), -1);
-	assert_int_equal(k, TD_TARGET_SHARED);
-	assert_int_equal(td_promoter_counters(w.p)->targets[TD_TARGET_SHARED], 1);
+	assert_int_equal(k, TD_TARGET_UNCLEAR);
+	assert_int_equal(td_promoter_counters(w.p)->targets[TD_TARGET_UNCLEAR], 1);
 	touch_from(&w, 10, ADDR, 2, 0, TD_PROMOTER_SHARED_VOTES - 1);
 	w.m.now += TICK;
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(moved_to(&w, ADDR), 0);
+	world_fini(&w);
+}
+
+/* One access: with two fast nodes allowed it waits for a second (target
+ * unclear); with one fast node allowed there is nothing to choose, it goes. */
+static void test_target_one_access(void **state)
+{
+	enum td_target_kind k;
+	struct world w;
+
+	world_init(&w, 0);
+	touch_from(&w, 10, ADDR, 2, 1, 1);
+	assert_int_equal(tick(&w, false), 0);
+	assert_int_equal(target_of(&w, 10, ADDR, &k), -1);
+	assert_int_equal(k, TD_TARGET_UNCLEAR);
+	touch_from(&w, 10, ADDR, 2, 1, 1);
+	w.m.now += TICK;
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(moved_to(&w, ADDR), 1);
+	world_fini(&w);
+
+	world_init(&w, 0);
+	w.m.allowed_10 = 1ULL << 0 | 0xc;
+	touch_from(&w, 10, ADDR, 2, 1, 1);
 	assert_int_equal(tick(&w, false), 1);
 	assert_int_equal(moved_to(&w, ADDR), 0);
 	world_fini(&w);
@@ -830,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_target_accessing_node),
 		cmocka_unit_test(test_target_shared_majority),
 		cmocka_unit_test(test_target_shared_unclear),
+		cmocka_unit_test(test_target_one_access),
 		cmocka_unit_test(test_target_room),
 		cmocka_unit_test(test_target_room_shortfall),
 		cmocka_unit_test(test_target_not_allowed_local),

@@ -65,7 +65,7 @@ for s in "1 node3 0 1 CPU0" "2 node2 1 0 CPU1"; do
 done
 echo "tieringd targets: local $(t_json_num "$stats" promote_targets_local)," \
 	"nearest $(t_json_num "$stats" promote_targets_nearest), wait $(t_json_num "$stats" promote_targets_wait)," \
-	"shared (waiting for a clear majority) $(t_json_num "$stats" promote_targets_shared)" >> "$summary"
+	"unclear (waiting for a clear majority) $(t_json_num "$stats" promote_targets_unclear)" >> "$summary"
 echo "pgpromote_success during tieringd's run (the kernel's own): $kprom" >> "$summary"
 t_check "the kernel promoted nothing itself while tieringd ran (pgpromote_success +$kprom)" \
 	t_range "$kprom" 0 256
