@@ -824,6 +824,7 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 	v[TD_CTR_MOVE_PAGES_CALLS][0] = c->calls;
 	v[TD_CTR_NODE_QUERIES][0] = c->node_queries;
 	v[TD_CTR_PLACEMENT_ERRORS][0] = c->placement_errors;
+	v[TD_CTR_SHARED_HELD][0] = c->shared_held;
 	v[TD_CTR_MOVES_PID_REUSED][0] = c->moves_pid_reused;
 	v[TD_CTR_DRY_RUN_PAGES][0] = c->dry_run_pages;
 	v[TD_CTR_PROMOTE_TICKS_NO_ROOM][0] = c->ticks_no_room;

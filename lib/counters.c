@@ -91,6 +91,8 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	  "move_pages(2) queries for the node of sampled pages."),
 	C(TD_CTR_PLACEMENT_ERRORS, "placement_errors", "candidates",
 	  "Candidates not moved because their process's cpuset or NUMA policy could not be read."),
+	C(TD_CTR_SHARED_HELD, "promote_shared_held", "folios",
+	  "Folios move_pages(2) refused as mapped by more than one process (-EACCES with MPOL_MF_MOVE): held 5 minutes, not charged to any rate."),
 	C(TD_CTR_MOVES_PID_REUSED, "moves_pid_reused", "calls",
 	  "move_pages(2) calls not made: the PID had another start time than the pages' process (its entries forgotten)."),
 	C(TD_CTR_DRY_RUN_PAGES, "dry_run_pages", "pages",

@@ -22,6 +22,7 @@ const char *const td_reason_names[TD_REASON__MAX] = {
 	[TD_REASON_RATE] = "rate",
 	[TD_REASON_ROOM] = "room",
 	[TD_REASON_NOT_ALLOWED] = "not_allowed",
+	[TD_REASON_SHARED] = "shared",
 };
 
 static const char *const decisions[TD_REASON__MAX] = {
@@ -42,6 +43,7 @@ static const char *const decisions[TD_REASON__MAX] = {
 	[TD_REASON_RATE] = "held",
 	[TD_REASON_ROOM] = "held",
 	[TD_REASON_NOT_ALLOWED] = "left alone",
+	[TD_REASON_SHARED] = "held",
 };
 
 const char *td_reason_name(enum td_reason r)
@@ -103,6 +105,9 @@ static enum td_reason rules(const struct td_decide_env *env, const struct td_hot
 		return TD_REASON_GROUP_PAUSED;
 	if (i->hotness < g->threshold)
 		return TD_REASON_THRESHOLD;
+	if (i->last_move_dir == TD_HOTNESS_DIR_SHARED &&
+	    env->now_ns < i->last_move_ns + TD_DECIDE_SHARED_HOLD_NS)
+		return TD_REASON_SHARED;
 	if (recently_demoted && (uint64_t)i->hotness < 2ULL * g->threshold)
 		return TD_REASON_PINGPONG;
 	ret->backoff_until_ns = td_decide_backoff_until(i, env->retry_backoff_ns);

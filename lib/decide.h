@@ -12,6 +12,7 @@
  *
  *   node unknown -> on a fast node (promoted / none) -> not a slow node ->
  *   no group -> Mode -> paused (all, then the group) -> threshold ->
+ *   shared (refused as mapped by several processes, held) ->
  *   ping-pong (recently demoted: twice the threshold) -> retry back-off ->
  *   MaxFastMemory -> the group's rate -> the global rate -> room -> promote
  *
@@ -57,8 +58,17 @@ enum td_reason {
 	TD_REASON_RATE,			/* the daemon's RateLimitMBps is spent */
 	TD_REASON_ROOM,			/* no room on the fast nodes */
 	TD_REASON_NOT_ALLOWED,		/* its cpuset or NUMA policy allows no fast node */
+	TD_REASON_SHARED,		/* mapped by several processes: refused, held */
 	TD_REASON__MAX,
 };
+
+/*
+ * A folio whose promotion move_pages(2) refused as mapped by more than one
+ * process (TD_HOTNESS_DIR_SHARED) is not tried again for this long: it may
+ * become private when its other mappers exit or unmap it. Tried more often,
+ * it would cost a call and rate budget on every back-off expiry.
+ */
+#define TD_DECIDE_SHARED_HOLD_NS	(300ULL * 1000000000ULL)
 
 /* The state a decision is made in: one per tick. */
 struct td_decide_env {

@@ -1260,7 +1260,8 @@ int td_hotness_set_node(struct td_hotness *t, uint32_t tgid, uint64_t addr, int 
 
 static bool dir_valid(enum td_hotness_dir dir)
 {
-	return dir == TD_HOTNESS_DIR_PROMOTE || dir == TD_HOTNESS_DIR_DEMOTE;
+	return dir == TD_HOTNESS_DIR_PROMOTE || dir == TD_HOTNESS_DIR_DEMOTE ||
+	       dir == TD_HOTNESS_DIR_SHARED;
 }
 
 int td_hotness_note_move(struct td_hotness *t, uint32_t tgid, uint64_t addr,

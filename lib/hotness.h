@@ -142,6 +142,9 @@ enum td_hotness_dir {
 	TD_HOTNESS_DIR_NONE = 0,	/* never moved */
 	TD_HOTNESS_DIR_PROMOTE = 1,	/* towards a fast node */
 	TD_HOTNESS_DIR_DEMOTE = 2,	/* towards a slow node */
+	/* a promotion refused for good: the folio is mapped by more than one
+	 * process (TD_MOVE_SHARED); td_decide() holds it TD_DECIDE_SHARED_HOLD_NS */
+	TD_HOTNESS_DIR_SHARED = 3,
 };
 
 /* One entry, decoded. */

@@ -52,7 +52,8 @@ static int cmp_candidate(const void *a, const void *b)
 	return 0;
 }
 
-static enum td_move_outcome outcome_of(int status, int dst)
+/* What status (one page's) means; whole: the call itself failed. */
+static enum td_move_outcome outcome_of(int status, int dst, bool whole)
 {
 	if (status == dst)
 		return TD_MOVE_DONE;
@@ -68,6 +69,8 @@ static enum td_move_outcome outcome_of(int status, int dst)
 		return TD_MOVE_GONE;
 	case ENOMEM:
 		return TD_MOVE_FULL;
+	case EACCES:
+		return whole ? TD_MOVE_FAILED : TD_MOVE_SHARED;
 	default:
 		return TD_MOVE_FAILED;
 	}
@@ -121,7 +124,7 @@ static void move_batch(struct run_state *st, const struct td_candidate *c, size_
 			st->gone_tgid = c[0].tgid;
 	}
 	for (size_t i = 0; i < n; i++) {
-		enum td_move_outcome o = outcome_of(st->status[i], c[i].dst_nid);
+		enum td_move_outcome o = outcome_of(st->status[i], c[i].dst_nid, r < 0);
 		uint64_t bytes = td_folio_bytes(c[i].order);
 		int slot;
 
@@ -136,6 +139,8 @@ static void move_batch(struct run_state *st, const struct td_candidate *c, size_
 			slot = st->status[i] >= 0 ? TD_ERR_WRONG_NODE : td_errno_slot(-st->status[i]);
 			b.errors[slot]++;
 			st->t->errors[slot]++;
+			if (o == TD_MOVE_SHARED)
+				st->t->shared_bytes += bytes;
 			if (o == TD_MOVE_FULL && c[i].dst_nid >= 0 && c[i].dst_nid < TD_MAX_NODES)
 				st->full_nodes |= 1ULL << c[i].dst_nid;
 		}

@@ -43,6 +43,11 @@ enum td_move_outcome {
 	TD_MOVE_GONE,		/* the process is gone (ESRCH): forget the process */
 	TD_MOVE_FULL,		/* -ENOMEM: target node full */
 	TD_MOVE_FAILED,		/* anything else (-EACCES, -EIO, -E2BIG, ...) */
+	/* -EACCES for one page of a call that went through: the page is mapped
+	 * by more than one process, which MPOL_MF_MOVE does not move (only
+	 * MPOL_MF_MOVE_ALL, with CAP_SYS_NICE; see tieringd(8)). A whole call
+	 * refused with -EACCES (a cpuset) is TD_MOVE_FAILED. */
+	TD_MOVE_SHARED,
 	TD_MOVE_SKIPPED,	/* not tried: budget spent, target found full, or an
 				 * address of a folio already in the batch */
 	TD_MOVE__MAX,
@@ -108,6 +113,7 @@ struct td_promote_totals {
 	uint64_t tried_bytes;
 	uint64_t moved_bytes;
 	uint64_t failed_bytes;
+	uint64_t shared_bytes;	/* of failed_bytes: TD_MOVE_SHARED folios */
 	uint64_t errors[TD_ERR__MAX];	/* folios, by status */
 };
 

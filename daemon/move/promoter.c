@@ -163,7 +163,9 @@ static void on_page(const struct td_candidate *c, enum td_move_outcome o, int st
 	int g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, c->memcg_id) : -1;
 
 	if (o != TD_MOVE_SKIPPED && g >= 0 && (size_t)g < p->ng) {
-		p->tried[g] += td_folio_bytes(c->order);
+		/* a shared folio costs its group no budget (account()) */
+		if (o != TD_MOVE_SHARED)
+			p->tried[g] += td_folio_bytes(c->order);
 		/* the cap counts what was just put on the fast node, until the
 		 * next refresh of the group's usage */
 		if (o == TD_MOVE_DONE)
@@ -191,6 +193,12 @@ static void on_page(const struct td_candidate *c, enum td_move_outcome o, int st
 		td_hotness_forget_process(p->h, c->tgid);
 		break;
 	case TD_MOVE_SKIPPED:
+		break;
+	case TD_MOVE_SHARED:
+		/* held TD_DECIDE_SHARED_HOLD_NS by td_decide() */
+		p->cnt.shared_held++;
+		td_hotness_note_move_failed(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_SHARED,
+					    p->env.now_ns);
 		break;
 	default:
 		/* the page may sit elsewhere now (status >= 0): remember where */
@@ -550,7 +558,8 @@ static size_t place_candidates(struct td_promoter *p, int nc, uint64_t *ret_byte
 
 static void account(struct td_promoter *p, const struct td_promote_totals *t)
 {
-	td_ratelimit_spend(&p->rate, t->tried_bytes);
+	/* refused shared folios are not charged: they are held, not retried */
+	td_ratelimit_spend(&p->rate, t->tried_bytes - t->shared_bytes);
 	for (size_t g = 0; g < p->ng; g++)
 		td_policy_spend(&p->pg[g], p->tried[g]);
 	if (t->errors[TD_ERR_ENOMEM])

@@ -137,6 +137,7 @@ struct td_promoter_counters {
 	uint64_t dry_run_pages;		/* base pages */
 	uint64_t node_queries;		/* move_pages queries for sampled pages */
 	uint64_t placement_errors;	/* candidates whose rules could not be read */
+	uint64_t shared_held;		/* folios refused as shared (TD_MOVE_SHARED), held */
 	uint64_t moves_pid_reused;	/* move_pages calls not made: the PID is another process's */
 	uint64_t errors[TD_ERR__MAX];
 	/* pages looked at, by the decision of their tick (td_decide, then the

@@ -401,6 +401,8 @@ static const char *const fixed_reasons[TD_REASON__MAX] = {
 	[TD_REASON_ROOM] = "the fast nodes have no room above their watermarks; waiting for demotion",
 	[TD_REASON_NOT_ALLOWED] = "its process's cpuset or its memory area's NUMA policy allows no "
 				  "fast node (OverridePlacement=no)",
+	[TD_REASON_SHARED] = "move_pages(2) refused it: it is mapped by more than one process "
+			     "(MPOL_MF_MOVE); tried again 5 minutes after the refusal",
 };
 
 /* The sentence of a decision (lib/decide.h has the reasons). */

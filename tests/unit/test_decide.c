@@ -70,6 +70,12 @@ CHANGE(c_threshold, { i->hotness = THR - 1; })
 CHANGE(c_at_threshold, { i->hotness = THR; })
 CHANGE(c_pingpong, { *rd = true; i->hotness = 2 * THR - 1; })
 CHANGE(c_pingpong_clearly_hot, { *rd = true; i->hotness = 2 * THR; })
+CHANGE(c_shared, { e->now_ns += TD_DECIDE_SHARED_HOLD_NS; i->last_move_dir = TD_HOTNESS_DIR_SHARED;
+		  i->move_retries = 1; i->last_move_ns = e->now_ns - TD_DECIDE_SHARED_HOLD_NS + 1; })
+CHANGE(c_shared_over, { e->now_ns += TD_DECIDE_SHARED_HOLD_NS; i->last_move_dir = TD_HOTNESS_DIR_SHARED;
+		       i->move_retries = 1; i->last_move_ns = e->now_ns - TD_DECIDE_SHARED_HOLD_NS; })
+CHANGE(c_shared_below, { i->last_move_dir = TD_HOTNESS_DIR_SHARED; i->hotness = g->threshold - 1;
+			i->last_move_ns = e->now_ns; })
 CHANGE(c_backoff, { i->move_retries = 2; i->last_move_ns = e->now_ns - SEC / 10; })
 CHANGE(c_backoff_over, { i->move_retries = 2; i->last_move_ns = e->now_ns - SEC / 10 * 4; })
 CHANGE(c_backoff_cap, { i->move_retries = 15; i->last_move_ns = e->now_ns - SEC / 10 * 1024; })
@@ -104,6 +110,9 @@ static const struct decide_case cases[] = {
 	{ "at threshold", c_at_threshold, TD_REASON_PROMOTE },
 	{ "ping-pong", c_pingpong, TD_REASON_PINGPONG },
 	{ "ping-pong, clearly hot", c_pingpong_clearly_hot, TD_REASON_PROMOTE },
+	{ "shared: held", c_shared, TD_REASON_SHARED },
+	{ "shared: the hold is over", c_shared_over, TD_REASON_PROMOTE },
+	{ "shared: threshold first", c_shared_below, TD_REASON_THRESHOLD },
 	{ "back-off", c_backoff, TD_REASON_BACKOFF },
 	{ "back-off over", c_backoff_over, TD_REASON_PROMOTE },
 	{ "back-off capped at 2^10", c_backoff_cap, TD_REASON_PROMOTE },

@@ -194,8 +194,29 @@ static void test_per_page_status(void **state)
 	assert_int_equal(f.outcomes[TD_MOVE_DONE], 2);
 	assert_int_equal(f.outcomes[TD_MOVE_RETRY], 2);
 	assert_int_equal(f.outcomes[TD_MOVE_DROP], 2);
-	assert_int_equal(f.outcomes[TD_MOVE_FAILED], 4);
+	/* -EACCES for one page of a call that went through: mapped by several processes */
+	assert_int_equal(f.outcomes[TD_MOVE_SHARED], 1);
+	assert_int_equal(f.outcomes[TD_MOVE_FAILED], 3);
+	assert_int_equal(t.shared_bytes, PAGE);
 	assert_int_equal(f.batch_failed, 8);
+}
+
+/* A whole call refused with -EACCES (a cpuset without the target) is a
+ * failure of every page, not a shared page. */
+static void test_call_eacces(void **state)
+{
+	struct fake f = { .call_ret = -EACCES };
+	struct td_move_ops ops = ops_for(&f);
+	struct td_promote_params p = params_for(&ops, &f, 512, 1000);
+	struct td_candidate c[3];
+	struct td_promote_totals t;
+
+	fill(c, 3, 1, 5, 0);
+	assert_int_equal(td_promote(&p, c, 3, &t), 0);
+	assert_int_equal(f.outcomes[TD_MOVE_FAILED], 3);
+	assert_int_equal(f.outcomes[TD_MOVE_SHARED], 0);
+	assert_int_equal(t.shared_bytes, 0);
+	assert_int_equal(t.errors[TD_ERR_EACCES], 3);
 }
 
 static int full_after_three(uint64_t addr, int node)
@@ -370,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_grouping_and_batches),
 		cmocka_unit_test(test_split_by_target_node),
 		cmocka_unit_test(test_per_page_status),
+		cmocka_unit_test(test_call_eacces),
 		cmocka_unit_test(test_full_node_stops),
 		cmocka_unit_test(test_process_gone),
 		cmocka_unit_test(test_budget),
