@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TD_CONFIG_MAX_CGROUPS 256
+#define TD_CONFIG_MAX_CGROUPS 1024
 #define TD_CONFIG_MAX_ERRORS 32
 #define TD_CONFIG_PATH_MAX 512
 

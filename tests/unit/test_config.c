@@ -1271,7 +1271,7 @@ static const struct message_case {
 } message_cases[] = {
 	{ NULL, gen_long_line, FNAME ":2: line longer than 1024 bytes" },
 	{ NULL, gen_nul, FNAME ":2: NUL byte in line" },
-	{ NULL, gen_too_many, FNAME ":257: too many [Cgroup] sections (at most 256)" },
+	{ NULL, gen_too_many, FNAME ":1025: too many [Cgroup] sections (at most 1024)" },
 	{ "[Daemon\n", NULL, FNAME ":1: malformed section header" },
 	{ "[Daemon]\n[Daemon]\n", NULL, FNAME ":2: duplicate section [Daemon]" },
 	{ "\n[Nope]\n", NULL, FNAME ":2: unknown section [Nope] (expected [Daemon] or [Cgroup \"/path\"])" },
@@ -1602,15 +1602,18 @@ static void test_too_many_cgroups(void **state)
 		 2 * TD_CONFIG_MAX_CGROUPS + 1, TD_CONFIG_MAX_CGROUPS);
 	assert_one_error(c, "too many", want);
 	assert_int_equal(c->n_cgroups, TD_CONFIG_MAX_CGROUPS);
-	assert_string_equal(c->cgroups[TD_CONFIG_MAX_CGROUPS - 1].path, "/c255");
-	assert_int_equal(c->cgroups[TD_CONFIG_MAX_CGROUPS - 1].weight, 256);
+	snprintf(want, sizeof(want), "/c%d", TD_CONFIG_MAX_CGROUPS - 1);
+	assert_string_equal(c->cgroups[TD_CONFIG_MAX_CGROUPS - 1].path, want);
+	assert_int_equal(c->cgroups[TD_CONFIG_MAX_CGROUPS - 1].weight, TD_CONFIG_MAX_CGROUPS);
 
 	/* a drop-in may still change an existing one, but not add one */
 	assert_int_equal(parse_as(c, "d.conf", "[Cgroup \"/c0\"]\nWeight=9\n"), 0);
 	assert_int_equal(c->cgroups[0].weight, 9);
 	assert_int_equal(parse_as(c, "d.conf", "[Cgroup \"/new\"]\nWeight=9\n"), -EINVAL);
 	assert_int_equal(c->n_errors, 2);
-	assert_string_equal(c->errors[1], "d.conf:1: too many [Cgroup] sections (at most 256)");
+	snprintf(want, sizeof(want), "d.conf:1: too many [Cgroup] sections (at most %d)",
+		 TD_CONFIG_MAX_CGROUPS);
+	assert_string_equal(c->errors[1], want);
 }
 
 /* ------------------------------------------------------------------ drop-ins */
