@@ -80,7 +80,7 @@ FUZZ_NAMES    := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS     := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzlib/%.o)
 
-.PHONY: all deps check check-long unit vm demo bench install uninstall clean vmlinux fuzz
+.PHONY: all deps check check-long unit vm demo scale bench install uninstall clean vmlinux fuzz
 all: $(BUILD)/tieringd $(BUILD)/tieringctl
 
 # Order-only: every entry point checks the packages first, without
@@ -167,8 +167,9 @@ TEST_OBJS_test_control := ops/control move/promoter move/sysops move/placement m
 TEST_OBJS_test_sources_drain := source/drain
 TEST_OBJS_test_folio := source/folio
 TEST_OBJS_test_privs := ops/privs move/kernel ops/log
+TEST_OBJS_test_selfstat := ops/selfstat
 DAEMON_TESTS := test_promoter test_demoter test_groups test_control test_kernel test_sources_drain test_reap \
-	test_placement test_folio test_privs test_cgcache_resolve
+	test_placement test_folio test_privs test_cgcache_resolve test_selfstat
 $(foreach t,$(DAEMON_TESTS),$(eval $(BUILD)/tests/$(t): $(TEST_OBJS_$(t):%=$(BUILD)/san/daemon/%.o)))
 
 $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)
@@ -178,7 +179,7 @@ $(BUILD)/san/daemon/%.o: daemon/%.c $(SKEL)
 
 # Guest payloads for tests/vm (statically small, dynamically linked; the
 # harness copies their libraries into the guest).
-$(BUILD)/vm/%: tests/vm/payload/%.c tests/vm/payload/payload.h $(BUILD)/libtiering.a
+$(BUILD)/vm/%: tests/vm/payload/%.c $(wildcard tests/vm/payload/*.h) $(BUILD)/libtiering.a
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< $(BUILD)/libtiering.a $(JANSSON_LIBS) -lnuma -lm
@@ -215,6 +216,13 @@ check-long: all $(PAYLOAD_BINS)
 			BUILD=$(BUILD) tests/vm/run $$s $$k || rc=1; \
 		done; \
 	done; exit $$rc
+
+# The scale suites (issue 12) on 6.12, one VM at a time: the two of make
+# check and the two of check-long (tests/vm/suites/long/scale_*.sh).
+SCALE_SUITES := tests/vm/suites/scale_conf.sh tests/vm/suites/throughput.sh \
+	tests/vm/suites/long/scale_procs.sh tests/vm/suites/long/scale_table.sh
+scale: all $(PAYLOAD_BINS)
+	$(Q)rc=0; for s in $(SCALE_SUITES); do BUILD=$(BUILD) tests/vm/run $$s 6.12 || rc=1; done; exit $$rc
 
 # ---------------------------------------------------------------- fuzz
 # One libFuzzer binary per tests/fuzz/fuzz_<name>.c, its seeds in

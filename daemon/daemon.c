@@ -8,6 +8,7 @@
  * (pipeline.h), never this file's struct td_daemon.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -30,6 +31,7 @@
 #include "ops/log.h"
 #include "ops/notify.h"
 #include "ops/privs.h"
+#include "ops/selfstat.h"
 #include "ops/server.h"
 #include "pipeline.h"
 #include "policy/cgroupfs.h"
@@ -51,6 +53,7 @@ struct td_daemon {
 	struct td_server *server;
 	struct td_folio *folio;		/* orders of sampled addresses; NULL without sampling */
 	struct td_privs *privs;		/* the capability drop and its restorer */
+	struct td_selfstat *self;	/* the daemon's own cost */
 	/* intake and reload counters (the registry's; the stages keep theirs) */
 	uint64_t events_received, events_by_source[TD_SRC__ACCESS_MAX], events_on_slow;
 	uint64_t events_slow_latency;	/* hint faults too long after the scan */
@@ -566,6 +569,9 @@ static void ready(struct td_daemon *d)
 		.sys_admin = d->folio != NULL, .restorer = !d->opt.no_restorer, .kernel = d->kernel,
 	}, &d->privs);
 	check_tiers(d);
+	/* start-up's garbage (libbpf's parse of the kernel's BTF, the
+	 * verifier's log) is freed by now: give its pages back */
+	malloc_trim(0);
 	d->pipe.start_ns = td_now_ns();
 	td_loop_write_metrics(d->loop);
 	/* the last start-up line: tests and operators wait for it */
@@ -630,7 +636,8 @@ static int daemon_alloc(const struct td_daemon_options *o, struct td_daemon **re
 	}
 	*d->conf = *o->config;
 	d->opt = *o;
-	if (td_kernel_new(NULL, &d->kernel)) {
+	if (td_kernel_new(NULL, &d->kernel) || td_selfstat_new("/proc", &d->self)) {
+		td_kernel_free(d->kernel);
 		free(d->conf);
 		free(d);
 		return -ENOMEM;
@@ -879,12 +886,35 @@ static void counters_ops(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_
 	v[TD_CTR_RELOAD_FAILURES][0] = d->reload_failures;
 }
 
+/* What the daemon costs: CPU, memory, fds, its BPF programs' run time. */
+static void counters_self(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES_MAX])
+{
+	struct td_selfstat_sample ss;
+
+	if (td_selfstat_sample(d->self, td_now_ns(), &ss) == 0) {
+		v[TD_CTR_SELF_CPU_NS][0] = ss.cpu_ns;
+		v[TD_CTR_SELF_CPU_NS_PER_S][0] = ss.cpu_ns_per_s;
+		v[TD_CTR_SELF_RSS_BYTES][0] = ss.rss_bytes;
+		v[TD_CTR_SELF_RSS_PEAK_BYTES][0] = ss.rss_peak_bytes;
+		v[TD_CTR_SELF_FDS][0] = ss.fds;
+		v[TD_CTR_BPF_STATS_ENABLED][0] = ss.bpf_stats_enabled;
+	}
+	if (!d->pipe.sources)
+		return;
+	td_sources_prog_runtime(d->pipe.sources, td_bpf_program_names, TD_BPF_PROGRAMS,
+				v[TD_CTR_BPF_RUN_TIME_NS], v[TD_CTR_BPF_RUNS]);
+	for (unsigned i = 0; i < TD_BPF_PROGRAMS; i++)
+		v[TD_CTR_BPF_NS_PER_RUN][i] = v[TD_CTR_BPF_RUNS][i] ?
+			v[TD_CTR_BPF_RUN_TIME_NS][i] / v[TD_CTR_BPF_RUNS][i] : 0;
+}
+
 static void counters(const struct td_daemon *d, struct td_counters *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	counters_intake(d, ret->v);
 	counters_move(d, ret->v);
 	counters_ops(d, ret->v);
+	counters_self(d, ret->v);
 }
 
 static void foreach_counter(const struct td_daemon *d,
@@ -937,5 +967,6 @@ void td_daemon_free(struct td_daemon *d)
 	td_groups_free(d->pipe.groups);
 	td_kernel_free(d->kernel);	/* after the demoter, which switches through it */
 	td_privs_free(d->privs);	/* last: the restorer puts back what is left */
+	td_selfstat_free(d->self);
 	free(d);
 }

@@ -12,6 +12,11 @@ static const char *const filters[] = { "fast", "self", "cgroup" };
 static const char *const process_kinds[] = { "exec", "exit" };
 static const char *const targets[] = { "local", "nearest", "wait", "unclear" };
 /* folio sizes by order (0..9: x86-64 base page to PMD) */
+/* the BPF programs, by their names in bpf/tieringd.bpf.c (bpf_program__name()) */
+const char *const td_bpf_program_names[TD_BPF_PROGRAMS] = {
+	"hint_migrate_check", "hint_migrate_prep", "hint_task_numa_fault", "hint_fault_addr",
+	"lat_enter", "lat_exit", "sample_access", "proc_exec", "proc_exit",
+};
 static const char *const sizes[] = { "4K", "8K", "16K", "32K", "64K", "128K", "256K", "512K", "1M", "2M" };
 
 #define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
@@ -160,6 +165,24 @@ static const struct td_ctr_def defs[TD_CTR__MAX] = {
 	S(TD_CTR_RELOADS, "reloads", "reloads", "Configuration reloads applied."),
 	S(TD_CTR_RELOAD_FAILURES, "reload_failures", "reloads",
 	  "Configuration reloads refused (the running configuration stayed)."),
+	C(TD_CTR_SELF_CPU_NS, "self_cpu_ns", "nanoseconds",
+	  "The daemon's own CPU time, user and system (getrusage)."),
+	G(TD_CTR_SELF_CPU_NS_PER_S, "self_cpu_ns_per_s", "nanoseconds",
+	  "The daemon's CPU time per second of wall time between its last two samples at least 1 s apart (10000000 = 1 % of a core)."),
+	G(TD_CTR_SELF_RSS_BYTES, "self_rss_bytes", "bytes", "The daemon's resident memory (VmRSS)."),
+	G(TD_CTR_SELF_RSS_PEAK_BYTES, "self_rss_peak_bytes", "bytes",
+	  "The daemon's peak resident memory (VmHWM)."),
+	G(TD_CTR_SELF_FDS, "self_fds", "fds", "The daemon's open file descriptors."),
+	G(TD_CTR_BPF_STATS_ENABLED, "bpf_stats_enabled", "flag",
+	  "1 while kernel.bpf_stats_enabled is on (the BPF run-time counters count), 0 when off (they stay where they were)."),
+	L(TD_CTR_BPF_RUN_TIME_NS, "bpf_run_time_ns", NULL, "nanoseconds", "program", td_bpf_program_names,
+	  "Time the kernel spent in each BPF program (bpf_prog_info run_time_ns; only while kernel.bpf_stats_enabled=1)."),
+	L(TD_CTR_BPF_RUNS, "bpf_runs", NULL, "runs", "program", td_bpf_program_names,
+	  "Runs of each BPF program (bpf_prog_info run_cnt; only while kernel.bpf_stats_enabled=1)."),
+	[TD_CTR_BPF_NS_PER_RUN] = { .name = "bpf_ns_per_run", .unit = "nanoseconds", .gauge = true,
+				    .label = "program", .values = td_bpf_program_names,
+				    .n_values = TD_BPF_PROGRAMS,
+				    .help = "bpf_run_time_ns / bpf_runs of each BPF program (0 before it ran with stats on)." },
 };
 
 const struct td_ctr_def *td_ctr_def(enum td_ctr c)

@@ -90,6 +90,15 @@ enum td_ctr {
 	TD_CTR_JOURNAL_SUPPRESSED,
 	TD_CTR_RELOADS,
 	TD_CTR_RELOAD_FAILURES,
+	TD_CTR_SELF_CPU_NS,
+	TD_CTR_SELF_CPU_NS_PER_S,
+	TD_CTR_SELF_RSS_BYTES,
+	TD_CTR_SELF_RSS_PEAK_BYTES,
+	TD_CTR_SELF_FDS,
+	TD_CTR_BPF_STATS_ENABLED,
+	TD_CTR_BPF_RUN_TIME_NS,		/* {program} */
+	TD_CTR_BPF_RUNS,		/* {program} */
+	TD_CTR_BPF_NS_PER_RUN,		/* {program} */
 	TD_CTR__MAX,
 };
 
@@ -111,6 +120,11 @@ struct td_ctr_def {
 struct td_counters {
 	uint64_t v[TD_CTR__MAX][TD_CTR_VALUES_MAX];
 };
+
+/* The BPF programs' names, the label values of bpf_run_time_ns, bpf_runs
+ * and bpf_ns_per_run: bpf/tieringd.bpf.c's program names. */
+#define TD_BPF_PROGRAMS 9
+extern const char *const td_bpf_program_names[TD_BPF_PROGRAMS];
 
 /* The definition of c; NULL out of range. */
 const struct td_ctr_def *td_ctr_def(enum td_ctr c);

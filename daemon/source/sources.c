@@ -587,6 +587,29 @@ uint64_t td_sources_bad_events(const struct td_sources *s)
 	return s->bad_events;
 }
 
+void td_sources_prog_runtime(const struct td_sources *s, const char *const *names, unsigned n,
+			     uint64_t *ret_ns, uint64_t *ret_runs)
+{
+	struct bpf_program *prog;
+
+	memset(ret_ns, 0, n * sizeof(*ret_ns));
+	memset(ret_runs, 0, n * sizeof(*ret_runs));
+	bpf_object__for_each_program(prog, s->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		for (unsigned i = 0; i < n; i++) {
+			if (strcmp(names[i], bpf_program__name(prog)))
+				continue;
+			ret_ns[i] = info.run_time_ns;
+			ret_runs[i] = info.run_cnt;
+		}
+	}
+}
+
 int td_sources_stats(const struct td_sources *s, uint64_t ret[TD_STAT__MAX])
 {
 	uint64_t *vals;

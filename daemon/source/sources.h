@@ -82,6 +82,14 @@ uint64_t td_sources_capped_drains(const struct td_sources *s);
  */
 void td_sources_detach(struct td_sources *s);
 
+/*
+ * Each loaded BPF program's run time and runs (bpf_prog_info run_time_ns,
+ * run_cnt: the kernel counts them only while kernel.bpf_stats_enabled=1),
+ * by names[i] (bpf_program__name()); 0 for a program not loaded.
+ */
+void td_sources_prog_runtime(const struct td_sources *s, const char *const *names, unsigned n,
+			     uint64_t *ret_ns, uint64_t *ret_runs);
+
 /* Events rejected by td_sources_consume (bad size or ABI version). */
 uint64_t td_sources_bad_events(const struct td_sources *s);
 
