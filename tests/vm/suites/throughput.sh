@@ -1,0 +1,98 @@
+#!/bin/sh
+# vm: mode=initramfs mem0=1024 mem1=1024 timeout=240 kernels=6.12
+#
+# Promotion throughput against the raw syscall (issue 12 item 4), in one
+# guest run, on the same amount of slow-node memory (64 MiB of 4 KiB pages,
+# node1 -> node0):
+#  1. bench_move_pages: move_pages(2) in batches of 512 (BatchSize's
+#     default) through lib/promote.c, one caller; then two threads at once,
+#     each its own half (two parallel workers on one fast node).
+#  2. tieringd, rate limit off: the buffer's pages are learned in
+#     DefaultMode=observe (tracked, never moved) until the table holds them
+#     all, the reader stops, and DefaultMode=promote is reloaded: the next
+#     tick promotes the whole buffer in one burst. burst (the payload) polls
+#     the placement of every 16th page every 5 ms and times the burst.
+# Printed: both rates and tieringd's ratio to the raw batched rate (the goal
+# is >= 90 %), and the two-thread speedup. Asserted: placement (every page
+# on node0 after each pass and after the burst), the figures present.
+# Regime: the 1 GiB fast node is below the kernel's ample-free mark and
+# tieringd sets its promote rate limit to 0: the burst is tieringd's alone
+# (pgpromote_success checked).
+. /tvm/lib.sh
+
+t_require_bin tieringd tieringctl bench_move_pages burst
+MIB=64
+t_sysctl kernel.numa_balancing 0
+bm=$(t_result_file bench_move_pages.txt)
+bench_move_pages --mib $MIB --batch 512 --threads 2 --from 1 --to 0 > "$bm" 2>&1
+rc=$?
+sed 's/^/  bm| /' "$bm"
+t_check "bench_move_pages: every pass placed every page" t_eq 0 "$rc"
+bench=$(sed -n 's/^move_pages: batched_pages_per_s=\([0-9]*\).*/\1/p' "$bm")
+one=$(sed -n 's/^move_pages: median of .*one_thread_pages_per_s=\([0-9]*\).*/\1/p' "$bm")
+par=$(sed -n 's/^move_pages: median of .*threads_2_pages_per_s=\([0-9]*\).*/\1/p' "$bm")
+t_check "bench: batched rate measured ($bench pages/s)" t_range "${bench:-0}" 1 1000000000
+t_check "bench: two-thread rate measured ($par pages/s)" t_range "${par:-0}" 1 1000000000
+
+t_numa_scan_fast
+cat > /tmp/td.conf <<CONF
+[Daemon]
+NumaBalancing=2
+KernelPromoteRateLimitMBps=0
+FastWatermark=32M
+RateLimitMBps=0
+DefaultMode=observe
+CONF
+t_tieringd_start /tmp/td.conf
+promo0=$(t_vmstat pgpromote_success)
+bo=$(t_result_file burst.out)
+burst --mib $MIB --node 1 --fast 0 --poll-ms 5 --stride 16 --seconds 60 --trace > "$bo" 2>&1 &
+bp=$!
+t_check "burst placed its buffer on node1" t_wait_for "$bo" "^READY .* on_node $((MIB * 256))\$" 60
+pages=$((MIB * 256))
+# every page of the buffer in the table (observe: tracked, not moved)
+i=0
+hot=0
+while [ $i -lt 120 ]; do
+	tieringctl -j status > /tmp/st.json
+	hot=$(t_json_num /tmp/st.json hot_entries)
+	[ "${hot:-0}" -ge $pages ] && break
+	sleep 0.5
+	i=$((i + 1))
+done
+t_check "the table learned the whole buffer in observe mode ($hot entries)" t_range "${hot:-0}" $pages 1000000
+t_check "observe mode moved nothing" t_eq 0 "$(t_json_num /tmp/st.json pages_promoted)"
+kill -USR1 "$(awk '$1 == "READY" { print $2 }' "$bo")"
+sleep 0.2
+sed -i 's/^DefaultMode=observe$/DefaultMode=promote/' /tmp/td.conf
+t_run tieringctl reload
+wait $bp
+sed 's/^/  burst| /' "$bo"
+tieringctl -j stats > "$(t_result_file stats.json)"
+t_tieringd_stop
+st=$(t_result_file stats.json)
+on=$(awk '$1 == "BURST" { print $5 }' "$bo")
+t_check "tieringd promoted the whole buffer ($on of $pages pages)" t_range "${on:-0}" $pages $pages
+t_check "every promotion was tieringd's (pgpromote_success +$(( $(t_vmstat pgpromote_success) - promo0 )))" \
+	t_eq 0 $(( $(t_vmstat pgpromote_success) - promo0 ))
+lo=$(awk '$1 == "BURST" { print $13 }' "$bo")
+hi=$(awk '$1 == "BURST" { print $15 }' "$bo")
+raw=$(awk '$1 == "RAW" { print $7 }' "$bo")
+rlo=$(awk '$1 == "RAW_WATCHED" { print $13 }' "$bo")
+rhi=$(awk '$1 == "RAW_WATCHED" { print $15 }' "$bo")
+t_check "burst timed ($lo..$hi pages/s)" t_range "${lo:-0}" 1 1000000000
+t_check "the raw syscall on the same memory timed ($raw pages/s)" t_range "${raw:-0}" 1 1000000000
+t_check "raw, watched as the burst was: timed ($rlo..$rhi pages/s)" t_range "${rlo:-0}" 1 1000000000
+t_check "raw: every page back on node0" t_eq $pages "$(awk '$1 == "RAW" { print $9 }' "$bo")"
+calls=$(t_json_num "$st" move_pages_calls)
+batches=$(t_json_num "$st" promote_batches)
+sum=$(t_result_file summary.txt)
+awk -v raw="$raw" -v rlo="$rlo" -v rhi="$rhi" -v bench="$bench" -v one="$one" -v par="$par" -v lo="$lo" -v hi="$hi" -v calls="$calls" -v b="$batches" -v n="$pages" 'BEGIN {
+	printf "raw move_pages batched (512/call) on the same memory right after the burst: %d pages/s (its own clock)\n", raw
+	printf "  the same, watched by the poll that timed the burst: %d..%d pages/s\n", rlo, rhi
+	printf "bench_move_pages batched (512/call, 1 thread, warm):                  %d pages/s\n", bench
+	printf "bench_move_pages, 2 threads at once against 1 (medians of 3, interleaved): %d against %d pages/s (speedup %.2f)\n", par, one, par / one
+	printf "tieringd burst (rate limit off): %d..%d pages/s (%d pages, %d move_pages calls, %d batches)\n", lo, hi, n, calls, b
+	printf "tieringd / raw (both watched, like for like): %.0f..%.0f %% (goal >= 90 %%)\n", 100 * lo / rlo, 100 * hi / rhi
+	printf "tieringd / raw (its own clock): %.0f..%.0f %%\n", 100 * lo / raw, 100 * hi / raw
+}' | tee "$sum" | sed 's/^/  /'
