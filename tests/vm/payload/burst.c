@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "payload.h"
 #include "slowbuf.h"
 
 #define PAGE 4096UL
@@ -53,10 +54,7 @@ static void on_usr1(int sig)
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return now_s() * 1e3;
 }
 
 /* Moves pages[0..n) to node in batches; pages/s (exits on a failed call). */

@@ -35,6 +35,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "payload.h"
 #include "slowbuf.h"
 
 #define PAGE 4096UL
@@ -55,10 +56,7 @@ struct result {
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return now_s() * 1e3;
 }
 
 static int join_cgroup(const struct opts *o, unsigned long i)
