@@ -3,6 +3,7 @@
 #   make            build build/tieringd and build/tieringctl (runs `make deps` first)
 #   make check      unit tests (ASan+UBSan) and the real-kernel VM suites
 #   make demo       the kernel alone vs. tieringd, in a two-node 6.12 guest
+#   make soak       30 min of churn under the shipped unit, then 5 under ASan (not in check)
 #   make deps       install missing Debian 12 packages (idempotent, quiet)
 #   make vmlinux    regenerate bpf/vmlinux.h from the 6.12 guest kernel's BTF
 #   make install DESTDIR=D PREFIX=/usr   /  make uninstall
@@ -223,6 +224,40 @@ SCALE_SUITES := tests/vm/suites/scale_conf.sh tests/vm/suites/throughput.sh \
 	tests/vm/suites/long/scale_procs.sh tests/vm/suites/long/scale_table.sh
 scale: all $(PAYLOAD_BINS)
 	$(Q)rc=0; for s in $(SCALE_SUITES); do BUILD=$(BUILD) tests/vm/run $$s 6.12 || rc=1; done; exit $$rc
+
+# ---------------------------------------------------------------- soak
+# The soak (tests/vm/suites/soak.sh; too long for make check): SOAK_MINUTES
+# of process, cgroup, reload and client churn under the shipped unit in a
+# 6.12 guest, then SOAK_ASAN_MINUTES of the same with the daemon built with
+# ASan+LSan+UBSan in $(BUILD)-asan, run bare (initramfs). The suite's copy
+# in $(BUILD)/soak/ has the minutes written in. Per-minute table:
+# $(BUILD)/vm-results/soak-6.12/soak.tsv (and $(BUILD)-asan/...).
+#   make soak [SOAK_MINUTES=30] [SOAK_ASAN_MINUTES=5]   (or soak-unit, soak-asan)
+SOAK_MINUTES      ?= 30
+SOAK_ASAN_MINUTES ?= 5
+ASAN_BUILD        := $(BUILD)-asan
+soak_timeout       = $$(( $(1) * 60 + 900 ))
+.PHONY: soak soak-unit soak-asan
+soak:
+	$(Q)rc=0; $(MAKE) --no-print-directory soak-unit || rc=1; \
+		$(MAKE) --no-print-directory soak-asan || rc=1; exit $$rc
+
+soak-unit: all $(PAYLOAD_BINS)
+	@mkdir -p $(BUILD)/soak
+	$(Q)sed 's/^SOAK_MINUTES=.*/SOAK_MINUTES=$(SOAK_MINUTES)/' tests/vm/suites/soak.sh > $(BUILD)/soak/soak.sh
+	$(Q)BUILD=$(BUILD) tests/vm/run --timeout $(call soak_timeout,$(SOAK_MINUTES)) $(BUILD)/soak/soak.sh 6.12
+
+# The ASan daemon beside build/'s tieringctl and payloads; lsanprobe (a
+# known leak) built with ASan too, as the suite's proof that LSan reports.
+soak-asan: all $(PAYLOAD_BINS)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 $(ASAN_BUILD)/tieringd
+	@mkdir -p $(ASAN_BUILD)/vm $(ASAN_BUILD)/soak
+	$(Q)cp $(BUILD)/tieringctl $(ASAN_BUILD)/ && cp $(PAYLOAD_BINS) $(ASAN_BUILD)/vm/
+	$(Q)$(CC) -fsanitize=address -g -O0 -o $(ASAN_BUILD)/vm/lsanprobe tests/vm/payload/lsanprobe.c
+	$(Q)sed -e 's/^SOAK_MINUTES=.*/SOAK_MINUTES=$(SOAK_ASAN_MINUTES)/' -e 's/^SOAK_DAEMON=.*/SOAK_DAEMON=asan/' \
+		-e '/^# vm:/s/mode=systemd/mode=initramfs/' tests/vm/suites/soak.sh > $(ASAN_BUILD)/soak/soak.sh
+	$(Q)tests/vm/run --build $(ASAN_BUILD) --timeout $(call soak_timeout,$(SOAK_ASAN_MINUTES)) \
+		$(ASAN_BUILD)/soak/soak.sh 6.12
 
 # ---------------------------------------------------------------- fuzz
 # One libFuzzer binary per tests/fuzz/fuzz_<name>.c, its seeds in
