@@ -127,6 +127,25 @@ static uint32_t room_threshold(const struct td_threshold_hist *h, uint64_t affor
 	return 0;
 }
 
+/* The tick's hottest level with at least TD_THRESHOLD_REF_MIN_BYTES at or
+ * above it: the top of the bucket where they add up (never above the
+ * maximum); the maximum itself when the tick has fewer bytes. */
+static uint32_t hist_ref(const struct td_threshold_hist *h)
+{
+	uint64_t above = 0;
+
+	for (int i = TD_THRESHOLD_BUCKETS - 1; i > 0; i--) {
+		uint32_t top;
+
+		above = add_sat(above, h->bytes[i]);
+		if (above < TD_THRESHOLD_REF_MIN_BYTES)
+			continue;
+		top = i + 1 < TD_THRESHOLD_BUCKETS ? td_threshold_bucket_low(i + 1) - 1 : UINT32_MAX;
+		return top < h->max_hotness ? top : h->max_hotness;
+	}
+	return h->max_hotness;
+}
+
 /* Rises at once; falls by at most 1/8 per update; a 10 % dead band both ways. */
 static uint32_t smooth(uint32_t old, uint32_t target)
 {
@@ -143,12 +162,12 @@ uint32_t td_threshold_update(struct td_threshold_state *s, const struct td_thres
 {
 	static const struct td_threshold_hist empty;
 	const struct td_threshold_hist *h = in->hist ? in->hist : &empty;
-	uint32_t floor = in->floor ? in->floor : 1, rel, room, ref;
+	uint32_t floor = in->floor ? in->floor : 1, rel, room, ref, top = hist_ref(h);
 	bool warm;
 
 	ref = in->now_ns > s->last_ns ? decay(s->ref, in->now_ns - s->last_ns, in->half_life_ns) :
 					 s->ref;
-	s->ref = ref > h->max_hotness ? ref : h->max_hotness;
+	s->ref = ref > top ? ref : top;
 	s->last_ns = in->now_ns;
 	if (!s->seen_ns && h->total_bytes)
 		s->seen_ns = in->now_ns ? in->now_ns : 1;

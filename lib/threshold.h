@@ -22,7 +22,8 @@
  *	value = floor, why FREE, at once (the kernel promotes freely there too).
  *
  *   scarce:
- *	ref    = max(hist->max_hotness, ref decayed by half_life_ns since last_ns)
+ *	ref    = max(the hottest level with >= 4 MiB at or above it (see
+ *		 below), ref decayed by half_life_ns since last_ns)
  *	T_rel  = ref / 4			(faults on at least about a quarter of the
  *						 scans: TD_THRESHOLD_REL_SHIFT; a half held
  *						 truly hot pages that the scanner had not
@@ -48,7 +49,12 @@
  *   within 10 % above a falling target and does not flap between ticks. It is
  *   never below the floor.
  *
- * ref is the group's hottest frequency, taken as the maximum, not a byte
+ * ref is the group's hottest frequency, taken near the maximum, not at a
+ * byte quantile: the hottest level with at least TD_THRESHOLD_REF_MIN_BYTES
+ * (4 MiB) at or above it, so that a few pages the scanner happened to reach
+ * more often than the rest (measured under a loaded TCG host: a policy's
+ * whole 128 MiB hot set held below a quarter of such a level) cannot hold
+ * every page back; the maximum itself when the tick has fewer bytes. Not a
  * quantile: a hint-fault frequency saturates at "faults on every scan", so
  * the maximum is the continuously-read level and cannot be an outlier above
  * it; a quantile by bytes (say the 99th) would fall into a large swept
@@ -75,6 +81,8 @@
 
 /* T_rel = ref >> TD_THRESHOLD_REL_SHIFT (see the rules above). */
 #define TD_THRESHOLD_REL_SHIFT	2
+/* ref: the hottest level with this many bytes of candidates at or above it. */
+#define TD_THRESHOLD_REF_MIN_BYTES	(4ULL << 20)
 #define TD_THRESHOLD_LOW_SHIFT	8
 
 /* Bytes of candidates by hotness bucket, for one group and tick. */
