@@ -27,6 +27,7 @@
 #include "units.h"
 
 #define MAX_CGROUPS (4 << 10)	/* cgroups the demoter knows of */
+#define TD_DEMOTER_HOLD_TICKS 3	/* room made is counted as coming this long */
 
 struct cg {
 	uint64_t id;		/* cgroup directory inode */
@@ -53,6 +54,17 @@ struct td_demoter {
 	bool demotion_warned;	/* the switch failed, and was named */
 	struct td_ratelimit rate;
 	uint64_t kswapd_base;	/* pgdemote_kswapd at start */
+	/*
+	 * Room made lately and not yet taken by promotions (note_promote), per
+	 * fast node ([TD_MAX_NODES]: made from every fast node at once), and
+	 * when it was last made: a tick's ask leaves it out, so that a backlog
+	 * still waiting for the moves that will fill it is not asked twice.
+	 * Forgotten after TD_DEMOTER_HOLD_TICKS ticks (taken by someone else,
+	 * or the pages were not promoted: the free figures tell again).
+	 */
+	uint64_t unused[TD_MAX_NODES + 1];
+	uint64_t unused_ns;
+	char *self_cg[2];	/* our own cgroup and PID 1's: never victims */
 	struct td_demoter_counters cnt;
 };
 
@@ -478,6 +490,50 @@ static void note_swap_risk(struct td_demoter *d, const char *path, int r,
 	d->cnt.swap_seen += o->swapped;
 }
 
+/* The cgroup v2 path of process pid ("self", "1") from <proc_root>/PID/cgroup
+ * ("0::/system.slice/tieringd.service"), owned; NULL if unknown. */
+static char *cgroup_of(const struct td_demoter *d, const char *pid)
+{
+	char f[PATH_MAX], buf[PATH_MAX + 64];
+
+	snprintf(f, sizeof(f), "%s/%s/cgroup", d->c.proc_root, pid);
+	if (read_small(f, buf, sizeof(buf)) < 0)
+		return NULL;
+	for (char *l = buf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, "0::", 3)) {
+			l += 3;
+			l[strcspn(l, "\n")] = 0;
+			return strdup(l);
+		}
+	return NULL;
+}
+
+/*
+ * The cgroups never asked for room, read again with the tree: tieringd's own
+ * (reclaim there demotes the hot table and the daemon's working set, and
+ * stalls the loop that makes the room) and PID 1's (init.scope: the service
+ * manager, on the path of every unit start, watchdog and restart, tieringd's
+ * own included; a few MiB, no room worth its latency). PID 1's cgroup
+ * unreadable (hidepid): "/init.scope".
+ */
+static void refresh_self(struct td_demoter *d)
+{
+	for (int i = 0; i < 2; i++)
+		free(d->self_cg[i]);
+	d->self_cg[0] = cgroup_of(d, "self");
+	d->self_cg[1] = cgroup_of(d, "1");
+	if (!d->self_cg[1])
+		d->self_cg[1] = strdup("/init.scope");
+}
+
+static bool is_self(const struct td_demoter *d, const struct cg *g)
+{
+	for (int i = 0; i < 2; i++)
+		if (d->self_cg[i] && !strcmp(d->self_cg[i], g->path))
+			return true;
+	return false;
+}
+
 int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 {
 	struct td_demoter *d = calloc(1, sizeof(*d));
@@ -490,6 +546,7 @@ int td_demoter_new(const struct td_demoter_config *c, struct td_demoter **ret)
 	if (c->fence_file && !c->dry_run)
 		td_demoter_restore_fence(c->fence_file);
 	d->kswapd_base = vmstat_value(d, "pgdemote_kswapd");
+	refresh_self(d);
 	r = rescan(d);
 	if (r) {
 		td_demoter_free(d);
@@ -517,6 +574,8 @@ void td_demoter_free(struct td_demoter *d)
 	if (!d)
 		return;
 	free_cgs(d->cgs, d->n);
+	for (int i = 0; i < 2; i++)
+		free(d->self_cg[i]);
 	free(d);
 }
 
@@ -535,7 +594,15 @@ void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t b
 			     uint64_t now_ns)
 {
 	struct cg *g = find(d, memcg_id);
+	uint64_t left = bytes;
 
+	/* the room made lately is taken (any node's: the call has no node) */
+	for (int n = TD_MAX_NODES; n >= 0 && left; n--) {
+		uint64_t t = d->unused[n] < left ? d->unused[n] : left;
+
+		d->unused[n] -= t;
+		left -= t;
+	}
 	if (!g)
 		return;
 	if (now_ns - g->last_promote_ns >= d->c.pingpong_window_ns)
@@ -597,7 +664,7 @@ static size_t collect_victims(struct td_demoter *d, uint64_t now_ns, uint64_t ma
 	for (size_t i = 0; i < d->n; i++) {
 		struct cg *g = &d->cgs[i];
 
-		if (!g->leaf || g->swap_risk ||
+		if (!g->leaf || g->swap_risk || is_self(d, g) ||
 		    (d->c.unmovable && d->c.unmovable(d->c.hook_ctx, g->id)))
 			continue;
 		g->fast_anon = fast_anon(d, g, mask);
@@ -670,19 +737,40 @@ static uint64_t ask_victims(struct td_demoter *d, struct cg **victims, size_t nv
 	return done;
 }
 
-/* The room each fast node wants (room_nodes) into want; returns the
- * tick's need: need_bytes, or more if the nodes want more (their
- * shortfall under the promoter's watermark comes first). */
+/* *v less what is left of *credit, which pays it. */
+static void pay(uint64_t *v, uint64_t *credit)
+{
+	uint64_t t = *v < *credit ? *v : *credit;
+
+	*v -= t;
+	*credit -= t;
+}
+
+/*
+ * The room each fast node wants (room_nodes) into want, less the room made
+ * lately that promotions have not taken yet (unused: the waiting folios
+ * will fill it; asking for them again demoted twice their size); returns
+ * the tick's need: need_bytes, or more if the nodes want more (their
+ * shortfall under the promoter's watermark comes first), less that room.
+ */
 static uint64_t node_wants(const struct td_demoter *d, uint64_t want[TD_MAX_NODES],
 			   uint64_t need_bytes)
 {
-	uint64_t sum = 0;
+	uint64_t sum = 0, any = d->unused[TD_MAX_NODES], total = any;
 
 	if (d->c.room_nodes)
 		d->c.room_nodes(d->c.hook_ctx, want);
-	for (int n = 0; n < TD_MAX_NODES; n++)
-		if (td_node_in(d->c.fast_mask, n))
-			sum += want[n];
+	for (int n = 0; n < TD_MAX_NODES; n++) {
+		uint64_t own = d->unused[n];
+
+		if (!td_node_in(d->c.fast_mask, n))
+			continue;
+		total += own;
+		pay(&want[n], &own);
+		pay(&want[n], &any);
+		sum += want[n];
+	}
+	pay(&need_bytes, &total);
 	return sum > need_bytes ? sum : need_bytes;
 }
 
@@ -717,17 +805,22 @@ static uint64_t make_room(struct td_demoter *d, struct cg **victims, uint64_t no
 			any |= UINT64_C(1) << n;
 	if (!any) {
 		done = room_on(d, victims, now_ns, d->c.fast_mask, need_bytes, &none);
+		d->unused[TD_MAX_NODES] += td_pages_to_bytes(done);
 		all_none = none;
 	}
 	for (int n = 0; any && n < TD_MAX_NODES && td_pages_to_bytes(done) < need_bytes; n++) {
-		uint64_t left = need_bytes - td_pages_to_bytes(done);
+		uint64_t left = need_bytes - td_pages_to_bytes(done), got;
 
 		if (!(any & (UINT64_C(1) << n)))
 			continue;
-		done += room_on(d, victims, now_ns, UINT64_C(1) << n, want[n] < left ? want[n] : left,
-				&none);
+		got = room_on(d, victims, now_ns, UINT64_C(1) << n, want[n] < left ? want[n] : left,
+			      &none);
+		d->unused[n] += td_pages_to_bytes(got);
+		done += got;
 		all_none &= none;
 	}
+	if (done)
+		d->unused_ns = now_ns;
 	if (all_none)
 		d->cnt.no_victim_ticks++;
 	return done;
@@ -741,14 +834,21 @@ int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,
 	struct cg **victims;
 	int r;
 
-	if (rescan_tree && (r = rescan(d)) < 0)
-		return r;
+	if (rescan_tree) {
+		refresh_self(d);
+		if ((r = rescan(d)) < 0)
+			return r;
+	}
+	if (now_ns - d->unused_ns >= TD_DEMOTER_HOLD_TICKS * tick_ns)
+		memset(d->unused, 0, sizeof(d->unused));
 	age_event_rates(d);
 	done = vmstat_value(d, "pgdemote_kswapd");
 	d->cnt.pages_demoted_kswapd = done > d->kswapd_base ? done - d->kswapd_base : 0;
 	if (!need_bytes)
 		return 0;
 	need_bytes = node_wants(d, want, need_bytes);
+	if (!need_bytes)
+		return 0;
 	if (need_bytes > budget)
 		need_bytes = budget;
 	if (need_bytes > d->c.chunk_bytes)

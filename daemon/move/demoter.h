@@ -14,7 +14,13 @@
  * access events per MiB of fast memory. A
  * cgroup whose fast memory is more than a tenth pages promoted within the
  * ping-pong window is not asked (and the promoter asks more of a cgroup
- * demoted within it).
+ * demoted within it). tieringd's own cgroup (<proc_root>/self/cgroup) and
+ * PID 1's (init.scope) are never asked.
+ *
+ * Room made is remembered until promotions take it (note_promote) or three
+ * ticks pass without more: a tick asks only for what the waiting folios
+ * want beyond it, so a backlog is not demoted twice while its moves are
+ * still to come.
  */
 #ifndef TIERINGD_DEMOTER_H
 #define TIERINGD_DEMOTER_H
@@ -102,7 +108,8 @@ void td_demoter_reconfigure(struct td_demoter *d, uint64_t rate_limit_mbps,
 /* The daemon saw an access event of cgroup id at ts_ns. */
 void td_demoter_note_event(struct td_demoter *d, uint64_t memcg_id, uint64_t ts_ns);
 
-/* The promoter promoted @bytes of cgroup id at now_ns. */
+/* The promoter promoted @bytes of cgroup id at now_ns (they take the room
+ * made lately; an unknown id too). */
 void td_demoter_note_promote(struct td_demoter *d, uint64_t memcg_id, uint64_t bytes,
 			     uint64_t now_ns);
 
@@ -111,7 +118,7 @@ bool td_demoter_recently_demoted(const struct td_demoter *d, uint64_t memcg_id, 
 
 /*
  * Makes up to need_bytes of room (bounded by the rate limit and chunk size)
- * over tick_ns. Rescans the cgroup tree when rescan is true. Returns pages
+ * over tick_ns, less the room made lately that promotions have not taken. Rescans the cgroup tree when rescan is true. Returns pages
  * demoted (>= 0) or a negative errno.
  */
 int td_demoter_tick(struct td_demoter *d, uint64_t now_ns, uint64_t tick_ns,

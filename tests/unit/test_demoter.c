@@ -277,8 +277,11 @@ static void world_free(struct world *w)
 	tmptree_free(&w->t);
 }
 
+/* A tick after promotions took all the room made before it (the ledger of
+ * room made but not yet used has its own tests, with td_demoter_tick). */
 static int tick(struct world *w, uint64_t now, uint64_t need)
 {
+	td_demoter_note_promote(w->d, 0, UINT64_MAX, now);
 	return td_demoter_tick(w->d, now, SEC, need, /* rescan= */ false);
 }
 
@@ -449,6 +452,18 @@ static void set_numastat3(struct world *w, const char *cg, uint64_t n0, uint64_t
 		      n0, n1, (uint64_t)(4 * MIB));
 }
 
+/* Nodes 0 and 1 fast (room per node): /a/x 32 MiB on node0, /a/y 16 MiB on
+ * node1, /b b0 and b1. */
+static void world_two_fast(struct world *w, uint64_t b0, uint64_t b1)
+{
+	world_new(w);
+	w->c.fast_mask = 0x3;
+	w->c.room_nodes = hook_room_nodes;
+	set_numastat3(w, "/a/x", 32 * MIB, 0);
+	set_numastat3(w, "/a/y", 0, 16 * MIB);
+	set_numastat3(w, "/b", b0, b1);
+}
+
 static void test_room_per_node(void **state)
 {
 	static const char *const want1[] = { "/a/y", "/b" };
@@ -456,12 +471,7 @@ static void test_room_per_node(void **state)
 	static const char *const want_each[] = { "/a/x", "/a/y" };
 	struct world w;
 
-	world_new(&w);
-	w.c.fast_mask = 0x3;
-	w.c.room_nodes = hook_room_nodes;
-	set_numastat3(&w, "/a/x", 32 * MIB, 0);
-	set_numastat3(&w, "/a/y", 0, 16 * MIB);
-	set_numastat3(&w, "/b", 8 * MIB, 8 * MIB);
+	world_two_fast(&w, 8 * MIB, 8 * MIB);
 	set_percent(&w, 0);
 	world_start(&w);
 	room_want[1] = 64 * MIB;
@@ -494,6 +504,87 @@ static void test_room_per_node(void **state)
 	assert_calls(&w, want_each + 1, 1);
 	assert_int_equal(w.call_bytes[0], 16 * MIB);
 	memset(room_want, 0, sizeof(room_want));
+	world_free(&w);
+}
+
+/* Room made and not yet taken by promotions is not asked for again: the
+ * backlog still waiting for the moves that will fill it (the overshoot
+ * measured in policy_room: two 64 MiB asks before any promotion); what
+ * promotions took is asked again; after TD_DEMOTER_HOLD_TICKS ticks
+ * without room made, the rest is forgotten (the free figures tell). */
+static void test_room_not_asked_twice(void **state)
+{
+	struct world w;
+
+	world_new(&w);
+	world_start(&w);
+	assert_int_equal(td_demoter_tick(w.d, 10 * SEC, SEC, 8 * MIB, false), 8 * 256);
+	assert_int_equal(w.ncalls, 1);
+	assert_int_equal(w.call_bytes[0], 8 * MIB);
+	/* the same backlog next tick, nothing promoted yet: nothing asked */
+	assert_int_equal(td_demoter_tick(w.d, 11 * SEC, SEC, 8 * MIB, false), 0);
+	assert_int_equal(w.ncalls, 1);
+	/* a larger backlog: only the part the room made does not cover */
+	assert_int_equal(td_demoter_tick(w.d, 12 * SEC, SEC, 10 * MIB, false), 2 * 256);
+	assert_int_equal(w.ncalls, 2);
+	assert_int_equal(w.call_bytes[1], 2 * MIB);
+	/* promotions took 4 MiB (of any cgroup): 4 MiB of a 10 MiB backlog asked */
+	td_demoter_note_promote(w.d, w.id[B], 4 * MIB, 12 * SEC);
+	assert_int_equal(td_demoter_tick(w.d, 13 * SEC, SEC, 10 * MIB, false), 4 * 256);
+	assert_int_equal(w.call_bytes[2], 4 * MIB);
+	/* three ticks without room made: the rest is forgotten, asked again */
+	assert_int_equal(td_demoter_tick(w.d, 16 * SEC, SEC, 8 * MIB, false), 8 * 256);
+	assert_int_equal(w.call_bytes[3], 8 * MIB);
+	assert_int_equal(td_demoter_counters(w.d)->bytes_requested, 22 * MIB);
+	world_free(&w);
+}
+
+/* The same with room per node: each node's want is paid by its own room. */
+static void test_room_not_asked_twice_per_node(void **state)
+{
+	struct world w;
+
+	world_two_fast(&w, 0, 0);
+	world_start(&w);
+	room_want[0] = 4 * MIB;
+	room_want[1] = 8 * MIB;
+	assert_int_equal(td_demoter_tick(w.d, 10 * SEC, SEC, 12 * MIB, false), 12 * 256);
+	assert_int_equal(w.ncalls, 2);
+	/* node1 wants more (its shortfall), node0 the same: node1's extra only */
+	room_want[1] = 10 * MIB;
+	assert_int_equal(td_demoter_tick(w.d, 11 * SEC, SEC, 12 * MIB, false), 2 * 256);
+	assert_int_equal(w.ncalls, 3);
+	assert_string_equal(w.call_path[2], "/a/y");
+	assert_int_equal(w.call_bytes[2], 2 * MIB);
+	memset(room_want, 0, sizeof(room_want));
+	world_free(&w);
+}
+
+/* tieringd's own cgroup (/proc/self/cgroup) and PID 1's are never asked,
+ * whatever their Weight and coldness; PID 1's unreadable: /init.scope. */
+static void test_self_never_victim(void **state)
+{
+	static const char *const want[] = { "/a/y" };
+	static const char *const want2[] = { "/b", "/a/y" };
+	struct world w;
+
+	world_new(&w);
+	w.weight[X] = 1;	/* the first victim, were it not ours */
+	w.weight[B] = 2;
+	tmptree_mkdir(&w.t, "proc/self");
+	tmptree_mkdir(&w.t, "proc/1");
+	tmptree_write(&w.t, "proc/self/cgroup", "0::/a/x\n");
+	tmptree_write(&w.t, "proc/1/cgroup", "0::/b\n");
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 64 * MIB), 16 * 256);
+	assert_calls(&w, want, 1);
+	/* read again with the tree: PID 1's now unreadable, /init.scope */
+	tmptree_rm(&w.t, "proc/1/cgroup");
+	add_cgroup(&w, "/init.scope", true, 4 * MIB);
+	w.ncalls = 0;
+	td_demoter_note_promote(w.d, 0, UINT64_MAX, 20 * SEC);
+	assert_int_equal(td_demoter_tick(w.d, 20 * SEC, SEC, 64 * MIB, true), (16 + 8) * 256);
+	assert_calls(&w, want2, 2);
 	world_free(&w);
 }
 
@@ -917,6 +1008,9 @@ int main(void)
 		tmptree_test(test_victim_order_size_and_aging),
 		tmptree_test(test_fast_anon_only),
 		tmptree_test(test_room_per_node),
+		tmptree_test(test_room_not_asked_twice),
+		tmptree_test(test_room_not_asked_twice_per_node),
+		tmptree_test(test_self_never_victim),
 		tmptree_test(test_stops_when_enough),
 		tmptree_test(test_unmovable),
 		tmptree_test(test_pingpong_shield),
