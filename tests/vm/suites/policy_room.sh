@@ -88,13 +88,17 @@ td_dem=$(awk '$1 == "pages_demoted" { print $2 }' "$td_log" | tail -n 1)
 t_check "tieringd's pages_demoted ($td_dem) <= the cgroups' pgdemote_direct delta ($((direct1 - direct0)); kswapd: $(awk '$1 == "pages_demoted_kswapd" { print $2 }' "$td_log" | tail -n 1))" \
 	t_range "${td_dem:-x}" 0 "$((direct1 - direct0))"
 # Demotion tracks what promotion needs: demoted <= bytes promoted into node0
-# + the deficit at start + 16 MiB (the kernel's own overshoot: memory.reclaim
-# demotes at least a batch, 2.25 MiB for a 4 KiB ask). Before the fix the
-# demoter asked for the waiting backlog again before promotions had used the
-# room it made: 225 MiB for 128 MiB promoted + 67 MiB deficit (bound 211).
+# + the deficit at start + 32 MiB (the kernel's own overshoot: memory.reclaim
+# demotes at least a batch, 2.25 MiB for a 4 KiB ask, and the deficit moves
+# while the suite runs). A guard against gross overshoot, not a test of the
+# double ask fixed in demoter.c (its unit tests are): the deficit varies by
+# up to 18 MiB between runs, more than the double ask cost here. Measured:
+# 221 MiB demoted for 132 MiB promoted + 85 MiB deficit; before the fix 225
+# for 128 + 67 and 218 for 135 + 80; a loaded CI run of the fix 224 for
+# 128 + 79 (over a 16 MiB slack by 0.5 MiB).
 td_prom=$(awk '$1 == "bytes_promoted" { print $2 }' "$td_log" | tail -n 1)
 dem_b=$(( ${td_dem:-0} * 4096 ))
-bound=$(( ${td_prom:-0} + deficit + 16 * 1048576 ))
+bound=$(( ${td_prom:-0} + deficit + 32 * 1048576 ))
 t_check "tieringd demoted $((dem_b >> 20)) MiB for $((${td_prom:-0} >> 20)) MiB promoted + $((deficit >> 20)) MiB deficit (bound $((bound >> 20)) MiB)" \
 	t_range "$dem_b" 0 "$bound"
 grep -v "^tieringd: promote" "$td_log" | grep -E "^(tieringd: demote|pages_|demote_)" | tail -n 20 | sed 's/^/  td| /'
