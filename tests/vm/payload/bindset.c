@@ -118,14 +118,7 @@ struct place {
 static void query(void **pages, int *status, size_t n, const struct opts *o, struct place *p)
 {
 	p->fast = p->off = 0;
-	for (size_t off = 0; off < n; off += 4096) {
-		size_t c = n - off < 4096 ? n - off : 4096;
-
-		if (move_pages(0, c, pages + off, NULL, status + off, 0) < 0) {
-			perror("bindset: move_pages query");
-			exit(1);
-		}
-	}
+	query_nodes(pages, status, n, "bindset");
 	for (size_t i = 0; i < n; i++) {
 		p->fast += status[i] == o->fast;
 		p->off += status[i] >= 0 && status[i] < 64 && !(o->bind & (1UL << status[i]));

@@ -101,7 +101,7 @@ static void watch(struct watch *w)
 	w->polls = 0;
 	while (now_ms() - t0 < w->seconds * 1e3) {
 		double t = now_ms() - t0;
-		size_t on = slowbuf_count_on(w->smp, w->status, w->ns, w->fast);
+		size_t on = count_on(w->smp, w->status, w->ns, w->fast, "burst");
 
 		w->polls++;
 		if (w->trace && on)
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	if (!w.status)
 		return 1;
 	signal(SIGUSR1, on_usr1);
-	printf("READY %d pages %zu on_node %zu\n", getpid(), n, slowbuf_count_on(all, status, n, node));
+	printf("READY %d pages %zu on_node %zu\n", getpid(), n, count_on(all, status, n, node, "burst"));
 	fflush(stdout);
 	while (!stop_reading)
 		for (size_t i = 0; i < n && !stop_reading; i++)
@@ -194,15 +194,15 @@ int main(int argc, char **argv)
 	w.fast = fast;
 	w.seconds = seconds;
 	watch(&w);
-	report("BURST", &w, n, slowbuf_count_on(all, status, n, fast));
+	report("BURST", &w, n, count_on(all, status, n, fast, "burst"));
 	/* the raw syscall on the same memory, watched the same way */
 	back = raw_move(all, status, n, node, batch);
 	if (pthread_create(&tid, NULL, watch_thread, &w))
 		return 1;
 	fwd = raw_move(all, status, n, fast, batch);
 	pthread_join(tid, NULL);
-	report("RAW_WATCHED", &w, n, slowbuf_count_on(all, status, n, fast));
+	report("RAW_WATCHED", &w, n, count_on(all, status, n, fast, "burst"));
 	printf("RAW batch %lu back_pages_per_s %.0f pages_per_s %.0f on_fast %zu\n", batch,
-	       back, fwd, slowbuf_count_on(all, status, n, fast));
+	       back, fwd, count_on(all, status, n, fast, "burst"));
 	return 0;
 }

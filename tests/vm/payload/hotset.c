@@ -38,24 +38,6 @@ struct opts {
 	double linger;
 };
 
-/* Queries the nodes of pages[0..n) in chunks; counts those on node `fast`. */
-static long count_on(void **pages, int *status, size_t n, int fast)
-{
-	long on = 0;
-
-	for (size_t off = 0; off < n; off += 4096) {
-		size_t c = n - off < 4096 ? n - off : 4096;
-
-		if (move_pages(0, c, pages + off, NULL, status + off, 0) < 0) {
-			perror("hotset: move_pages query");
-			exit(1);
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		on += status[i] == fast;
-	return on;
-}
-
 /* Per hot page: last seen node and placement changes, to count hot pages
  * taken off the fast node (demoted) and pages that went back and forth. */
 static int *hot_last;
@@ -78,11 +60,11 @@ static void track_hot(int *status, size_t nhot, int fast)
 static void report(const char *tag, double t, void **hot, size_t nhot, void **cold,
 		   size_t ncold, int *status, int fast, long cold_fast0)
 {
-	long hf = count_on(hot, status, nhot, fast);
+	long hf = (long)count_on(hot, status, nhot, fast, "hotset");
 	long cf;
 
 	track_hot(status, nhot, fast);
-	cf = count_on(cold, status, ncold, fast);
+	cf = count_on(cold, status, ncold, fast, "hotset");
 	printf("%s %.1f hot_fast_pct %.1f cold_moved %ld hot_pages %zu cold_pages %zu"
 	       " hot_demoted %lu max_moves %lu\n",
 	       tag, t, 100.0 * hf / nhot, cf - cold_fast0, nhot, ncold, hot_demoted, max_moves);
@@ -183,8 +165,8 @@ int main(int argc, char **argv)
 		else
 			cold[ncold++] = buf + i * PAGE;
 	}
-	cold_fast0 = count_on(cold, status, ncold, o.fast);
-	if (count_on(hot, status, nhot, o.node) != (long)nhot) {
+	cold_fast0 = count_on(cold, status, ncold, o.fast, "hotset");
+	if (count_on(hot, status, nhot, o.node, "hotset") != nhot) {
 		fprintf(stderr, "hotset: hot set not all on node %d after mbind\n", o.node);
 		return 1;
 	}

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * payload.h - what the guest payloads share: a monotonic clock in seconds
- * and a seeded generator, so that a seed gives the same pattern in every
- * payload. Header-only: each payload is one .c file linked alone.
+ * payload.h - what the guest payloads share: a monotonic clock in seconds,
+ * a seeded generator, so that a seed gives the same pattern in every
+ * payload, and the move_pages(2) query of where pages are. Header-only:
+ * each payload is one .c file linked alone.
  */
 #ifndef TIERINGD_VM_PAYLOAD_H
 #define TIERINGD_VM_PAYLOAD_H
 
+#include <errno.h>
+#include <numaif.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* CLOCK_MONOTONIC in seconds. */
@@ -26,6 +33,31 @@ static inline uint64_t rng(uint64_t *s)
 	*s ^= *s << 25;
 	*s ^= *s >> 27;
 	return *s * 2685821657736338717ULL;
+}
+
+/* The node of each of pages[0..n) into status (or its -errno), queried in
+ * chunks of 4096; a failed call prints "who: move_pages query" and exits 1. */
+static inline void query_nodes(void **pages, int *status, size_t n, const char *who)
+{
+	for (size_t off = 0; off < n; off += 4096) {
+		size_t c = n - off < 4096 ? n - off : 4096;
+
+		if (move_pages(0, c, pages + off, NULL, status + off, 0) < 0) {
+			fprintf(stderr, "%s: move_pages query: %s\n", who, strerror(errno));
+			exit(1);
+		}
+	}
+}
+
+/* How many of pages[0..n) are on node (query_nodes(), status as scratch). */
+static inline size_t count_on(void **pages, int *status, size_t n, int node, const char *who)
+{
+	size_t on = 0;
+
+	query_nodes(pages, status, n, who);
+	for (size_t i = 0; i < n; i++)
+		on += status[i] == node;
+	return on;
 }
 
 #endif

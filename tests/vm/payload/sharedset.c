@@ -85,14 +85,7 @@ static void report(const char *tag, double t, int *status)
 {
 	long on[NODES] = { 0 };
 
-	for (size_t off = 0; off < nhot; off += 4096) {
-		size_t c = nhot - off < 4096 ? nhot - off : 4096;
-
-		if (move_pages(0, c, hot + off, NULL, status + off, 0) < 0) {
-			perror("sharedset: move_pages query");
-			exit(1);
-		}
-	}
+	query_nodes(hot, status, nhot, "sharedset");
 	for (size_t i = 0; i < nhot; i++)
 		if (status[i] >= 0 && status[i] < NODES)
 			on[status[i]]++;

@@ -113,14 +113,7 @@ static void region_init(struct region *r, size_t len, size_t chunk, int node)
 /* Queries the node of every chunk's head into r->status. */
 static void query(struct region *r)
 {
-	for (size_t off = 0; off < r->nchunks; off += 4096) {
-		size_t c = r->nchunks - off < 4096 ? r->nchunks - off : 4096;
-
-		if (move_pages(0, c, r->heads + off, NULL, r->status + off, 0) < 0) {
-			perror("thpset: move_pages query");
-			exit(1);
-		}
-	}
+	query_nodes(r->heads, r->status, r->nchunks, "thpset");
 }
 
 /* kpageflags of the page at addr, or 0 when unknown (not present, no PFN). */
