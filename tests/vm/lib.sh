@@ -336,6 +336,25 @@ t_with_tieringd() {
 	t_tieringd_stop
 }
 
+# t_tieringd_then_kernel SECS KSECS: the suite's `run td SECS` under
+# tieringd on the shipped configuration, then `run kernel KSECS` with the
+# kernel alone in the same boot. Sets stats (tieringd's stats reply, taken
+# before its stop, in stats.json) and kprom (pgpromote_success during
+# tieringd's run: the kernel's own promotions).
+t_tieringd_then_kernel() {
+	_t_p0=$(t_vmstat pgpromote_success)
+	t_tieringd_start "$(t_shipped_conf)"
+	t_check "tieringd is ready" grep -q "^tieringd: ready$" "$td_log"
+	run td "$1"
+	stats=$(t_result_file stats.json)
+	tieringctl -j stats > "$stats"
+	t_tieringd_stop
+	kprom=$(($(t_vmstat pgpromote_success) - _t_p0))
+	t_kernel_alone
+	run kernel "$2"
+	t_kernel_reset
+}
+
 t__exit() {
 	_t_rc=$?
 	trap - EXIT

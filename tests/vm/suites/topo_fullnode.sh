@@ -39,18 +39,7 @@ run() {
 	wait $_p
 }
 
-p0=$(t_vmstat pgpromote_success)
-t_tieringd_start "$(t_shipped_conf)"
-t_check "tieringd is ready" grep -q "^tieringd: ready$" "$td_log"
-run td "$SECS"
-stats=$(t_result_file stats.json)
-tieringctl -j stats > "$stats"
-t_tieringd_stop
-kprom=$(($(t_vmstat pgpromote_success) - p0))
-
-t_kernel_alone
-run kernel "$KSECS"
-t_kernel_reset
+t_tieringd_then_kernel "$SECS" "$KSECS"
 kill -TERM $cpid
 wait $cpid
 

@@ -45,20 +45,8 @@ run() {
 	wait $pid_w1 $pid_w2 $pid_w3
 }
 
-# --- tieringd, shipped defaults
-p0=$(t_vmstat pgpromote_success)
-t_tieringd_start "$(t_shipped_conf)"
-t_check "tieringd is ready" grep -q "^tieringd: ready$" "$td_log"
-run td "$SECS"
-stats=$(t_result_file stats.json)
-tieringctl -j stats > "$stats"
-t_tieringd_stop
-kprom=$(($(t_vmstat pgpromote_success) - p0))
-
-# --- the kernel alone, same boot
-t_kernel_alone
-run kernel "$KSECS"
-t_kernel_reset
+# --- tieringd, shipped defaults; then the kernel alone, same boot
+t_tieringd_then_kernel "$SECS" "$KSECS"
 
 summary=$(t_result_file summary.txt)
 : > "$summary"
