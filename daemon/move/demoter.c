@@ -26,7 +26,6 @@
 #include "ratelimit.h"
 #include "units.h"
 
-#define MAX_CGROUPS (4 << 10)	/* cgroups the demoter knows of */
 #define TD_DEMOTER_HOLD_TICKS 3	/* room made is counted as coming this long */
 
 struct cg {
@@ -84,7 +83,7 @@ static struct cg *find(const struct td_demoter *d, uint64_t id)
 
 struct walk_ctx {
 	struct cg *out;
-	size_t n;
+	size_t n, cap;
 };
 
 static int walk_one(const char *path, uint64_t id, const char *abspath, void *userdata)
@@ -92,11 +91,18 @@ static int walk_one(const char *path, uint64_t id, const char *abspath, void *us
 	struct walk_ctx *w = userdata;
 	char f[PATH_MAX];
 
-	if (w->n >= MAX_CGROUPS)
-		return 0;
 	snprintf(f, sizeof(f), "%s/memory.reclaim", abspath);
 	if (access(f, W_OK) < 0)
 		return 0;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 256;
+		struct cg *out = reallocarray(w->out, cap, sizeof(*out));
+
+		if (!out)
+			return -ENOMEM;
+		w->out = out;
+		w->cap = cap;
+	}
 	w->out[w->n] = (struct cg){ .id = id, .path = strdup(path) };
 	if (!w->out[w->n].path)
 		return -ENOMEM;
@@ -107,24 +113,19 @@ static int walk_one(const char *path, uint64_t id, const char *abspath, void *us
 /*
  * Only leaves are victims: reclaim on a parent (or the root) reaches into
  * every child, the hot ones included, and on a cgroup v2 host processes
- * live in leaves anyway. The walk is pre-order, so a child follows its
- * parent: a parent is any entry whose path prefixes the next one's.
+ * live in leaves anyway. The walk is depth-first and pre-order, so a
+ * cgroup's descendants follow it at once: it is a parent exactly when the
+ * next entry's path extends its own. (A directory without memory.reclaim
+ * has no memory controller, nor have its children: none is listed.)
  */
 static void mark_leaves(struct cg *g, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(g[i].path);
 
-		g[i].leaf = true;
-		if (!strcmp(g[i].path, "/")) {
-			g[i].leaf = false;
-			continue;
-		}
-		for (size_t j = 0; j < n; j++)
-			if (j != i && !strncmp(g[j].path, g[i].path, len) && g[j].path[len] == '/') {
-				g[i].leaf = false;
-				break;
-			}
+		g[i].leaf = strcmp(g[i].path, "/") &&
+			    !(i + 1 < n && !strncmp(g[i + 1].path, g[i].path, len) &&
+			      g[i + 1].path[len] == '/');
 	}
 }
 
@@ -138,17 +139,16 @@ static void free_cgs(struct cg *g, size_t n)
 /* Re-reads the cgroup tree, keeping what we knew of cgroups that remain. */
 static int rescan(struct td_demoter *d)
 {
-	struct cg *fresh = calloc(MAX_CGROUPS, sizeof(*fresh));
-	struct walk_ctx walk = { .out = fresh };
+	struct walk_ctx walk = {};
+	struct cg *fresh;
 	int r;
 
-	if (!fresh)
-		return -ENOMEM;
 	r = td_cgroupfs_walk(d->c.cgroup_root, walk_one, &walk);
 	if (r < 0) {
-		free_cgs(fresh, walk.n);
+		free_cgs(walk.out, walk.n);
 		return td_err(r, "walking %s", d->c.cgroup_root);
 	}
+	fresh = walk.out;
 	mark_leaves(fresh, walk.n);
 	qsort(fresh, walk.n, sizeof(*fresh), cmp_id);
 	for (size_t i = 0; i < walk.n; i++) {

@@ -854,6 +854,35 @@ static void test_rescan(void **state)
 	world_free(&w);
 }
 
+/* More cgroups than the demoter once knew (4,096), each a leaf under /m:
+ * all are counted, /m is a parent, and the one cgroup walked last (the
+ * biggest) is still asked first. */
+static void test_many_cgroups(void **state)
+{
+	static const char *const want[] = { "/m/c4999" };
+	enum { N = 5000 };
+	struct world w;
+	char rel[64];
+
+	world_new(&w);
+	set_percent(&w, 100);
+	tmptree_mkdir(&w.t, "cg/m");
+	tmptree_write(&w.t, "cg/m/memory.reclaim", "%s", "");
+	for (int i = 0; i < N; i++) {
+		snprintf(rel, sizeof(rel), "cg/m/c%04d", i);
+		tmptree_mkdir(&w.t, rel);
+		snprintf(rel, sizeof(rel), "cg/m/c%04d/memory.reclaim", i);
+		tmptree_write(&w.t, rel, "%s", "");
+	}
+	add_cgroup(&w, "/m/c4999", true, 512 * MIB);	/* after its siblings' files */
+	set_numastat(&w, "/m", 1024 * MIB, 0, 0);	/* the parent: never asked */
+	world_start(&w);
+	assert_int_equal(td_demoter_counters(w.d)->cgroups, 5 + 1 + N);
+	assert_int_equal(tick(&w, 10 * SEC, MIB), td_bytes_to_pages(MIB));
+	assert_calls(&w, want, 1);
+	world_free(&w);
+}
+
 /* Pages are the asked cgroup's own pgdemote_direct delta: kswapd's
  * demotions meanwhile (vmstat) are not tieringd's. Without pgdemote_* in
  * memory.stat (6.1), vmstat's pgdemote_direct alone. */
@@ -1021,6 +1050,7 @@ int main(void)
 		tmptree_test(test_dry_run),
 		tmptree_test(test_default_writer),
 		tmptree_test(test_rescan),
+		tmptree_test(test_many_cgroups),
 		tmptree_test(test_counts_cgroup_direct),
 		tmptree_test(test_stat_value),
 		tmptree_test(test_swap_fenced),
