@@ -187,17 +187,21 @@ static int count_demand(struct td_policy_group *g, size_t ng, const struct td_po
 	return 0;
 }
 
+/* take[i] of an eligible folio past its group's share, until take_leftover()
+ * decides it (0 or 1 then). */
+#define TAKE_LEFT 2
+
 /* Within their shares, hottest first; a folio that does not fit its
- * group's share stops the group. */
+ * group's share stops the group, and it and the group's later eligible
+ * folios are left (TAKE_LEFT). */
 static void take_shares(struct td_policy_group *g, const struct td_policy_cand *c,
-			size_t nc, uint8_t *take, uint8_t *left, struct td_policy_result *ret)
+			size_t nc, uint8_t *take, struct td_policy_result *ret)
 {
 	bool stop[TD_POLICY_MAX_GROUPS] = { false };
 
 	for (size_t i = 0; i < nc; i++) {
 		struct td_policy_group *gr;
 
-		left[i] = 0;
 		if (!take[i])
 			continue;
 		gr = &g[c[i].group];
@@ -208,8 +212,7 @@ static void take_shares(struct td_policy_group *g, const struct td_policy_cand *
 			continue;
 		}
 		stop[c[i].group] = true;
-		take[i] = 0;
-		left[i] = 1;
+		take[i] = TAKE_LEFT;
 	}
 }
 
@@ -220,13 +223,16 @@ static void take_shares(struct td_policy_group *g, const struct td_policy_cand *
  * not fill by waiting, a smaller colder folio may go past it. The
  * one-folio exception when nothing was taken at all. */
 static void take_leftover(struct td_policy_group *g, const struct td_policy_cand *c, size_t nc,
-			  uint64_t limit, uint64_t limit_full, uint8_t *take, const uint8_t *left,
+			  uint64_t limit, uint64_t limit_full, uint8_t *take,
 			  struct td_policy_result *ret)
 {
 	bool stop[TD_POLICY_MAX_GROUPS] = { false };
 
 	for (size_t i = 0; i < nc; i++) {
-		if (!left[i] || stop[c[i].group])
+		if (take[i] != TAKE_LEFT)
+			continue;
+		take[i] = 0;
+		if (stop[c[i].group])
 			continue;
 		if (!td_policy_fits(c[i].bytes, limit, limit_full, ret->selected)) {
 			stop[c[i].group] = limit_full != TD_POLICY_NO_LIMIT;
@@ -246,7 +252,6 @@ int td_policy_select(struct td_policy_group *g, size_t ng, const struct td_polic
 	uint64_t d[TD_POLICY_MAX_GROUPS] = { 0 }, share[TD_POLICY_MAX_GROUPS], total = 0;
 	uint32_t w[TD_POLICY_MAX_GROUPS] = { 0 };
 	bool full[TD_POLICY_MAX_GROUPS];
-	uint8_t *left;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -263,12 +268,8 @@ int td_policy_select(struct td_policy_group *g, size_t ng, const struct td_polic
 	td_policy_fair_share(d, w, ng, limit_bytes, share);
 	for (size_t i = 0; i < ng; i++)
 		g[i].share = share[i];
-	left = calloc(nc ? nc : 1, 1);
-	if (!left)
-		return -ENOMEM;
-	take_shares(g, c, nc, ret_take, left, ret);
-	take_leftover(g, c, nc, limit_bytes, limit_full, ret_take, left, ret);
-	free(left);
+	take_shares(g, c, nc, ret_take, ret);
+	take_leftover(g, c, nc, limit_bytes, limit_full, ret_take, ret);
 	ret->demand = total;
 	ret->limit = limit_bytes;
 	return (int)min_u64(ret->taken, INT32_MAX);
