@@ -829,6 +829,8 @@ static void counters_move(const struct td_daemon *d, uint64_t (*v)[TD_CTR_VALUES
 	v[TD_CTR_PAGES_SKIPPED][0] = c->pages_skipped;
 	v[TD_CTR_PROMOTE_BATCHES][0] = c->batches;
 	v[TD_CTR_MOVE_PAGES_CALLS][0] = c->calls;
+	v[TD_CTR_PROMOTE_MOVE_NS][0] = c->move_ns;
+	v[TD_CTR_PROMOTE_RUN_NS][0] = c->run_ns;
 	v[TD_CTR_NODE_QUERIES][0] = c->node_queries;
 	v[TD_CTR_PLACEMENT_ERRORS][0] = c->placement_errors;
 	v[TD_CTR_SHARED_HELD][0] = c->shared_held;

@@ -17,6 +17,14 @@
 #include "ratelimit.h"
 
 #define QUERY_BATCH 512		/* pages per node query of sampled pages */
+#define GROUP_MEMO 64		/* memcgs whose group a tick remembers (a power of 2) */
+
+/* One memcg's group as the group_of hook gave it, for one generation. */
+struct group_memo {
+	uint64_t memcg_id;
+	int group;
+	uint32_t gen;
+};
 
 /* What the last tick did with a page it looked at (for explain). */
 struct record {
@@ -54,6 +62,12 @@ struct td_promoter {
 	uint64_t *tried;	/* per group, this tick */
 	struct record *rec;	/* the last tick's candidates, sorted by (tgid, addr) */
 	size_t nrec;
+	/* the group_of hook's answers, asked once per memcg and tick (the
+	 * tick asks for every candidate at each stage and for every page
+	 * moved; the groups are the tick's throughout) */
+	struct group_memo gmemo[GROUP_MEMO];
+	uint32_t gmemo_gen;	/* bumped by each tick and each explain */
+	uint64_t batch_now;	/* the clock right after the batch's call; 0: not read */
 };
 
 int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops *ops,
@@ -68,6 +82,7 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 	if (!p)
 		return -ENOMEM;
 	p->c = *c;
+	p->gmemo_gen = 1;
 	p->ops = ops;
 	p->nodes = nodes;
 	td_ratelimit_init(&p->rate, c->rate_limit_mbps);
@@ -122,15 +137,32 @@ const struct td_promoter_counters *td_promoter_counters(const struct td_promoter
 	return &p->cnt;
 }
 
-static int group_of(const struct td_promoter *p, uint64_t memcg_id, size_t ng)
+/* The group of memcg_id among ng (-1: none), through the memo. */
+static int group_of(struct td_promoter *p, uint64_t memcg_id, size_t ng)
 {
-	int g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, memcg_id) : -1;
+	struct group_memo *m = &p->gmemo[(memcg_id * UINT64_C(0x9e3779b97f4a7c15)) >>
+					 (64 - __builtin_ctz(GROUP_MEMO))];
+	int g;
 
+	if (m->gen == p->gmemo_gen && m->memcg_id == memcg_id) {
+		g = m->group;
+	} else {
+		g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, memcg_id) : -1;
+		*m = (struct group_memo){ .memcg_id = memcg_id, .group = g, .gen = p->gmemo_gen };
+	}
 	return g >= 0 && (size_t)g < ng ? g : -1;
 }
 
+/* A new generation of the memo: the hook is asked again. Generation 0 is
+ * never current, so the zeroed memo starts empty. */
+static void forget_groups(struct td_promoter *p)
+{
+	if (++p->gmemo_gen == 0)
+		p->gmemo_gen = 1;
+}
+
 /* td_decide() for page i in the tick's state (env, the groups pg[0..ng)). */
-static enum td_reason decide(const struct td_promoter *p, const struct td_decide_env *env,
+static enum td_reason decide(struct td_promoter *p, const struct td_decide_env *env,
 			     const struct td_hotness_info *i, const struct td_policy_group *pg,
 			     size_t ng, struct td_decision *ret, int *ret_group)
 {
@@ -160,9 +192,9 @@ static bool candidate_filter(const struct td_hotness_info *i, void *userdata)
 static void on_page(const struct td_candidate *c, enum td_move_outcome o, int status, void *ud)
 {
 	struct td_promoter *p = ud;
-	int g = p->c.group_of ? p->c.group_of(p->c.hook_ctx, c->memcg_id) : -1;
+	int g = group_of(p, c->memcg_id, p->ng);
 
-	if (o != TD_MOVE_SKIPPED && g >= 0 && (size_t)g < p->ng) {
+	if (o != TD_MOVE_SKIPPED && g >= 0) {
 		/* a shared folio costs its group no budget (account()) */
 		if (o != TD_MOVE_SHARED)
 			p->tried[g] += td_folio_bytes(c->order);
@@ -182,9 +214,12 @@ static void on_page(const struct td_candidate *c, enum td_move_outcome o, int st
 		 * Stamped with the time the batch finished, not the tick's start:
 		 * events raised while the batch ran predate the move and must not
 		 * undo its node (td_hotness_record keeps it for older events).
+		 * The clock read right after the call (checked_move_pages).
 		 */
+		if (!p->batch_now)
+			p->batch_now = p->nodes->now_ns(p->nodes->ctx);
 		td_hotness_note_move(p->h, c->tgid, c->addr, TD_HOTNESS_DIR_PROMOTE, c->dst_nid,
-				     p->nodes->now_ns(p->nodes->ctx));
+				     p->batch_now);
 		break;
 	case TD_MOVE_DROP:
 		td_hotness_remove(p->h, c->tgid, c->addr);
@@ -214,6 +249,7 @@ static void on_batch(const struct td_batch_result *b, void *ud)
 {
 	struct td_promoter *p = ud;
 
+	p->batch_now = 0;
 	p->cnt.batches++;
 	if (b->moved && p->c.promoted)
 		p->c.promoted(p->c.hook_ctx, b->memcg_id, b->moved_bytes, p->env.now_ns);
@@ -360,6 +396,8 @@ static int begin_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, 
 		return r;
 	p->pg = pg;
 	p->ng = ng;
+	forget_groups(p);
+	p->batch_now = 0;
 	p->cnt.waiting_bytes = 0;
 	memset(p->cnt.waiting_node_bytes, 0, sizeof(p->cnt.waiting_node_bytes));
 	p->min_threshold = min_floor(pg, ng);
@@ -716,7 +754,8 @@ static long checked_move_pages(void *ctx, pid_t pid, unsigned long count, void *
 			       const int *nodes, int *status, int flags)
 {
 	struct td_promoter *p = ctx;
-	uint64_t start = 0;
+	uint64_t start = 0, t0;
+	long moved;
 	int r;
 
 	if (p->nodes->same_process && pid > 0 &&
@@ -727,7 +766,12 @@ static long checked_move_pages(void *ctx, pid_t pid, unsigned long count, void *
 		if (r == 0 || r == -ESRCH)
 			return -ESRCH;
 	}
-	return p->ops->move_pages(p->ops->ctx, pid, count, pages, nodes, status, flags);
+	t0 = p->nodes->now_ns(p->nodes->ctx);
+	moved = p->ops->move_pages(p->ops->ctx, pid, count, pages, nodes, status, flags);
+	/* the batch's stamp (on_page) and the time in the syscall, one read */
+	p->batch_now = p->nodes->now_ns(p->nodes->ctx);
+	p->cnt.move_ns += p->batch_now > t0 ? p->batch_now - t0 : 0;
+	return moved;
 }
 
 int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,
@@ -740,7 +784,7 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, b
 	};
 	struct td_promote_totals t;
 	struct td_policy_result res;
-	uint64_t wanted, placed;
+	uint64_t wanted, placed, t0;
 	size_t n;
 	int r, nc;
 
@@ -771,7 +815,9 @@ int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, b
 	}
 	/* what the policy took, the one-folio exception included */
 	pp.budget_bytes = placed;
+	t0 = p->nodes->now_ns(p->nodes->ctx);
 	r = td_promote(&pp, p->cands, n, &t);
+	p->cnt.run_ns += p->nodes->now_ns(p->nodes->ctx) - t0;
 	if (r)
 		return r;
 	account(p, &t);
@@ -788,6 +834,8 @@ enum td_reason td_promoter_explain(struct td_promoter *p, const struct td_hotnes
 	enum td_reason r;
 
 	env.now_ns = p->nodes->now_ns(p->nodes->ctx);
+	/* explain answers from the groups in force now, not the tick's */
+	forget_groups(p);
 	r = decide(p, &env, i, pg, ng, ret, ret_group);
 	if (r != TD_REASON_PROMOTE && !td_reason_is_limit(r))
 		return r;

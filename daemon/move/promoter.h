@@ -139,6 +139,11 @@ struct td_promoter_counters {
 	uint64_t placement_errors;	/* candidates whose rules could not be read */
 	uint64_t shared_held;		/* folios refused as shared (TD_MOVE_SHARED), held */
 	uint64_t moves_pid_reused;	/* move_pages calls not made: the PID is another process's */
+	/* time moving (td_now_ns clock): in the move_pages(2) calls, and in
+	 * the whole move phase of the ticks (the calls, the PID checks, the
+	 * per-page bookkeeping and the journal entries) */
+	uint64_t move_ns;
+	uint64_t run_ns;
 	uint64_t errors[TD_ERR__MAX];
 	/* pages looked at, by the decision of their tick (td_decide, then the
 	 * limit that held them in td_policy_select); summed over ticks */

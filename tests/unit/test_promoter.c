@@ -35,6 +35,7 @@ struct machine {
 	uint64_t moved_addr[MAX_PAGES];
 	int moved_to[MAX_PAGES];
 	int status_override;	/* 0: success; else this negative errno per page */
+	uint64_t move_cost;	/* ns the clock advances per move call */
 	/* placement: the nodes process 10's pages may go to, others any */
 	uint64_t allowed_10;
 	int allowed_err;
@@ -43,6 +44,7 @@ struct machine {
 	unsigned same_asks;
 	/* policy hooks */
 	int group_of_memcg[8];	/* memcg id -> group, -1 none */
+	unsigned group_asks;
 	bool demoted[8];
 };
 
@@ -58,6 +60,7 @@ static long fake_move_pages(void *ctx, pid_t pid, unsigned long count, void **pa
 		return 0;
 	}
 	m->calls++;
+	m->now += m->move_cost;
 	assert_int_equal(flags, MPOL_MF_MOVE);
 	for (unsigned long i = 0; i < count; i++) {
 		status[i] = m->status_override ? m->status_override : nodes[i];
@@ -112,6 +115,7 @@ static int hook_group_of(void *ctx, uint64_t memcg)
 {
 	struct machine *m = ctx;
 
+	m->group_asks++;
 	return memcg < 8 ? m->group_of_memcg[memcg] : -1;
 }
 
@@ -821,6 +825,40 @@ static void test_pid_reused_before_move(void **state)
 	world_fini(&w);
 }
 
+/* The time in the calls and in the move phase (the fake clock moves only
+ * inside a call); the group of each memcg asked once per tick, and asked
+ * again by explain (the groups in force then). */
+static void test_move_time_and_groups(void **state)
+{
+	struct world w;
+	const struct td_promoter_counters *c;
+
+	world_init(&w, 0);
+	w.m.move_cost = 3000000;
+	for (int i = 0; i < 20; i++) {
+		touch(&w, 10, ADDR + (uint64_t)i * TD_PAGE_SIZE, 1, 2, 3);
+		touch(&w, 11, ADDR + (uint64_t)i * TD_PAGE_SIZE, 2, 2, 3);
+	}
+	w.m.group_asks = 0;
+	assert_int_equal(tick(&w, false), 40);
+	c = td_promoter_counters(w.p);
+	/* 16 folios per call: 2 calls for each process */
+	assert_int_equal(c->calls, 4);
+	assert_int_equal(c->move_ns, 4 * w.m.move_cost);
+	assert_int_equal(c->run_ns, c->move_ns);
+	assert_int_equal(w.m.group_asks, 2);
+	/* a new tick asks again */
+	touch(&w, 10, ADDR + 64 * TD_PAGE_SIZE, 1, 2, 3);
+	assert_int_equal(tick(&w, false), 1);
+	assert_int_equal(w.m.group_asks, 4);
+	assert_int_equal(c->move_ns, 5 * w.m.move_cost);
+	/* explain: memcg 1 lost its group since the tick */
+	touch(&w, 10, ADDR + 65 * TD_PAGE_SIZE, 1, 2, 3);
+	w.m.group_of_memcg[1] = -1;
+	assert_int_equal(why(&w, 10, ADDR + 65 * TD_PAGE_SIZE), TD_REASON_NO_GROUP);
+	world_fini(&w);
+}
+
 /* td_proc_same_process() on a fake /proc: field 22 in clock ticks. */
 static void test_proc_same_process(void **state)
 {
@@ -871,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_adaptive_threshold),
 		cmocka_unit_test(test_placement_rules),
 		cmocka_unit_test(test_pid_reused_before_move),
+		cmocka_unit_test(test_move_time_and_groups),
 		tmptree_test(test_proc_same_process),
 	};
 
