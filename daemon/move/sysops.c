@@ -10,10 +10,12 @@
 #include <limits.h>
 #include <numa.h>
 #include <numaif.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/pidfd.h>
 
 #include "move/placement.h"
 #include "move/promoter.h"
@@ -181,20 +183,43 @@ int td_proc_same_process(const char *proc_root, uint32_t tgid, uint64_t start_ti
 	return ticks == start_time / (1000000000ULL / (unsigned long long)clk_tck);
 }
 
+/* The process of pidfd has exited (or the pidfd cannot tell). */
+static bool pidfd_exited(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
 /*
- * /proc/PID/stat, read right before each move_pages(2) call: one open and
- * read per batch (up to BatchPages folios), next to a call that walks and
- * migrates them. A pidfd per process would cost a descriptor per known
- * process (thousands) for a check that still needs a syscall per batch,
- * and it says nothing move_pages(2) could use (it takes a PID).
+ * /proc/PID/stat, read right before a move_pages(2) call. The last process
+ * it confirmed is held by a pidfd (one descriptor, opened before the read,
+ * so it names the process the read confirmed): while that process has not
+ * exited no other can have its PID, and the next call for it (a tick's
+ * batches are grouped per process) costs a poll instead of rendering its
+ * stat (~0.4 ms under TCG, 3 % of a 512-page batch). No pidfd (the kernel
+ * or a filter refuses it): every call reads the stat.
  */
 static int sys_same_process(void *ctx, uint32_t tgid, uint64_t start_time)
 {
+	static struct confirmed { int fd; uint32_t tgid; uint64_t start; } last = { .fd = -1 };
 	static long clk_tck;
+	int fd, r;
 
 	if (!clk_tck)
 		clk_tck = sysconf(_SC_CLK_TCK);
-	return td_proc_same_process("/proc", tgid, start_time, clk_tck);
+	if (last.fd >= 0 && last.tgid == tgid && last.start == start_time && !pidfd_exited(last.fd))
+		return 1;
+	if (last.fd >= 0)
+		close(last.fd);
+	last.fd = -1;
+	fd = pidfd_open((pid_t)tgid, 0);
+	r = td_proc_same_process("/proc", tgid, start_time, clk_tck);
+	if (r == 1 && fd >= 0)
+		last = (struct confirmed){ .fd = fd, .tgid = tgid, .start = start_time };
+	else if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 static const struct td_node_ops sys_node_ops = {

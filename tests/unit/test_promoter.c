@@ -13,7 +13,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -859,6 +862,48 @@ static void test_move_time_and_groups(void **state)
 	world_fini(&w);
 }
 
+/* The real check (sysops.c) on this host's /proc: a process confirmed
+ * once is confirmed again (through its pidfd), and not once it is gone. */
+static void test_sys_same_process(void **state)
+{
+	const struct td_node_ops *ops = td_node_ops_sys();
+	long tck = sysconf(_SC_CLK_TCK);
+	unsigned long long ticks = 0;
+	char path[64], buf[1024], *p;
+	int fds[2], st;
+	pid_t child;
+	FILE *f;
+
+	assert_int_equal(pipe(fds), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char b;
+
+		close(fds[1]);
+		_exit(read(fds[0], &b, 1) < 0);
+	}
+	close(fds[0]);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)child);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	p = strrchr(buf, ')');
+	for (int i = 0; p && i < 20; i++)
+		p = strchr(p + 1, ' ');
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, " %llu", &ticks), 1);
+	ticks *= 1000000000ULL / (unsigned long long)tck;
+	assert_int_equal(ops->same_process(ops->ctx, (uint32_t)child, ticks), 1);
+	assert_int_equal(ops->same_process(ops->ctx, (uint32_t)child, ticks), 1);
+	assert_int_equal(ops->same_process(ops->ctx, (uint32_t)child, ticks + 1000000000ULL), 0);
+	assert_int_equal(ops->same_process(ops->ctx, (uint32_t)child, ticks), 1);
+	close(fds[1]);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_int_equal(ops->same_process(ops->ctx, (uint32_t)child, ticks), -ESRCH);
+}
+
 /* td_proc_same_process() on a fake /proc: field 22 in clock ticks. */
 static void test_proc_same_process(void **state)
 {
@@ -910,6 +955,7 @@ int main(void)
 		cmocka_unit_test(test_placement_rules),
 		cmocka_unit_test(test_pid_reused_before_move),
 		cmocka_unit_test(test_move_time_and_groups),
+		cmocka_unit_test(test_sys_same_process),
 		tmptree_test(test_proc_same_process),
 	};
 
