@@ -24,6 +24,12 @@
  * as during the burst): "RAW_WATCHED ..." with the BURST line's fields, and
  * the moves' own timing:
  *   RAW batch <b> back_pages_per_s <x> pages_per_s <y> on_fast <n>
+ * Then three times, interleaved: the pages back on --node, a second of
+ * running (the NUMA scanner arms their PTEs, as before the burst) and the
+ * move from another process (a child, as tieringd calls it), watched:
+ *   RAW_OTHER armed pages_per_s <x> watched_hi <y> on_fast <n>
+ * and back again and the move by this process at once, watched:
+ *   RAW_SELF fresh pages_per_s <x> watched_hi <y> on_fast <n>
  * Exit 0 unless setup fails.
  */
 #include <getopt.h>
@@ -38,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "payload.h"
 #include "slowbuf.h"
@@ -57,8 +64,9 @@ static double now_ms(void)
 	return now_s() * 1e3;
 }
 
-/* Moves pages[0..n) to node in batches; pages/s (exits on a failed call). */
-static double raw_move(void **pages, int *status, size_t n, int node, size_t batch)
+/* Moves pages[0..n) of process pid (0: this one) to node in batches;
+ * pages/s (exits on a failed call). */
+static double raw_move_of(pid_t pid, void **pages, int *status, size_t n, int node, size_t batch)
 {
 	int *nodes = calloc(batch, sizeof(*nodes));
 	double t0 = now_ms(), dt;
@@ -70,7 +78,7 @@ static double raw_move(void **pages, int *status, size_t n, int node, size_t bat
 	for (size_t off = 0; off < n; off += batch) {
 		size_t c = n - off < batch ? n - off : batch;
 
-		if (move_pages(0, c, pages + off, nodes, status + off, MPOL_MF_MOVE) < 0) {
+		if (move_pages(pid, c, pages + off, nodes, status + off, MPOL_MF_MOVE) < 0) {
 			perror("burst: move_pages");
 			exit(1);
 		}
@@ -119,10 +127,56 @@ static void watch(struct watch *w)
 	}
 }
 
+static double raw_move(void **pages, int *status, size_t n, int node, size_t batch)
+{
+	return raw_move_of(0, pages, status, n, node, batch);
+}
+
 static void *watch_thread(void *arg)
 {
 	watch(arg);
 	return NULL;
+}
+
+/* Runs without touching the buffer: NUMA balancing scans a task's memory in
+ * the task's own context, so this arms the buffer's PTEs (PROT_NONE) as the
+ * reader loop's scans did before the burst. */
+static void spin_ms(double ms)
+{
+	for (double t0 = now_ms(); now_ms() - t0 < ms;)
+		;
+}
+
+/*
+ * The raw syscall as tieringd makes it: from another process (a child; the
+ * buffer is MADV_DONTFORK, so it shares none of its pages) on this one's
+ * pages, watched here. Its pages/s (its own clock, through a pipe), or -1.
+ */
+static double other_move(struct watch *w, void **pages, int *status, size_t n, int node,
+			 size_t batch)
+{
+	pid_t parent = getpid(), ch;
+	double rate = -1;
+	int fds[2];
+
+	if (pipe(fds))
+		return -1;
+	fflush(stdout);
+	ch = fork();
+	if (ch == 0) {
+		close(fds[0]);
+		rate = raw_move_of(parent, pages, status, n, node, batch);
+		_exit(write(fds[1], &rate, sizeof(rate)) != sizeof(rate));
+	}
+	close(fds[1]);
+	if (ch > 0) {
+		watch(w);
+		if (read(fds[0], &rate, sizeof(rate)) != sizeof(rate))
+			rate = -1;
+		waitpid(ch, NULL, 0);
+	}
+	close(fds[0]);
+	return rate;
 }
 
 static void report(const char *tag, const struct watch *w, size_t n, size_t on)
@@ -204,5 +258,25 @@ int main(int argc, char **argv)
 	report("RAW_WATCHED", &w, n, count_on(all, status, n, fast, "burst"));
 	printf("RAW batch %lu back_pages_per_s %.0f pages_per_s %.0f on_fast %zu\n", batch,
 	       back, fwd, count_on(all, status, n, fast, "burst"));
+	/* the like-for-like raw call, interleaved with the self one */
+	if (madvise(buf, n * PAGE, MADV_DONTFORK))
+		return 1;
+	for (int rep = 0; rep < 3; rep++) {
+		raw_move(all, status, n, node, batch);
+		spin_ms(1000);
+		fwd = other_move(&w, all, status, n, fast, batch);
+		printf("RAW_OTHER armed pages_per_s %.0f watched_hi %.0f on_fast %zu\n", fwd,
+		       w.done > w.first && w.first >= 0 ? n * 1e3 / (w.done - w.first) : 0.0,
+		       count_on(all, status, n, fast, "burst"));
+		raw_move(all, status, n, node, batch);
+		if (pthread_create(&tid, NULL, watch_thread, &w))
+			return 1;
+		fwd = raw_move(all, status, n, fast, batch);
+		pthread_join(tid, NULL);
+		printf("RAW_SELF fresh pages_per_s %.0f watched_hi %.0f on_fast %zu\n", fwd,
+		       w.done > w.first && w.first >= 0 ? n * 1e3 / (w.done - w.first) : 0.0,
+		       count_on(all, status, n, fast, "burst"));
+	}
+	fflush(stdout);
 	return 0;
 }

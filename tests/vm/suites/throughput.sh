@@ -12,9 +12,17 @@
 #     all, the reader stops, and DefaultMode=promote is reloaded: the next
 #     tick promotes the whole buffer in one burst. burst (the payload) polls
 #     the placement of every 16th page every 5 ms and times the burst.
+# Then the raw syscall as tieringd makes it (from another process, on pages
+# the NUMA scanner armed: burst's RAW_OTHER) interleaved with the process's
+# own move of fresh pages (RAW_SELF), three each.
 # Printed: both rates and tieringd's ratio to the raw batched rate (the goal
-# is >= 90 %), and the two-thread speedup. Asserted: placement (every page
-# on node0 after each pass and after the burst), the figures present.
+# is >= 90 %), to the median RAW_OTHER, the share of move_pages(2) in
+# tieringd's move phase (promote_move_ns / promote_run_ns), and the
+# two-thread speedup. Asserted: placement (every page on node0 after each
+# pass and after the burst), the figures present, and that share >= 60 %.
+# The ratios to the raw rate are not asserted: the raw passes run in other
+# windows than the burst, and on a loaded 2-core TCG host one pass swings
+# 11k-56k pages/s.
 # Regime: the 1 GiB fast node is below the kernel's ample-free mark and
 # tieringd sets its promote rate limit to 0: the burst is tieringd's alone
 # (pgpromote_success checked).
@@ -92,13 +100,27 @@ t_check "burst timed ($lo..$hi pages/s)" t_range "${lo:-0}" 1 1000000000
 t_check "the raw syscall on the same memory timed ($raw pages/s)" t_range "${raw:-0}" 1 1000000000
 t_check "raw, watched as the burst was: timed ($rlo..$rhi pages/s)" t_range "${rlo:-0}" 1 1000000000
 t_check "raw: every page back on node0" t_eq $pages "$(awk '$1 == "RAW" { print $9 }' "$bo")"
+t_check "raw from another process: every page on node0 each time" \
+	t_eq "$pages $pages $pages" "$(awk '$1 == "RAW_OTHER" { printf "%s%d", sep, $8; sep = " " }' "$bo")"
+# the median of a RAW_OTHER or RAW_SELF line's pages_per_s
+med() {
+	awk -v t="$1" '$1 == t { print $4 }' "$bo" | sort -n |
+		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+}
+other=$(med RAW_OTHER)
+self=$(med RAW_SELF)
 calls=$(t_json_num "$st" move_pages_calls)
 batches=$(t_json_num "$st" promote_batches)
 mns=$(t_json_num "$st" promote_move_ns)
 rns=$(t_json_num "$st" promote_run_ns)
 t_check "tieringd timed its move phase ($mns ns in move_pages(2) of $rns ns)" t_range "${mns:-0}" 1 "${rns:-0}"
+# The share of the syscall in tieringd's own move phase, both in one window
+# (host load stretches both): 86-96 % measured in 7 loaded runs; below 60 %
+# per-page or per-batch work of the daemon's own costs as much as the moves.
+share=$(awk -v m="${mns:-0}" -v r="${rns:-0}" 'BEGIN { printf "%d", r ? 100 * m / r : 0 }')
+t_check "tieringd's move phase is >= 60 % move_pages(2) ($share %)" t_range "$share" 60 100
 sum=$(t_result_file summary.txt)
-awk -v raw="$raw" -v rlo="$rlo" -v rhi="$rhi" -v bench="$bench" -v one="$one" -v par="$par" -v lo="$lo" -v hi="$hi" -v calls="$calls" -v b="$batches" -v n="$pages" -v mns="$mns" -v rns="$rns" 'BEGIN {
+awk -v raw="$raw" -v rlo="$rlo" -v rhi="$rhi" -v bench="$bench" -v one="$one" -v par="$par" -v lo="$lo" -v hi="$hi" -v calls="$calls" -v b="$batches" -v n="$pages" -v mns="$mns" -v rns="$rns" -v other="$other" -v self="$self" 'BEGIN {
 	printf "raw move_pages batched (512/call) on the same memory right after the burst: %d pages/s (its own clock)\n", raw
 	printf "  the same, watched by the poll that timed the burst: %d..%d pages/s\n", rlo, rhi
 	printf "bench_move_pages batched (512/call, 1 thread, warm):                  %d pages/s\n", bench
@@ -106,6 +128,8 @@ awk -v raw="$raw" -v rlo="$rlo" -v rhi="$rhi" -v bench="$bench" -v one="$one" -v
 	printf "tieringd burst (rate limit off): %d..%d pages/s (%d pages, %d move_pages calls, %d batches)\n", lo, hi, n, calls, b
 	printf "tieringd / raw (both watched, like for like): %.0f..%.0f %% (goal >= 90 %%)\n", 100 * lo / rlo, 100 * hi / rhi
 	printf "tieringd / raw (its own clock): %.0f..%.0f %%\n", 100 * lo / raw, 100 * hi / raw
+	printf "raw, interleaved 3 + 3 (medians, own clocks): from another process on armed pages (as tieringd) %d, by the process itself on fresh pages %d pages/s\n", other, self
+	printf "tieringd / raw from another process on armed pages: %.0f..%.0f %%\n", 100 * lo / other, 100 * hi / other
 	printf "tieringd move phase: %.1f ms, %.1f ms of it in move_pages(2) (%.0f %%; the rest: PID checks, per-page bookkeeping, journal)\n", rns / 1e6, mns / 1e6, 100 * mns / rns
 	printf "per 512-page call: tieringd %.2f ms in the syscall (mean), raw %.2f ms (mean, its own clock)\n", mns / 1e6 / calls, 512e3 / raw
 }' | tee "$sum" | sed 's/^/  /'
