@@ -380,6 +380,7 @@ static void promoter_config(struct td_daemon *d, struct td_promoter_config *ret)
 	*ret = (struct td_promoter_config){
 		.fast_mask = d->pipe.fast_mask, .slow_mask = d->pipe.slow_mask,
 		.batch_pages = d->pipe.cfg->batch_size,
+		.move_workers = d->pipe.cfg->move_workers,
 		.rate_limit_mbps = d->pipe.cfg->rate_limit_mbps,
 		.watermark_bytes = d->pipe.cfg->fast_watermark_bytes,
 		.max_candidates = 65536, .retry_backoff_ns = 100000000ULL,

@@ -68,6 +68,7 @@ struct td_daemon_config {
 	int64_t kernel_promote_rate_limit_mbps;	/* or TD_KEEP */
 	uint64_t tick_ms;
 	uint32_t batch_size;
+	uint32_t move_workers;		/* move_pages(2) calls at once, 1..16 */
 	uint64_t rate_limit_mbps;		/* global, 0 = none */
 	uint64_t fast_watermark_bytes;
 	uint32_t hotness_capacity;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "movepool.h"
 #include "promote.h"
 #include "tier_abi.h"
 #include "units.h"
@@ -76,16 +77,25 @@ static enum td_move_outcome outcome_of(int status, int dst, bool whole)
 	}
 }
 
+/* One call of a round: its candidates and the buffers move_pages fills. */
+struct slot {
+	struct td_candidate *batch;	/* [batch_pages] */
+	size_t len;
+	bool refused;		/* before_call said no: no call, -ESRCH */
+	uint64_t call_ns;
+	struct td_move_job job;
+};
+
 struct run_state {
 	const struct td_promote_params *p;
 	struct td_promote_totals *t;
 	uint64_t full_nodes;	/* bit N: node N reported -ENOMEM this run */
 	uint32_t gone_tgid;	/* process found gone (0: none) */
-	struct td_candidate *batch;	/* [batch_pages]: the call being built */
+	uint64_t round_bytes;	/* planned by the round's earlier calls */
+	struct td_candidate *batch;	/* the call being built (a slot's) */
 	size_t used;		/* candidates the last batch_len() consumed */
-	void **pages;
-	int *nodes;
-	int *status;
+	struct slot *slots;	/* [nslots]: the calls of one round */
+	unsigned nslots;
 };
 
 static void report_page(struct run_state *st, const struct td_candidate *c,
@@ -97,55 +107,81 @@ static void report_page(struct run_state *st, const struct td_candidate *c,
 		st->p->on_page(c, o, status, st->p->userdata);
 }
 
-/* One move_pages call for cands[0..n): same memcg, tgid and target node. */
-static void move_batch(struct run_state *st, const struct td_candidate *c, size_t n)
+/* The call for the slot's candidates (same memcg, tgid and target node). */
+static void prepare_call(struct run_state *st, struct slot *s)
 {
 	const struct td_promote_params *p = st->p;
+	const struct td_candidate *c = s->batch;
+
+	for (size_t i = 0; i < s->len; i++) {
+		s->job.pages[i] = (void *)(uintptr_t)c[i].addr;
+		((int *)s->job.nodes)[i] = c[i].dst_nid;
+		s->job.status[i] = -EINPROGRESS;
+	}
+	s->job.pid = (pid_t)c[0].tgid;
+	s->job.count = s->len;
+	s->job.flags = p->flags;
+	s->job.ret = 0;
+	s->refused = p->before_call && p->before_call(p->userdata, c[0].tgid) < 0;
+	if (s->refused) {
+		/* known now: the round's later batches hold the process's pages */
+		s->job.ret = -ESRCH;
+		st->gone_tgid = c[0].tgid;
+	}
+}
+
+/* The outcome of one folio of a call, counted into the batch and totals. */
+static void count_page(struct run_state *st, struct td_batch_result *b,
+		       const struct td_candidate *c, int status, bool whole)
+{
+	enum td_move_outcome o = outcome_of(status, c->dst_nid, whole);
+	uint64_t bytes = td_folio_bytes(c->order);
+	int slot;
+
+	st->t->tried_bytes += bytes;
+	if (o == TD_MOVE_DONE) {
+		b->moved++;
+		b->moved_bytes += bytes;
+	} else {
+		b->failed++;
+		b->failed_bytes += bytes;
+		/* a non-negative status that is not the target: wrong node */
+		slot = status >= 0 ? TD_ERR_WRONG_NODE : td_errno_slot(-status);
+		b->errors[slot]++;
+		st->t->errors[slot]++;
+		if (o == TD_MOVE_SHARED)
+			st->t->shared_bytes += bytes;
+		if (o == TD_MOVE_FULL && c->dst_nid >= 0 && c->dst_nid < TD_MAX_NODES)
+			st->full_nodes |= 1ULL << c->dst_nid;
+	}
+	report_page(st, c, o, status);
+}
+
+/* What a made (or refused) call's statuses say, in the caller's thread. */
+static void finish_call(struct run_state *st, struct slot *s)
+{
+	const struct td_promote_params *p = st->p;
+	const struct td_candidate *c = s->batch;
 	struct td_batch_result b = {
 		.memcg_id = c[0].memcg_id, .tgid = c[0].tgid,
-		.src_nid = c[0].src_nid, .dst_nid = c[0].dst_nid, .pages = n,
+		.src_nid = c[0].src_nid, .dst_nid = c[0].dst_nid, .pages = s->len,
+		.call_ns = s->call_ns,
 	};
-	long r;
+	long r = s->job.ret;
 
-	for (size_t i = 0; i < n; i++) {
-		st->pages[i] = (void *)(uintptr_t)c[i].addr;
-		st->nodes[i] = c[i].dst_nid;
-		st->status[i] = -EINPROGRESS;
-	}
-	r = p->ops->move_pages(p->ops->ctx, c[0].tgid, n, st->pages, st->nodes, st->status, p->flags);
-	st->t->calls++;
-	st->t->tried += n;
+	if (!s->refused)
+		st->t->calls++;
+	st->t->tried += s->len;
 	if (r < 0) {
 		/* the whole call failed: every page shares the call's errno */
 		b.call_err = (int)r;
-		for (size_t i = 0; i < n; i++)
-			st->status[i] = (int)r;
+		for (size_t i = 0; i < s->len; i++)
+			s->job.status[i] = (int)r;
 		if (r == -ESRCH)
 			st->gone_tgid = c[0].tgid;
 	}
-	for (size_t i = 0; i < n; i++) {
-		enum td_move_outcome o = outcome_of(st->status[i], c[i].dst_nid, r < 0);
-		uint64_t bytes = td_folio_bytes(c[i].order);
-		int slot;
-
-		st->t->tried_bytes += bytes;
-		if (o == TD_MOVE_DONE) {
-			b.moved++;
-			b.moved_bytes += bytes;
-		} else {
-			b.failed++;
-			b.failed_bytes += bytes;
-			/* a non-negative status that is not the target: wrong node */
-			slot = st->status[i] >= 0 ? TD_ERR_WRONG_NODE : td_errno_slot(-st->status[i]);
-			b.errors[slot]++;
-			st->t->errors[slot]++;
-			if (o == TD_MOVE_SHARED)
-				st->t->shared_bytes += bytes;
-			if (o == TD_MOVE_FULL && c[i].dst_nid >= 0 && c[i].dst_nid < TD_MAX_NODES)
-				st->full_nodes |= 1ULL << c[i].dst_nid;
-		}
-		report_page(st, &c[i], o, st->status[i]);
-	}
+	for (size_t i = 0; i < s->len; i++)
+		count_page(st, &b, &c[i], s->job.status[i], r < 0);
 	st->t->moved += b.moved;
 	st->t->failed += b.failed;
 	st->t->moved_bytes += b.moved_bytes;
@@ -161,10 +197,32 @@ static bool node_full(const struct run_state *st, int nid)
 
 static void free_run(struct run_state *st)
 {
-	free(st->pages);
-	free(st->nodes);
-	free(st->status);
-	free(st->batch);
+	for (unsigned k = 0; st->slots && k < st->nslots; k++) {
+		free(st->slots[k].batch);
+		free(st->slots[k].job.pages);
+		free((int *)st->slots[k].job.nodes);
+		free(st->slots[k].job.status);
+	}
+	free(st->slots);
+}
+
+static int alloc_run(struct run_state *st, unsigned nslots, size_t batch)
+{
+	st->slots = calloc(nslots, sizeof(*st->slots));
+	if (!st->slots)
+		return -ENOMEM;
+	st->nslots = nslots;
+	for (unsigned k = 0; k < nslots; k++) {
+		struct slot *s = &st->slots[k];
+
+		s->batch = calloc(batch, sizeof(*s->batch));
+		s->job.pages = calloc(batch, sizeof(*s->job.pages));
+		s->job.nodes = calloc(batch, sizeof(*s->job.nodes));
+		s->job.status = calloc(batch, sizeof(*s->job.status));
+		if (!s->batch || !s->job.pages || !s->job.nodes || !s->job.status)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* c lies inside the folio of prev (same process): a second address of it. */
@@ -178,12 +236,13 @@ static bool same_folio(const struct td_candidate *prev, const struct td_candidat
 static enum td_move_outcome hold_of(struct run_state *st, const struct td_candidate *c,
 				    uint64_t planned, const struct td_candidate *prev)
 {
+	uint64_t tried = st->t->tried_bytes + st->round_bytes + planned;
+
 	if (same_folio(prev, c)) {
 		st->t->duplicates++;
 		return TD_MOVE_SKIPPED;
 	}
-	if (node_full(st, c->dst_nid) ||
-	    st->t->tried_bytes + planned + td_folio_bytes(c->order) > st->p->budget_bytes)
+	if (node_full(st, c->dst_nid) || tried + td_folio_bytes(c->order) > st->p->budget_bytes)
 		return TD_MOVE_SKIPPED;
 	if (st->gone_tgid && st->gone_tgid == c->tgid)
 		return TD_MOVE_GONE;
@@ -221,10 +280,80 @@ static size_t batch_len(struct run_state *st, const struct td_candidate *c, size
 	return len;
 }
 
+static uint64_t now(const struct td_promote_params *p)
+{
+	return p->now_ns ? p->now_ns(p->userdata) : 0;
+}
+
+/* The round's calls jobs[0..nj): on the pool, at once, the round's time
+ * shared out among them; else one after the other, each timed. */
+static void make_calls(struct run_state *st, struct td_move_job *jobs, uint64_t *ns, unsigned nj)
+{
+	const struct td_promote_params *p = st->p;
+	uint64_t t0 = now(p), t1;
+
+	if (p->pool && nj > 1) {
+		td_movepool_run(p->pool, jobs, nj);
+		t1 = now(p);
+		for (unsigned j = 0; j < nj; j++)
+			ns[j] = (t1 - t0) / nj + (j == 0 ? (t1 - t0) % nj : 0);
+		return;
+	}
+	for (unsigned j = 0; j < nj; j++, t0 = t1) {
+		jobs[j].ret = p->ops->move_pages(p->ops->ctx, jobs[j].pid, jobs[j].count, jobs[j].pages,
+						 jobs[j].nodes, jobs[j].status, jobs[j].flags);
+		t1 = now(p);
+		ns[j] = t1 - t0;
+	}
+}
+
+/* One round from c[0..n): up to nslots calls, made at once (the pool) or
+ * one after the other; returns the candidates it consumed. */
+static size_t run_round(struct run_state *st, const struct td_candidate *c, size_t n)
+{
+	struct td_move_job jobs[TD_MOVEPOOL_MAX];
+	uint64_t ns[TD_MOVEPOOL_MAX];
+	unsigned k = 0, nj = 0;
+	size_t i = 0;
+
+	st->round_bytes = 0;
+	while (i < n && k < st->nslots) {
+		struct slot *s = &st->slots[k];
+
+		st->batch = s->batch;
+		s->len = batch_len(st, c + i, n - i);
+		i += st->used;
+		if (!s->len)
+			continue;
+		for (size_t j = 0; j < s->len; j++)
+			st->round_bytes += td_folio_bytes(s->batch[j].order);
+		prepare_call(st, s);
+		k++;
+	}
+	for (unsigned j = 0; j < k; j++)
+		if (!st->slots[j].refused)
+			jobs[nj++] = st->slots[j].job;
+	make_calls(st, jobs, ns, nj);
+	nj = 0;
+	for (unsigned j = 0; j < k; j++) {
+		struct slot *s = &st->slots[j];
+
+		s->call_ns = 0;
+		if (!s->refused) {
+			s->job.ret = jobs[nj].ret;
+			s->call_ns = ns[nj++];
+		}
+		finish_call(st, s);
+	}
+	st->round_bytes = 0;
+	return i;
+}
+
 int td_promote(const struct td_promote_params *p, struct td_candidate *cands, size_t n,
 	       struct td_promote_totals *ret)
 {
 	struct run_state st = { .p = p, .t = ret };
+	unsigned nslots = p && p->pool ? td_movepool_workers(p->pool) : 1;
 	size_t i = 0;
 
 	if (!p || !p->ops || !p->ops->move_pages || p->batch_pages == 0 || !ret ||
@@ -233,23 +362,13 @@ int td_promote(const struct td_promote_params *p, struct td_candidate *cands, si
 	memset(ret, 0, sizeof(*ret));
 	if (n == 0)
 		return 0;
-	st.pages = calloc(p->batch_pages, sizeof(*st.pages));
-	st.nodes = calloc(p->batch_pages, sizeof(*st.nodes));
-	st.status = calloc(p->batch_pages, sizeof(*st.status));
-	st.batch = calloc(p->batch_pages, sizeof(*st.batch));
-	if (!st.pages || !st.nodes || !st.status || !st.batch) {
+	if (alloc_run(&st, nslots, p->batch_pages) < 0) {
 		free_run(&st);
 		return -ENOMEM;
 	}
 	qsort(cands, n, sizeof(*cands), cmp_candidate);
-
-	while (i < n) {
-		size_t len = batch_len(&st, cands + i, n - i);
-
-		if (len)
-			move_batch(&st, st.batch, len);
-		i += st.used;
-	}
+	while (i < n)
+		i += run_round(&st, cands + i, n - i);
 	free_run(&st);
 	return 0;
 }

@@ -14,6 +14,8 @@
 
 #include "tier_abi.h"
 
+struct td_movepool;
+
 /* One folio to move (a base page is a folio of order 0). */
 struct td_candidate {
 	uint64_t memcg_id;
@@ -84,6 +86,8 @@ struct td_batch_result {
 	uint64_t moved_bytes;
 	uint64_t failed_bytes;
 	int call_err;		/* negative errno of the whole call, or 0 */
+	uint64_t call_ns;	/* the call's time by now_ns (a round's calls made at
+				 * once share the round's: their sum is wall time) */
 	uint32_t errors[TD_ERR__MAX];
 };
 
@@ -99,7 +103,18 @@ struct td_promote_params {
 	int flags;		/* move_pages flags (MPOL_MF_MOVE) */
 	td_page_fn on_page;	/* may be NULL */
 	td_batch_fn on_batch;	/* may be NULL */
+	/* Called in the caller's thread right before each call is made (may
+	 * be NULL); negative: the call is not made and its pages are the
+	 * process's, gone (-ESRCH). */
+	int (*before_call)(void *userdata, uint32_t tgid);
+	/* The clock for call_ns, read in the caller's thread (NULL: 0). */
+	uint64_t (*now_ns)(void *userdata);
 	void *userdata;
+	/* NULL: the calls are made one after the other, through ops. Else a
+	 * pool made with ops (lib/movepool.h): up to its worker count of calls
+	 * at once, per round; a round's outcomes (a node found full, a process
+	 * gone) hold the candidates of the rounds after it. */
+	struct td_movepool *pool;
 };
 
 /* Totals of one td_promote() run: folios, and their bytes. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "move/promoter.h"
+#include "movepool.h"
 #include "ops/log.h"
 #include "ratelimit.h"
 
@@ -67,7 +68,8 @@ struct td_promoter {
 	 * moved; the groups are the tick's throughout) */
 	struct group_memo gmemo[GROUP_MEMO];
 	uint32_t gmemo_gen;	/* bumped by each tick and each explain */
-	uint64_t batch_now;	/* the clock right after the batch's call; 0: not read */
+	uint64_t batch_now;	/* the clock after the batch's call; 0: not read */
+	struct td_movepool *pool;	/* MoveWorkers= > 1: calls made at once */
 };
 
 int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops *ops,
@@ -102,6 +104,14 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 		td_promoter_free(p);
 		return -ENOMEM;
 	}
+	if (c->move_workers > 1) {
+		int r = td_movepool_new(c->move_workers, ops, &p->pool);
+
+		if (r) {
+			td_promoter_free(p);
+			return td_err(r, "starting %u move_pages workers", c->move_workers);
+		}
+	}
 	*ret = p;
 	return 0;
 }
@@ -129,6 +139,7 @@ void td_promoter_free(struct td_promoter *p)
 	free(p->hist);
 	free(p->rec);
 	free(p->allowed);
+	td_movepool_free(p->pool);
 	free(p);
 }
 
@@ -214,7 +225,7 @@ static void on_page(const struct td_candidate *c, enum td_move_outcome o, int st
 		 * Stamped with the time the batch finished, not the tick's start:
 		 * events raised while the batch ran predate the move and must not
 		 * undo its node (td_hotness_record keeps it for older events).
-		 * The clock read right after the call (checked_move_pages).
+		 * The clock read once per call, at its first page.
 		 */
 		if (!p->batch_now)
 			p->batch_now = p->nodes->now_ns(p->nodes->ctx);
@@ -250,6 +261,7 @@ static void on_batch(const struct td_batch_result *b, void *ud)
 	struct td_promoter *p = ud;
 
 	p->batch_now = 0;
+	p->cnt.move_ns += b->call_ns;
 	p->cnt.batches++;
 	if (b->moved && p->c.promoted)
 		p->c.promoted(p->c.hook_ctx, b->memcg_id, b->moved_bytes, p->env.now_ns);
@@ -744,43 +756,42 @@ static int read_candidates(struct td_promoter *p, uint64_t now_ns)
 }
 
 /*
- * move_pages(2), but only for the process the table learnt the pages from:
- * the PID's start time is checked right before each call (a PID reused
- * since its events is another process, maybe in a Mode=off cgroup). A
- * mismatch moves nothing: -ESRCH, so td_promote() reports the batch's
- * pages gone and on_page() forgets the process's entries.
+ * Only the process the table learnt the pages from is moved: the PID's
+ * start time is checked right before each call (a PID reused since its
+ * events is another process, maybe in a Mode=off cgroup). A mismatch moves
+ * nothing: -ESRCH, so td_promote() reports the batch's pages gone and
+ * on_page() forgets the process's entries. In this thread, also with
+ * MoveWorkers= (the table is not for the workers).
  */
-static long checked_move_pages(void *ctx, pid_t pid, unsigned long count, void **pages,
-			       const int *nodes, int *status, int flags)
+static uint64_t clock_now(void *ud)
 {
-	struct td_promoter *p = ctx;
-	uint64_t start = 0, t0;
-	long moved;
+	const struct td_promoter *p = ud;
+
+	return p->nodes->now_ns(p->nodes->ctx);
+}
+
+static int still_same_process(void *ud, uint32_t tgid)
+{
+	struct td_promoter *p = ud;
+	uint64_t start = 0;
 	int r;
 
-	if (p->nodes->same_process && pid > 0 &&
-	    td_hotness_process_start(p->h, (uint32_t)pid, &start) == 0 && start) {
-		r = p->nodes->same_process(p->nodes->ctx, (uint32_t)pid, start);
-		if (r == 0)
-			p->cnt.moves_pid_reused++;
-		if (r == 0 || r == -ESRCH)
-			return -ESRCH;
-	}
-	t0 = p->nodes->now_ns(p->nodes->ctx);
-	moved = p->ops->move_pages(p->ops->ctx, pid, count, pages, nodes, status, flags);
-	/* the batch's stamp (on_page) and the time in the syscall, one read */
-	p->batch_now = p->nodes->now_ns(p->nodes->ctx);
-	p->cnt.move_ns += p->batch_now > t0 ? p->batch_now - t0 : 0;
-	return moved;
+	if (!p->nodes->same_process || !tgid || td_hotness_process_start(p->h, tgid, &start) ||
+	    !start)
+		return 0;
+	r = p->nodes->same_process(p->nodes->ctx, tgid, start);
+	if (r == 0)
+		p->cnt.moves_pid_reused++;
+	return r == 0 || r == -ESRCH ? -ESRCH : 0;
 }
 
 int td_promoter_tick(struct td_promoter *p, uint64_t now_ns, uint64_t tick_ns, bool paused,
 		     struct td_policy_group *pg, size_t ng)
 {
-	const struct td_move_ops checked = { .move_pages = checked_move_pages, .ctx = p };
 	struct td_promote_params pp = {
-		.ops = &checked, .batch_pages = p->c.batch_pages, .flags = MPOL_MF_MOVE,
-		.on_page = on_page, .on_batch = on_batch, .userdata = p,
+		.ops = p->ops, .batch_pages = p->c.batch_pages, .flags = MPOL_MF_MOVE,
+		.on_page = on_page, .on_batch = on_batch, .before_call = still_same_process,
+		.now_ns = clock_now, .userdata = p, .pool = p->pool,
 	};
 	struct td_promote_totals t;
 	struct td_policy_result res;

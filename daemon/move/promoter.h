@@ -87,6 +87,7 @@ struct td_node_ops {
 struct td_promoter_config {
 	uint64_t fast_mask, slow_mask;
 	uint32_t batch_pages;		/* folios (addresses) per move_pages call */
+	uint32_t move_workers;		/* calls at once (1: one after the other); at start only */
 	uint64_t rate_limit_mbps;	/* 0: unlimited */
 	uint64_t watermark_bytes;	/* keep this much free on a fast node */
 	uint32_t max_candidates;	/* per tick */

@@ -148,7 +148,7 @@ static void assert_field(const void *base, const struct field *f, int64_t want, 
 static const struct field daemon_fields[] = {
 	DFIELD(fast_nodes_auto), DFIELD(slow_nodes_auto), DFIELD(fast_nodes), DFIELD(slow_nodes),
 	DFIELD(sources), DFIELD(hint_hook), DFIELD(sample_period), DFIELD(numa_balancing),
-	DFIELD(kernel_promote_rate_limit_mbps), DFIELD(tick_ms), DFIELD(batch_size),
+	DFIELD(kernel_promote_rate_limit_mbps), DFIELD(tick_ms), DFIELD(batch_size), DFIELD(move_workers),
 	DFIELD(rate_limit_mbps), DFIELD(fast_watermark_bytes), DFIELD(hotness_capacity),
 	DFIELD(hotness_half_life_ms), DFIELD(hot_threshold), DFIELD(ring_buffer_bytes),
 	DFIELD(default_mode), DFIELD(demotion), DFIELD(override_placement), DFIELD(demote_rate_limit_mbps),
@@ -251,6 +251,7 @@ static void test_init_defaults(void **state)
 	assert_int_equal(d->kernel_promote_rate_limit_mbps, 0);
 	assert_int_equal(d->tick_ms, 1000);
 	assert_int_equal(d->batch_size, 512);
+	assert_int_equal(d->move_workers, 1);
 	assert_int_equal(d->rate_limit_mbps, 0);
 	assert_int_equal(d->fast_watermark_bytes, 256 * SZ_M);
 	assert_int_equal(d->hotness_capacity, 1 << 20);
@@ -474,6 +475,8 @@ static const struct daemon_ok {
 	{ "TickInterval=5", DFIELD(tick_ms), 5000, NOFIELD, 0 },
 	{ "BatchSize=1", DFIELD(batch_size), 1, NOFIELD, 0 },
 	{ "BatchSize=65536", DFIELD(batch_size), 65536, NOFIELD, 0 },
+	{ "MoveWorkers=1", DFIELD(move_workers), 1, NOFIELD, 0 },
+	{ "MoveWorkers=16", DFIELD(move_workers), 16, NOFIELD, 0 },
 	{ "RateLimitMBps=9\nRateLimitMBps=0", DFIELD(rate_limit_mbps), 0, NOFIELD, 0 },
 	{ "RateLimitMBps=1048576", DFIELD(rate_limit_mbps), 1048576, NOFIELD, 0 },
 	{ "FastWatermark=0", DFIELD(fast_watermark_bytes), 0, NOFIELD, 0 },
@@ -611,6 +614,7 @@ static const struct { const char *key, *value; } daemon_bad[] = {
 	{ "TickInterval", "1.5s" }, { "TickInterval", "1 s" }, { "TickInterval", OVERFLOW "h" },
 	{ "BatchSize", "0" }, { "BatchSize", "65537" }, { "BatchSize", "" }, { "BatchSize", "-5" },
 	{ "BatchSize", "1K" }, { "BatchSize", OVERFLOW },
+	{ "MoveWorkers", "0" }, { "MoveWorkers", "17" }, { "MoveWorkers", "two" },
 	{ "RateLimitMBps", "1048577" }, { "RateLimitMBps", "-1" }, { "RateLimitMBps", "" },
 	{ "RateLimitMBps", "1G" }, { "RateLimitMBps", OVERFLOW },
 	{ "FastWatermark", "1k" }, { "FastWatermark", "1KB" }, { "FastWatermark", "1KiB" },
@@ -705,7 +709,7 @@ static const struct { const char *key, *def, *other; } daemon_defaults[] = {
 	{ "Sources", "hint-faults", "sampling" }, { "HintFaultHook", "auto", "task_numa_fault" },
 	{ "SamplePeriod", "1", "97" }, { "NumaBalancing", "2", "keep" },
 	{ "KernelPromoteRateLimitMBps", "0", "keep" }, { "TickInterval", "1s", "250ms" },
-	{ "BatchSize", "512", "64" }, { "RateLimitMBps", "0", "100" },
+	{ "BatchSize", "512", "64" }, { "MoveWorkers", "1", "4" }, { "RateLimitMBps", "0", "100" },
 	{ "FastWatermark", "256M", "1G" }, { "HotnessCapacity", "1048576", "2048" },
 	{ "HotnessHalfLife", "1min", "10s" }, { "HotThreshold", "1", "3" },
 	{ "RingBufferSize", "4M", "8M" }, { "DefaultMode", "promote", "off" },
