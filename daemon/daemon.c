@@ -195,8 +195,9 @@ static void on_event(const struct td_event *e, void *userdata)
 		d->events_on_slow++;
 	if (slow_latency(d, e)) {
 		d->events_slow_latency++;
-		/* -ENOENT: no entry, nothing to correct */
-		td_hotness_set_node(d->pipe.hot, e->tgid, e->addr, e->page_nid);
+		/* -ENOENT: no entry, nothing to correct; an event raised
+		 * before our last move of the folio is not its node now */
+		td_hotness_note_node(d->pipe.hot, e->tgid, e->addr, e->page_nid, e->ts_ns);
 	} else if (record(d, &a, e->ts_ns) < 0)
 		d->record_errors++;
 	if (d->pipe.demoter)

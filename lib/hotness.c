@@ -1245,17 +1245,40 @@ int td_hotness_remove(struct td_hotness *t, uint32_t tgid, uint64_t addr)
 	return 0;
 }
 
-int td_hotness_set_node(struct td_hotness *t, uint32_t tgid, uint64_t addr, int node)
+/* The live entry covering (tgid, addr) into *ret: 0, -EINVAL, -ENOENT. */
+static int live_val(struct td_hotness *t, uint32_t tgid, uint64_t addr, struct val **ret)
 {
 	uint32_t i;
 
-	if (!key_args_valid(tgid, addr) || !node_valid(node))
+	if (!key_args_valid(tgid, addr))
 		return -EINVAL;
 	i = slot_find(t, tgid, addr);
 	if (i == UINT32_MAX)
 		return -ENOENT;
-	val_set_node(&t->vals[i], node);
+	*ret = &t->vals[i];
 	return 0;
+}
+
+int td_hotness_set_node(struct td_hotness *t, uint32_t tgid, uint64_t addr, int node)
+{
+	struct val *s;
+	int r = node_valid(node) ? live_val(t, tgid, addr, &s) : -EINVAL;
+
+	if (!r)
+		val_set_node(s, node);
+	return r;
+}
+
+int td_hotness_note_node(struct td_hotness *t, uint32_t tgid, uint64_t addr, int node,
+			 uint64_t event_ns)
+{
+	struct val *s;
+	int r = node_valid(node) ? live_val(t, tgid, addr, &s) : -EINVAL;
+
+	if (!r && (val_dir(s) == TD_HOTNESS_DIR_NONE ||
+		   tick_diff(now_tick(t, event_ns), s->moved) > 0))
+		val_set_node(s, node);
+	return r;
 }
 
 static bool dir_valid(enum td_hotness_dir dir)
@@ -1268,14 +1291,10 @@ int td_hotness_note_move(struct td_hotness *t, uint32_t tgid, uint64_t addr,
 			 enum td_hotness_dir dir, int node, uint64_t now_ns)
 {
 	struct val *s;
-	uint32_t i;
+	int r = node_valid(node) && dir_valid(dir) ? live_val(t, tgid, addr, &s) : -EINVAL;
 
-	if (!key_args_valid(tgid, addr) || !node_valid(node) || !dir_valid(dir))
-		return -EINVAL;
-	i = slot_find(t, tgid, addr);
-	if (i == UINT32_MAX)
-		return -ENOENT;
-	s = &t->vals[i];
+	if (r)
+		return r;
 	s->moved = now_tick(t, now_ns);
 	s->bits = pack_bits(0, (unsigned int)dir, 0, val_order(s));
 	val_set_node(s, node);
@@ -1287,14 +1306,10 @@ int td_hotness_note_move_failed(struct td_hotness *t, uint32_t tgid, uint64_t ad
 {
 	unsigned int retries;
 	struct val *s;
-	uint32_t i;
+	int r = dir_valid(dir) ? live_val(t, tgid, addr, &s) : -EINVAL;
 
-	if (!key_args_valid(tgid, addr) || !dir_valid(dir))
-		return -EINVAL;
-	i = slot_find(t, tgid, addr);
-	if (i == UINT32_MAX)
-		return -ENOENT;
-	s = &t->vals[i];
+	if (r)
+		return r;
 	retries = val_retries(s);
 	if (retries < TD_HOTNESS_RETRIES_MAX)
 		retries++;

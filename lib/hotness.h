@@ -324,6 +324,16 @@ int td_hotness_remove(struct td_hotness *t, uint32_t tgid, uint64_t addr);
 int td_hotness_set_node(struct td_hotness *t, uint32_t tgid, uint64_t addr, int node);
 
 /*
+ * An event raised at @event_ns saw (@tgid, @addr) on @node, without being
+ * counted as an access: like td_hotness_set_node(), except that an event
+ * no newer than the entry's last move (same tick or older) changes nothing,
+ * as in td_hotness_record(): it was raised before the move landed.
+ * Returns 0 (the node set or left), -ENOENT, -EINVAL as td_hotness_set_node().
+ */
+int td_hotness_note_node(struct td_hotness *t, uint32_t tgid, uint64_t addr, int node,
+			 uint64_t event_ns);
+
+/*
  * The promoter moved (@tgid, @addr) to @node in direction @dir at @now_ns:
  * set the node, the last move direction and time, and clear the retry count.
  * Returns 0 on success, -ENOENT if there is no such live entry, -EINVAL if an

@@ -778,6 +778,31 @@ static void test_set_node(void **state)
 	td_hotness_free(t);
 }
 
+/* A late event's node (a hint fault raised before our move, read after it)
+ * does not undo the move; one raised after the move sets it. */
+static void test_note_node_after_move(void **state)
+{
+	struct td_hotness *t = mk(16, SEC);
+	struct td_hotness_info info;
+
+	(void)state;
+	rec_full(t, 1, 0, ADDR(0), 2, 0, T0);
+	assert_int_equal(td_hotness_note_node(t, 1, ADDR(0), 3, T0), 0);	/* never moved */
+	assert_int_equal(td_hotness_get(t, 1, ADDR(0), T0, &info), 0);
+	assert_int_equal(info.node, 3);
+	assert_int_equal(td_hotness_note_move(t, 1, ADDR(0), TD_HOTNESS_DIR_PROMOTE, 0, T0 + 2 * SEC), 0);
+	assert_int_equal(td_hotness_note_node(t, 1, ADDR(0), 2, T0 + SEC), 0);	/* raised before */
+	assert_int_equal(td_hotness_note_node(t, 1, ADDR(0), 2, T0 + 2 * SEC), 0);	/* same tick */
+	assert_int_equal(td_hotness_get(t, 1, ADDR(0), T0 + 3 * SEC, &info), 0);
+	assert_int_equal(info.node, 0);
+	assert_int_equal(td_hotness_note_node(t, 1, ADDR(0), 2, T0 + 4 * SEC), 0);	/* after */
+	assert_int_equal(td_hotness_get(t, 1, ADDR(0), T0 + 4 * SEC, &info), 0);
+	assert_int_equal(info.node, 2);
+	assert_int_equal(td_hotness_note_node(t, 1, ADDR(1), 2, T0), -ENOENT);
+	assert_int_equal(td_hotness_note_node(t, 1, ADDR(0), 64, T0), -EINVAL);
+	td_hotness_free(t);
+}
+
 static void test_move_state(void **state)
 {
 	struct td_hotness *t = mk(16, SEC);
@@ -1912,6 +1937,7 @@ int main(void)
 		cmocka_unit_test(test_process_table_full),
 		cmocka_unit_test(test_memcg_table_full),
 		cmocka_unit_test(test_set_node),
+		cmocka_unit_test(test_note_node_after_move),
 		cmocka_unit_test(test_foreach_process),
 		cmocka_unit_test(test_move_state),
 		cmocka_unit_test(test_model),
