@@ -4,7 +4,7 @@
  * while it is promoted: the timing side of a promotion burst.
  *
  *   burst [--mib N] [--node N] [--fast N] [--poll-ms MS] [--stride K] [--seconds S]
- *         [--batch N] [--trace]
+ *         [--batch N] [--trace] [--no-raw]
  *
  * Places --mib MiB of 4 KiB pages (MADV_NOHUGEPAGE) on --node (mbind, touch,
  * MPOL_DEFAULT again), prints "READY <pid> pages <n>", and reads one word of
@@ -30,6 +30,7 @@
  *   RAW_OTHER armed pages_per_s <x> watched_hi <y> on_fast <n>
  * and back again and the move by this process at once, watched:
  *   RAW_SELF fresh pages_per_s <x> watched_hi <y> on_fast <n>
+ * --no-raw: exit after the BURST line.
  * Exit 0 unless setup fails.
  */
 #include <getopt.h>
@@ -193,13 +194,14 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "mib", 1, NULL, 'm' }, { "node", 1, NULL, 'n' }, { "fast", 1, NULL, 'f' },
 		{ "poll-ms", 1, NULL, 'p' }, { "stride", 1, NULL, 'k' }, { "seconds", 1, NULL, 's' },
-		{ "batch", 1, NULL, 'b' }, { "trace", 0, NULL, 'T' }, {}
+		{ "batch", 1, NULL, 'b' }, { "trace", 0, NULL, 'T' }, { "no-raw", 0, NULL, 'R' },
+		{}
 	};
 	unsigned long mib = 64, stride = 16, batch = 512;
 	int node = 1, fast = 0, c;
 	double poll_ms = 5, seconds = 60, back, fwd;
 	struct watch w = { 0 };
-	bool trace = false;
+	bool trace = false, no_raw = false;
 	pthread_t tid;
 	size_t n, ns;
 	void **all, **smp;
@@ -216,6 +218,7 @@ int main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'b': batch = strtoul(optarg, NULL, 0); break;
 		case 'T': trace = true; break;
+		case 'R': no_raw = true; break;
 		default: return 2;
 		}
 	}
@@ -249,6 +252,8 @@ int main(int argc, char **argv)
 	w.seconds = seconds;
 	watch(&w);
 	report("BURST", &w, n, count_on(all, status, n, fast, "burst"));
+	if (no_raw)
+		return fflush(stdout) ? 1 : 0;
 	/* the raw syscall on the same memory, watched the same way */
 	back = raw_move(all, status, n, node, batch);
 	if (pthread_create(&tid, NULL, watch_thread, &w))
