@@ -570,6 +570,10 @@ static void ready(struct td_daemon *d)
 	(void)td_privs_drop(&(struct td_privs_params){
 		.sys_admin = d->folio != NULL, .restorer = !d->opt.no_restorer, .kernel = d->kernel,
 	}, &d->privs);
+	/* after the drop: the workers are born with the dropped sets */
+	if (d->pipe.promoter && td_promoter_start_workers(d->pipe.promoter) < 0)
+		td_warn("MoveWorkers=%u: making the calls one after the other",
+			d->pipe.cfg->move_workers);
 	check_tiers(d);
 	/* start-up's garbage (libbpf's parse of the kernel's BTF, the
 	 * verifier's log) is freed by now: give its pages back */

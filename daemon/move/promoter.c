@@ -104,15 +104,20 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 		td_promoter_free(p);
 		return -ENOMEM;
 	}
-	if (c->move_workers > 1) {
-		int r = td_movepool_new(c->move_workers, ops, &p->pool);
-
-		if (r) {
-			td_promoter_free(p);
-			return td_err(r, "starting %u move_pages workers", c->move_workers);
-		}
-	}
 	*ret = p;
+	return 0;
+}
+
+int td_promoter_start_workers(struct td_promoter *p)
+{
+	int r;
+
+	if (p->c.move_workers < 2 || p->pool)
+		return 0;
+	r = td_movepool_new(p->c.move_workers, p->ops, &p->pool);
+	if (r)
+		return td_err(r, "starting %u move_pages(2) workers", p->c.move_workers);
+	td_info("promoter: %u move_pages(2) calls at once (MoveWorkers=)", p->c.move_workers);
 	return 0;
 }
 

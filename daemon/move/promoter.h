@@ -160,6 +160,12 @@ int td_promoter_new(const struct td_promoter_config *c, const struct td_move_ops
 		    struct td_promoter **ret);
 void td_promoter_free(struct td_promoter *p);
 
+/* The MoveWorkers= threads (none below 2), once: call it after the
+ * capability drop, as threads are born with their creator's sets (a
+ * thread's capabilities are its own). Until then, and if it fails
+ * (negative errno, logged), the calls are made one after the other. */
+int td_promoter_start_workers(struct td_promoter *p);
+
 /* Takes the policy knobs of c (batch, global rate limit, watermark) on
  * reload; the topology and hooks stay. */
 void td_promoter_reconfigure(struct td_promoter *p, const struct td_promoter_config *c);

@@ -4,7 +4,8 @@
 # The kernel settings through the shipped unit (kernel_state.sh does the
 # bare daemon). The operator's host: numa_balancing=1, promote rate limit
 # 1234, demotion_enabled=false; a drop-in asks NumaBalancing=2,
-# KernelPromoteRateLimitMBps=0, Demotion=yes.
+# KernelPromoteRateLimitMBps=0, Demotion=yes, MoveWorkers=2 (its thread,
+# started after the drop, holds the dropped sets too).
 #  1. While it runs, the sandboxed daemon has written its state file
 #     (/run/tieringd/kernel-state) with the operator's values as originals,
 #     and has dropped CAP_SYS_ADMIN, CAP_BPF and CAP_PERFMON from CapEff and
@@ -58,6 +59,12 @@ dropped() {
 	t_check "$1: CapBnd: the unit's set" \
 		t_eq $UNIT_SET "$(awk '$1 == "CapBnd:" { print $2 }' /proc/$2/status)"
 	t_check "$1: NoNewPrivs" t_eq 1 "$(awk '$1 == "NoNewPrivs:" { print $2 }' /proc/$2/status)"
+	# capabilities are per thread: the MoveWorkers=2 thread, started after
+	# the drop, holds the same sets
+	t_check "$1: two threads (MoveWorkers=2)" \
+		t_eq 2 "$(awk '$1 == "Threads:" { print $2 }' /proc/$2/status)"
+	t_check "$1: every thread's CapEff/CapPrm as the main thread's" t_eq 1 \
+		"$(cat /proc/$2/task/*/status | awk '$1 == "CapEff:" || $1 == "CapPrm:" { v[$2]++ } END { print length(v) }')"
 	t_check "$1: no restorer process (--no-restorer)" \
 		t_eq "" "$(grep -lx tieringd-kstate /proc/[0-9]*/comm 2>/dev/null)"
 	grep '^Cap\(Eff\|Prm\|Bnd\)' /proc/$2/status | sed "s/^/  $1| /"
@@ -78,7 +85,7 @@ t_check "the unit runs --restore-kernel-state after any exit" \
 t_check "the unit starts the daemon with --no-restorer" \
 	grep -q '^ExecStart=/usr/sbin/tieringd --no-restorer$' /usr/lib/systemd/system/tieringd.service
 mkdir -p /etc/tieringd.conf.d
-printf '[Daemon]\nNumaBalancing=2\nKernelPromoteRateLimitMBps=0\nDemotion=yes\n' \
+printf '[Daemon]\nNumaBalancing=2\nKernelPromoteRateLimitMBps=0\nDemotion=yes\nMoveWorkers=2\n' \
 	> /etc/tieringd.conf.d/50-kernel-state.conf
 echo 1 > $NB
 echo 1234 > $RL
