@@ -12,7 +12,9 @@
  * being in the mask, migrates none (mpol_misplaced) and the flood lasts: in
  * tiering mode the kernel promotes on its own whenever the fast node has
  * ample free memory, whatever its rate limit. Then --threads threads each read
- * one word of every page of their own slice in a loop for --seconds. Prints "READY <pid>" once the memory is placed, and at the end
+ * one word of every page of their own slice in a loop for --seconds, or until
+ * SIGTERM (the suite ends the flood when it has what it needs). Prints
+ * "READY <pid>" once the memory is placed, and at the end
  *   FINAL threads <n> pages <n> passes <n> reads_per_s <r> on_node_pct <p>
  * (on_node_pct: pages still on --node, queried with move_pages(2)). Exit 0
  * unless setup fails.
@@ -20,6 +22,7 @@
 #include <getopt.h>
 #include <numaif.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +42,19 @@ struct slice {
 
 static size_t page_size;
 static double deadline;
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static void *run(void *arg)
 {
 	struct slice *sl = arg;
 
-	while (now_s() < deadline) {
+	while (!stop && now_s() < deadline) {
 		for (size_t i = 0; i < sl->npages; i++)
 			sl->sink += sl->start[i * page_size];
 		sl->passes++;
@@ -129,6 +139,7 @@ int main(int argc, char **argv)
 	sl = calloc(nthreads, sizeof(*sl));
 	if (!sl)
 		return 1;
+	signal(SIGTERM, on_term);
 	printf("READY %d\n", getpid());
 	fflush(stdout);
 	t0 = now_s();

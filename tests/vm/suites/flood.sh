@@ -125,6 +125,9 @@ got=$(awk '$1 ~ /^(events_received|events_bad|process_events_exec|process_events
 	END { if (n) print s }' "$td_log")
 t_check "programs detached before the final drain: all submitted events taken, none after it (submitted ${sub:-none}, taken ${got:-none})" \
 	t_eq "${sub:-none}" "${got:-missing}"
+# the flood has done its part: faulter stops on SIGTERM (its --seconds 120
+# only bounds a slow run) and prints its placement query
+kill -TERM $fp
 wait $fp
 cat "$out"
 pct=$(t_final "$out" on_node_pct)
