@@ -3,7 +3,7 @@
  * hotset - a workload with a scattered hot set on a slow node.
  *
  *   hotset [--total MiB] [--hot MiB] [--node N] [--fast N] [--seconds S]
- *          [--interval-ms MS] [--seed X] [--linger S]
+ *          [--interval-ms MS] [--seed X] [--linger S] [--until-pct P --hold S]
  *
  * Places --total MiB of anonymous memory on --node (mbind MPOL_BIND, touch,
  * then MPOL_DEFAULT again so the pages may move), picks --hot MiB of pages
@@ -12,7 +12,9 @@
  * move_pages(2) query and prints
  *   T <secs> hot_fast_pct <p> cold_moved <n> hot_pages <n> cold_pages <n>
  * and at the end "FINAL ..." with the same fields. "READY <pid>" is printed
- * once the memory is placed. Exit 0 unless setup fails.
+ * once the memory is placed. With --until-pct the run ends --hold seconds
+ * (default 10) after the first report with at least P % of the hot set on
+ * --fast, if that comes before --seconds. Exit 0 unless setup fails.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +38,7 @@ struct opts {
 	long interval_ms;
 	unsigned long seed;
 	double linger;
+	struct until until;
 };
 
 /* Per hot page: last seen node and placement changes, to count hot pages
@@ -57,8 +60,9 @@ static void track_hot(int *status, size_t nhot, int fast)
 	}
 }
 
-static void report(const char *tag, double t, void **hot, size_t nhot, void **cold,
-		   size_t ncold, int *status, int fast, long cold_fast0)
+/* Prints one report line; returns the hot set's percentage on fast. */
+static double report(const char *tag, double t, void **hot, size_t nhot, void **cold,
+		     size_t ncold, int *status, int fast, long cold_fast0)
 {
 	long hf = (long)count_on(hot, status, nhot, fast, "hotset");
 	long cf;
@@ -69,6 +73,7 @@ static void report(const char *tag, double t, void **hot, size_t nhot, void **co
 	       " hot_demoted %lu max_moves %lu\n",
 	       tag, t, 100.0 * hf / nhot, cf - cold_fast0, nhot, ncold, hot_demoted, max_moves);
 	fflush(stdout);
+	return nhot ? 100.0 * hf / nhot : 0;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -77,7 +82,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "total", 1, NULL, 't' }, { "hot", 1, NULL, 'h' }, { "node", 1, NULL, 'n' },
 		{ "fast", 1, NULL, 'f' }, { "seconds", 1, NULL, 's' },
 		{ "interval-ms", 1, NULL, 'i' }, { "seed", 1, NULL, 'S' },
-		{ "linger", 1, NULL, 'l' }, {}
+		{ "linger", 1, NULL, 'l' }, { "until-pct", 1, NULL, 'u' },
+		{ "hold", 1, NULL, 'H' }, {}
 	};
 	int c;
 
@@ -91,6 +97,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'i': o->interval_ms = atol(optarg); break;
 		case 'S': o->seed = strtoul(optarg, NULL, 0); break;
 		case 'l': o->linger = atof(optarg); break;
+		case 'u': o->until.pct = atof(optarg); break;
+		case 'H': o->until.hold = atof(optarg); break;
 		default: return -1;
 		}
 	}
@@ -102,7 +110,8 @@ static int parse(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { .total_mb = 512, .hot_mb = 200, .node = 1, .fast = 0,
-			  .seconds = 20, .interval_ms = 1000, .seed = 42 };
+			  .seconds = 20, .interval_ms = 1000, .seed = 42,
+			  .until = { .hold = 10, .at = -1 } };
 	size_t npages, nhot, ncold = 0, h = 0;
 	unsigned long mask;
 	uint64_t s;
@@ -115,7 +124,8 @@ int main(int argc, char **argv)
 
 	if (parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: hotset [--total MiB] [--hot MiB] [--node N] [--fast N] "
-				"[--seconds S] [--interval-ms MS] [--seed X] [--linger S]\n");
+				"[--seconds S] [--interval-ms MS] [--seed X] [--linger S] "
+				"[--until-pct P --hold S]\n");
 		return 2;
 	}
 	npages = o.total_mb * 256;
@@ -182,8 +192,11 @@ int main(int argc, char **argv)
 			sink += *(volatile uint64_t *)hot[i];
 		t = now_s();
 		if (t >= next) {
-			report("T", t - t0, hot, nhot, cold, ncold, status, o.fast, cold_fast0);
+			double pct = report("T", t - t0, hot, nhot, cold, ncold, status, o.fast, cold_fast0);
+
 			next += o.interval_ms / 1000.0;
+			if (until_done(&o.until, pct, t - t0))
+				break;
 		}
 		if (t - t0 >= o.seconds)
 			break;

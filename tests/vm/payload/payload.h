@@ -49,6 +49,23 @@ static inline void query_nodes(void **pages, int *status, size_t n, const char *
 	}
 }
 
+/* --until-pct P --hold S: a run that ends once its outcome is in, S seconds
+ * after the first report with at least P % of the hot set on the fast node
+ * (still at most --seconds). pct 0: off. */
+struct until {
+	double pct, hold, at;
+};
+
+/* Feeds one report (hot_pct at t seconds); returns 1 when the run may end. */
+static inline int until_done(struct until *u, double hot_pct, double t)
+{
+	if (u->pct <= 0)
+		return 0;
+	if (u->at < 0 && hot_pct >= u->pct)
+		u->at = t;
+	return u->at >= 0 && t - u->at >= u->hold;
+}
+
 /* How many of pages[0..n) are on node (query_nodes(), status as scratch). */
 static inline size_t count_on(void **pages, int *status, size_t n, int node, const char *who)
 {

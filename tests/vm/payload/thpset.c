@@ -6,7 +6,7 @@
  *
  *   thpset [--hot MiB] [--total MiB] [--folio-kb K] [--node N] [--fast N]
  *          [--seconds S] [--interval-ms MS] [--sweep MiB] [--sweep-every S]
- *          [--seed X] [--linger S]
+ *          [--seed X] [--linger S] [--until-pct P --hold S]
  *
  * Maps --total MiB (default: --hot) aligned to the folio size (--folio-kb,
  * default 2048) and to 2 MiB, places it on --node (mbind MPOL_BIND, touch
@@ -26,6 +26,8 @@
  * (a chunk counts with all its bytes where its head is; mono: CLOCK_MONOTONIC
  * at the query, to line up several payloads' reports), and at the end as
  * "FINAL ..." with the same fields plus "whole_folios <n> chunks <n>".
+ * With --until-pct the run ends --hold seconds (default 10) after the first
+ * report with at least P % of the hot set on --fast, if before --seconds.
  *
  * Before the first T line: "FOLIOS region hot|sweep chunks <n> whole <n>
  * thp <n> folio_kb <k>", from /proc/self/pagemap and /proc/kpageflags (root):
@@ -58,6 +60,7 @@ struct opts {
 	int node, fast;
 	double seconds, sweep_every, linger;
 	long interval_ms;
+	struct until until;
 };
 
 /* One placed region: its chunks (one folio each) and their head addresses. */
@@ -174,7 +177,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "hot", 1, NULL, 'h' }, { "total", 1, NULL, 't' }, { "folio-kb", 1, NULL, 'k' },
 		{ "node", 1, NULL, 'n' }, { "fast", 1, NULL, 'f' }, { "seconds", 1, NULL, 's' },
 		{ "interval-ms", 1, NULL, 'i' }, { "sweep", 1, NULL, 'w' },
-		{ "sweep-every", 1, NULL, 'e' }, { "seed", 1, NULL, 'S' }, { "linger", 1, NULL, 'l' }, {}
+		{ "sweep-every", 1, NULL, 'e' }, { "seed", 1, NULL, 'S' }, { "linger", 1, NULL, 'l' },
+		{ "until-pct", 1, NULL, 'u' }, { "hold", 1, NULL, 'H' }, {}
 	};
 	int c;
 
@@ -191,6 +195,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'e': o->sweep_every = atof(optarg); break;
 		case 'S': o->seed = strtoul(optarg, NULL, 0); break;
 		case 'l': o->linger = atof(optarg); break;
+		case 'u': o->until.pct = atof(optarg); break;
+		case 'H': o->until.hold = atof(optarg); break;
 		default: return -1;
 		}
 	}
@@ -213,7 +219,8 @@ struct run {
 	int fast;
 };
 
-static void report(const char *tag, double t, struct run *w)
+/* Prints one report line; returns the hot set's percentage on the fast node. */
+static double report(const char *tag, double t, struct run *w)
 {
 	size_t hf = 0, cf = 0, sf = 0, ncold = w->a.nchunks - w->nhot;
 	size_t ch = w->a.chunk;
@@ -245,6 +252,7 @@ static void report(const char *tag, double t, struct run *w)
 	}
 	printf("\n");
 	fflush(stdout);
+	return 100.0 * hf / w->nhot;
 }
 
 /* Picks nhot of a's chunks at random as the hot set. */
@@ -273,7 +281,8 @@ static void pick_hot(struct run *w, uint64_t *s)
 int main(int argc, char **argv)
 {
 	struct opts o = { .hot_mb = 200, .folio_kb = 2048, .node = 1, .fast = 0, .seconds = 20,
-			  .interval_ms = 1000, .sweep_every = 4, .seed = 42 };
+			  .interval_ms = 1000, .sweep_every = 4, .seed = 42,
+			  .until = { .hold = 10, .at = -1 } };
 	struct run w = { 0 };
 	volatile uint64_t sink = 0;
 	double t0, next, next_sweep;
@@ -283,7 +292,7 @@ int main(int argc, char **argv)
 	if (parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: thpset [--hot MiB] [--total MiB] [--folio-kb K] [--node N] "
 				"[--fast N] [--seconds S] [--interval-ms MS] [--sweep MiB] "
-				"[--sweep-every S] [--seed X] [--linger S]\n");
+				"[--sweep-every S] [--seed X] [--linger S] [--until-pct P --hold S]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -317,8 +326,11 @@ int main(int argc, char **argv)
 			next_sweep += o.sweep_every;
 		}
 		if (t >= next) {
-			report("T", t - t0, &w);
+			double pct = report("T", t - t0, &w);
+
 			next += o.interval_ms / 1000.0;
+			if (until_done(&o.until, pct, t - t0))
+				break;
 		}
 		if (t - t0 >= o.seconds)
 			break;
