@@ -15,6 +15,10 @@
 
 t_require_bin tieringd hotset coldfill numastat
 SECS=$(t_param secs 60)
+# a run ends HOLD s after its hot set first reached 90 % on the fast node (its
+# outcome is in), or at SECS: the kernel's runs (below 1 %) take all of it,
+# tieringd's (90 % after 9-39 s in CI runs) about half
+HOLD=20
 t_numa_scan_fast
 echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/cold /sys/fs/cgroup/hot
@@ -36,7 +40,7 @@ run() {
 	p0=$(vm pgpromote_success)
 	d0=$(demoted)
 	# the "demo:" lines are make demo's live view (console)
-	(sh -c 'echo $$ > /sys/fs/cgroup/hot/cgroup.procs; exec hotset --total 512 --hot 200 --node 1 --fast 0 --seconds '"$SECS" 2>&1 |
+	(sh -c 'echo $$ > /sys/fs/cgroup/hot/cgroup.procs; exec hotset --total 512 --hot 200 --node 1 --fast 0 --seconds '"$SECS"' --until-pct 90 --hold '"$HOLD" 2>&1 |
 		tee "$hs" | awk -v n="$name" '$1 == "T" { print "demo:", n, $2, $4, $6; fflush() }') &
 	wait $!
 	kill -TERM $cpid
@@ -100,7 +104,7 @@ sed 's/^/  /' "$(t_result_file summary.txt)"
 t_check "kernel alone (as shipped): hot set stays below 40 % on the fast node ($k_pct %)" t_range "$k_pct" 0 40
 t_log "kernel alone with demotion on: $kd_pct % at the end, 90 % at ${kd90:-never} s (reported, not asserted)"
 t_check "tieringd: >= 90 % of the hot set on the fast node within 60 s (at ${t90:-never} s)" t_range "${t90:-999}" 0 60
-t_check "tieringd: >= 90 % at the end ($t_pct %)" t_range "$t_pct" 90 100
+t_check "tieringd: still >= 90 % at the end, $HOLD s after it first got there ($t_pct %)" t_range "$t_pct" 90 100
 t_check "tieringd demoted pages to make room ($td_demoted)" t_range "${td_demoted:-0}" 1 1000000000
 t_check "hot-set pages are < 1 % of what was demoted ($hot_dem of $td_demoted)" \
 	t_range "$hot_dem" 0 "$(( ${td_demoted:-0} / 100 ))"
