@@ -102,9 +102,12 @@ snap() {
 
 # run_cpuset NAME PINNED KEY=VALUE...: tieringd up on the shipped config
 # with the KEYs, then a 32 MiB hot set in /free and, if PINNED is yes, one
-# in /pinned (each 64 MiB on the slow node, 40 s). At 15 s: snap, and why
-# of the pinned hottest pages. Sets NAME_t90 (/free >= 90 %) and the
-# counters below.
+# in /pinned (each 64 MiB on the slow node). /pinned runs 25 s; /free until
+# 15 s after it first reached 90 % on the fast node, at most 40 s (7-13 s
+# in CI runs with the placement rules, 32-40 s with OverridePlacement=yes,
+# where its time to 90 % is the figure). At 15 s: snap, and why of the
+# pinned hottest pages. Sets NAME_t90 (/free >= 90 %) and the counters
+# below.
 run_cpuset() {
 	_r=$1 _with=$2
 	shift 2
@@ -116,10 +119,11 @@ run_cpuset() {
 	: > "$_hp"
 	_wp=
 	if [ "$_with" = yes ]; then
-		t_in_cgroup pinned hotset --total 64 --hot 32 --node 1 --fast 0 --seconds 40 --interval-ms 500 > "$_hp" 2>&1 &
+		t_in_cgroup pinned hotset --total 64 --hot 32 --node 1 --fast 0 --seconds 25 --interval-ms 500 > "$_hp" 2>&1 &
 		_wp=$!
 	fi
-	t_in_cgroup free hotset --total 64 --hot 32 --node 1 --fast 0 --seconds 40 --interval-ms 500 > "$_hf" 2>&1 &
+	t_in_cgroup free hotset --total 64 --hot 32 --node 1 --fast 0 --seconds 40 --interval-ms 500 \
+		--until-pct 90 --hold 15 > "$_hf" 2>&1 &
 	_wp="$_wp $!"
 	t_wait_for "$_hf" READY 60 || t_fatal "$_r: /free's hotset did not start"
 	[ "$_with" != yes ] || t_wait_for "$_hp" READY 60 || t_fatal "$_r: /pinned's hotset did not start"
