@@ -23,21 +23,35 @@ SECS=$(t_param secs 30)
 KSECS=$(t_param ksecs 20)
 t_numa_scan_fast
 
-# run NAME SECS: the three workloads at once; their outputs are
-# NAME-w1.out .. NAME-w3.out.
+# at90 NAME: true once each of NAME's three hot sets has been >= 90 % on
+# its CPU's node
+at90() {
+	for _w in 1 2 3; do
+		[ -n "$(t_first_at "$(t_result_file "$1-w$_w.out")" hot_fast_pct 90)" ] || return 1
+	done
+}
+
+# run NAME SECS: the three workloads at once, each until 10 s after its hot
+# set first reached 90 % on its CPU's node (6-12 s in CI runs with
+# tieringd), at most SECS; their outputs are NAME-w1.out .. NAME-w3.out.
 run() {
 	_n=$1 _s=$2
 	for w in "1 3 1" "2 2 0" "3 2 1"; do
 		set -- $w
 		taskset -c "$3" hotset --total 64 --hot 32 --node "$2" --fast "$3" --seconds "$_s" \
-			--seed "$1" > "$(t_result_file "$_n-w$1.out")" 2>&1 &
+			--until-pct 90 --hold 10 --seed "$1" > "$(t_result_file "$_n-w$1.out")" 2>&1 &
 		eval "pid_w$1=\$!"
 	done
 	for w in 1 2 3; do
 		t_wait_for "$(t_result_file "$_n-w$w.out")" '^READY' 60 ||
 			t_fail "$_n: w$w did not place its memory"
 	done
-	sleep $((_s * 2 / 3))
+	# numastat while they run: once all three are there, or at 2/3 of SECS
+	_i=0
+	while [ $_i -lt $((_s * 2 / 3 * 5)) ] && ! at90 "$_n"; do
+		sleep 0.2
+		_i=$((_i + 1))
+	done
 	for w in 1 2 3; do
 		eval "_p=\$pid_w$w"
 		t_log "$_n: w$w numastat -p: $(numastat -p "$_p" 2>/dev/null | awk '$1 == "Total" { $1 = ""; print }')"
