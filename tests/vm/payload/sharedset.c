@@ -4,6 +4,7 @@
  *
  *   sharedset [--total MiB] [--hot MiB] [--node N] [--cpu-a C] [--cpu-b C|-1]
  *             [--skew K] [--seconds S] [--interval-ms MS] [--seed X]
+ *             [--until-node N --until-pct P --hold S]
  *
  * Places --total MiB of anonymous 4 KiB pages on --node (mbind MPOL_BIND,
  * touch, then MPOL_DEFAULT so they may move) and picks --hot MiB of them,
@@ -15,8 +16,10 @@
  * and prints
  *   T <secs> node0 <pct> node1 <pct> node2 <pct> node3 <pct> passes_a <n> passes_b <n>
  * (percent of the hot set on each node), and at the end "FINAL ..." with
- * the same fields. "READY <pid>" once the memory is placed. Exit 0 unless
- * setup fails.
+ * the same fields. "READY <pid>" once the memory is placed. With
+ * --until-node the run ends --hold seconds (default 10) after the first
+ * report with at least --until-pct P % of the hot set on node N, if that
+ * comes before --seconds. Exit 0 unless setup fails.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +45,8 @@ struct opts {
 	int node, cpu_a, cpu_b, skew;
 	double seconds;
 	long interval_ms;
+	int until_node;
+	struct until until;
 };
 
 static void **hot;
@@ -81,7 +86,9 @@ static void *read_loop(void *arg)
 	return (void *)(uintptr_t)(sink == 1);
 }
 
-static void report(const char *tag, double t, int *status)
+/* Prints one report line; returns the hot set's percentage on node (0 if
+ * node is not one of the NODES). */
+static double report(const char *tag, double t, int *status, int node)
 {
 	long on[NODES] = { 0 };
 
@@ -94,6 +101,7 @@ static void report(const char *tag, double t, int *status)
 		printf(" node%d %.1f", n, 100.0 * on[n] / nhot);
 	printf(" passes_a %lu passes_b %lu\n", atomic_load(&passes[0]), atomic_load(&passes[1]));
 	fflush(stdout);
+	return node >= 0 && node < NODES ? 100.0 * on[node] / nhot : 0;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -102,7 +110,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "total", 1, NULL, 't' }, { "hot", 1, NULL, 'h' }, { "node", 1, NULL, 'n' },
 		{ "cpu-a", 1, NULL, 'a' }, { "cpu-b", 1, NULL, 'b' }, { "skew", 1, NULL, 'k' },
 		{ "seconds", 1, NULL, 's' }, { "interval-ms", 1, NULL, 'i' },
-		{ "seed", 1, NULL, 'S' }, {}
+		{ "seed", 1, NULL, 'S' }, { "until-node", 1, NULL, 'N' },
+		{ "until-pct", 1, NULL, 'u' }, { "hold", 1, NULL, 'H' }, {}
 	};
 	int c;
 
@@ -117,11 +126,15 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 's': o->seconds = atof(optarg); break;
 		case 'i': o->interval_ms = atol(optarg); break;
 		case 'S': o->seed = strtoul(optarg, NULL, 0); break;
+		case 'N': o->until_node = atoi(optarg); break;
+		case 'u': o->until.pct = atof(optarg); break;
+		case 'H': o->until.hold = atof(optarg); break;
 		default: return -1;
 		}
 	}
 	if (!o->hot_mb || o->hot_mb > o->total_mb || o->interval_ms <= 0 || o->seconds <= 0 ||
-	    o->skew < 1 || o->node < 0 || o->node >= NODES)
+	    o->skew < 1 || o->node < 0 || o->node >= NODES ||
+	    (o->until.pct > 0 && (o->until_node < 0 || o->until_node >= NODES)))
 		return -1;
 	return 0;
 }
@@ -164,7 +177,8 @@ static int place(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { .total_mb = 64, .hot_mb = 32, .node = 2, .cpu_a = 0, .cpu_b = 1,
-			  .skew = 3, .seconds = 20, .interval_ms = 1000, .seed = 42 };
+			  .skew = 3, .seconds = 20, .interval_ms = 1000, .seed = 42,
+			  .until_node = -1, .until = { .hold = 10, .at = -1 } };
 	struct reader ra, rb;
 	pthread_t ta, tb;
 	double t0, next;
@@ -172,7 +186,8 @@ int main(int argc, char **argv)
 
 	if (parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: sharedset [--total MiB] [--hot MiB] [--node N] [--cpu-a C] "
-				"[--cpu-b C|-1] [--skew K] [--seconds S] [--interval-ms MS] [--seed X]\n");
+				"[--cpu-b C|-1] [--skew K] [--seconds S] [--interval-ms MS] [--seed X] "
+				"[--until-node N --until-pct P --hold S]\n");
 		return 2;
 	}
 	if (place(&o)) {
@@ -182,7 +197,7 @@ int main(int argc, char **argv)
 	status = calloc(nhot, sizeof(*status));
 	if (!status)
 		return 1;
-	report("T", 0, status);
+	report("T", 0, status, -1);
 	for (size_t i = 0; i < nhot; i++)
 		if (status[i] != o.node) {
 			fprintf(stderr, "sharedset: hot set not all on node %d after mbind\n", o.node);
@@ -200,14 +215,17 @@ int main(int argc, char **argv)
 	while (now_s() - t0 < o.seconds) {
 		usleep(20000);
 		if (now_s() >= next) {
-			report("T", now_s() - t0, status);
+			double t = now_s() - t0, pct = report("T", t, status, o.until_node);
+
 			next += o.interval_ms / 1000.0;
+			if (until_done(&o.until, pct, t))
+				break;
 		}
 	}
 	atomic_store(&stop, true);
 	pthread_join(ta, NULL);
 	if (o.cpu_b >= 0)
 		pthread_join(tb, NULL);
-	report("FINAL", now_s() - t0, status);
+	report("FINAL", now_s() - t0, status, -1);
 	return 0;
 }
