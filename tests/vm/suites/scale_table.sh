@@ -1,19 +1,23 @@
 #!/bin/sh
-# vm: mode=initramfs mem0=1024 mem1=1024 timeout=330 kernels=6.12
-# make check-long and make scale only (about 4.5 minutes under TCG)
+# vm: mode=initramfs mem0=1024 mem1=1024 timeout=240 kernels=6.12
 #
 # Scale (issue 12 item 3): a full 1 M-entry hotness table
 # (HotnessCapacity=1048576, the default) in the guest, without gigabytes:
-# vaspray maps one 64 MiB memory file (its pages on the slow node) 88 times
-# (1,441,792 distinct page addresses over 64 MiB of memory) and touches
-# every address once (7,000 a second: tieringd takes ~8,500 events a second
-# under TCG, and drops some when it stalls), so each touch is a software page fault and, with
+# vaspray maps one 64 MiB memory file (its pages on the slow node) 104 times
+# (1,703,936 distinct page addresses over 64 MiB of memory) and touches
+# every address once, so each touch is a software page fault and, with
 # Sources=sampling and SamplePeriod=1, one event for tieringd; the pages
 # stay mapped, so the promoter's placement queries find them. Its
 # cgroup is Mode=observe: tracked, never moved (the file is shared by the
-# mappings). Asserted once the table holds >= 99 % of 1,048,576 live
-# entries (full: it evicts, and drops stale entries): tieringd's RSS <= 64 MiB, fds <= 64; printed: RSS and peak,
-# its largest mappings, CPU time, events, drops, evictions.
+# mappings). The pace is what tieringd takes (measured under TCG, 6.12:
+# ~40 us of its CPU per new sampled entry, ~16,000 events a second with
+# vaspray's faults beside it, no drop at --rate 16000); on a slower host the
+# ring buffer drops the excess, counted, and the 62 % more addresses than
+# entries still fill the table. Asserted once the table holds >= 99 % of
+# 1,048,576 live entries (full: it evicts, and drops stale entries):
+# tieringd's RSS <= 64 MiB, fds <= 64; printed: RSS and peak, its largest
+# mappings, CPU time, events, drops, evictions, the time to fill (~70 s;
+# the suite ~80 s in all).
 . /tvm/lib.sh
 
 t_require_bin tieringd tieringctl vaspray
@@ -37,14 +41,14 @@ t_sysctl kernel.perf_cpu_time_max_percent 0
 t_tieringd_start /tmp/td.conf
 t_check "tieringd is up (sampling source)" grep -q "source sampling: attached" "$td_log"
 vo=$(t_result_file vaspray.out)
-t_in_cgroup fill vaspray --mib 64 --maps 88 --node 1 --once --rate 7000 --seconds 300 > "$vo" 2>&1 &
+t_in_cgroup fill vaspray --mib 64 --maps 104 --node 1 --once --rate 16000 --seconds 200 > "$vo" 2>&1 &
 t_check "vaspray mapped its addresses" t_wait_for "$vo" "^READY" 60
 vp=$(awk '$1 == "READY" { print $2 }' "$vo")
 up() { awk '{ print $1 }' /proc/uptime; }
 t0=$(up)
 hot=0
 i=0
-while awk -v a="$t0" -v b="$(up)" 'BEGIN { exit !(b - a < 240) }'; do
+while awk -v a="$t0" -v b="$(up)" 'BEGIN { exit !(b - a < 180) }'; do
 	timeout 20 tieringctl -j stats > /tmp/st.json
 	hot=$(t_json_num /tmp/st.json hot_entries)
 	[ $((i % 5)) -eq 0 ] && t_log "$(up) s: $hot live entries, $(t_json_num /tmp/st.json events_received) events, $(t_json_num /tmp/st.json events_dropped) dropped"
