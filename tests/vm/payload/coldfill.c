@@ -2,7 +2,7 @@
 /*
  * coldfill - fills a node with pages that are never touched again.
  *
- *   coldfill (--mib N | --leave-free N) [--node 0] [--interval-ms MS]
+ *   coldfill (--mib N | --leave-free N) [--node 0] [--interval-ms MS] [--thp]
  *
  * Places N MiB (or all of the node's free memory but N MiB) of anonymous memory on --node (mbind, touch once, policy back
  * to default), prints "READY <pid>", then sleeps, checking placement with
@@ -10,7 +10,8 @@
  *   C <secs> on_node_pct <p> moved_away <n> moved_back <n> max_moves <n>
  * where moved_back counts pages seen back on --node after leaving it and
  * max_moves is the most placement changes of any one page. SIGTERM prints a
- * FINAL line in the same format and exits 0.
+ * FINAL line in the same format and exits 0. Its pages are 4 KiB
+ * (MADV_NOHUGEPAGE) unless --thp: then THP as the system has it.
  */
 #include <getopt.h>
 #include <numa.h>
@@ -37,11 +38,11 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "mib", 1, NULL, 'm' }, { "node", 1, NULL, 'n' }, { "interval-ms", 1, NULL, 'i' },
-		{ "leave-free", 1, NULL, 'l' }, {}
+		{ "leave-free", 1, NULL, 'l' }, { "thp", 0, NULL, 't' }, {}
 	};
 	unsigned long mib = 0, leave_free = 0, mask;
 	long interval_ms = 1000;
-	int node = 0, c;
+	int node = 0, thp = 0, c;
 	size_t n, away = 0, back = 0;
 	int *status, *last;
 	unsigned char *moves, max_moves = 0;
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
 		case 'n': node = atoi(optarg); break;
 		case 'i': interval_ms = atol(optarg); break;
 		case 'l': leave_free = strtoul(optarg, NULL, 0); break;
+		case 't': thp = 1; break;
 		default:
 			fprintf(stderr, "usage: coldfill --mib N [--node N] [--interval-ms MS]\n");
 			return 2;
@@ -68,7 +70,7 @@ int main(int argc, char **argv)
 		mib = size_b >> 20;	/* upper bound; the fill stops earlier */
 	}
 	if (!mib || interval_ms <= 0) {
-		fprintf(stderr, "usage: coldfill (--mib N | --leave-free N) [--node N] [--interval-ms MS]\n");
+		fprintf(stderr, "usage: coldfill (--mib N | --leave-free N) [--node N] [--interval-ms MS] [--thp]\n");
 		return 2;
 	}
 	n = mib * 256;
@@ -79,7 +81,8 @@ int main(int argc, char **argv)
 	moves = calloc(n, 1);
 	if (buf == MAP_FAILED || !pages || !status || !last || !moves)
 		return 1;
-	madvise(buf, n * PAGE, MADV_NOHUGEPAGE);
+	if (!thp)
+		madvise(buf, n * PAGE, MADV_NOHUGEPAGE);
 	mask = 1UL << node;
 	/* --leave-free runs the node close to its watermarks: prefer the node
 	 * rather than bind to it, so a near miss spills instead of OOM-killing */
