@@ -81,7 +81,7 @@ FUZZ_NAMES    := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS     := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzzlib/%.o)
 
-.PHONY: all deps check check-long unit vm demo scale bench install uninstall clean vmlinux fuzz
+.PHONY: all deps check unit vm demo scale bench install uninstall clean vmlinux fuzz
 all: $(BUILD)/tieringd $(BUILD)/tieringctl
 
 # Order-only: every entry point checks the packages first, without
@@ -209,19 +209,10 @@ check: all $(UNIT_BINS) $(PAYLOAD_BINS) $(BENCH_BINS) $(FUZZ_BINS)
 demo: all $(PAYLOAD_BINS)
 	$(Q)BUILD=$(BUILD) tests/vm/demo
 
-# VM suites too long for make check (minutes each; real programs as the
-# workload): tests/vm/suites/long/*.sh, each on the kernels its header names.
-check-long: all $(PAYLOAD_BINS)
-	$(Q)rc=0; for s in tests/vm/suites/long/*.sh; do \
-		for k in $$(sed -n 's/^# vm:.*kernels=\([^ ]*\).*/\1/p' $$s | tr , ' '); do \
-			BUILD=$(BUILD) tests/vm/run $$s $$k || rc=1; \
-		done; \
-	done; exit $$rc
-
-# The scale suites (issue 12) on 6.12, one VM at a time: the two of make
-# check and the two of check-long (tests/vm/suites/long/scale_*.sh).
+# The scale suites (issue 12) on 6.12, one VM at a time (all four are also
+# in make check).
 SCALE_SUITES := tests/vm/suites/scale_conf.sh tests/vm/suites/throughput.sh \
-	tests/vm/suites/long/scale_procs.sh tests/vm/suites/long/scale_table.sh
+	tests/vm/suites/scale_procs.sh tests/vm/suites/scale_table.sh
 scale: all $(PAYLOAD_BINS)
 	$(Q)rc=0; for s in $(SCALE_SUITES); do BUILD=$(BUILD) tests/vm/run $$s 6.12 || rc=1; done; exit $$rc
 
