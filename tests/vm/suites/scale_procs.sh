@@ -84,8 +84,9 @@ while [ $g -lt $NCG ]; do
 	g=$((g + 1))
 done
 # where the daemon's resident memory is: its largest mappings
-awk '/^[0-9a-f]+-[0-9a-f]+ / { m = $6 ? $6 : "[anon]" } $1 == "Rss:" { r[m] += $2 }
-	END { for (k in r) print r[k], k }' /proc/$td/smaps | sort -rn | head -n 8 > "$(t_result_file smaps-top.txt)"
+# (anonymous mappings one by one, by address range: the RSS budget is tight)
+awk '/^[0-9a-f]+-[0-9a-f]+ / { m = $6 ? $6 : "[anon] " $1 } $1 == "Rss:" { r[m] += $2 }
+	END { for (k in r) print r[k], k }' /proc/$td/smaps | sort -rn | head -n 10 > "$(t_result_file smaps-top.txt)"
 exec 3>&-
 wait $mp
 sed 's/^/  mh| /' "$mo"
