@@ -76,14 +76,16 @@ at() { t_log "$1 at uptime $(cut -d' ' -f1 /proc/uptime) s"; }
 stat_of() { awk -v k="$2" '$1 == "STAT" && $2 ~ k { print $3; exit }' "$1"; }
 
 # sample NAME PID CLIENT_OUT LABEL: one line of figures, to NAME-samples.txt
-# (hint faults: /proc/vmstat numa_hint_faults since the last sample)
+# (gets/s: the mean of mcskew's last five 1 s figures; hint faults:
+# /proc/vmstat numa_hint_faults since the last sample)
 sample() {
 	_hf=$(t_vmstat numa_hint_faults)
 	printf '%-6s %8s %8s %10s %10s %10s %10s %8s %8s %8s\n' "$4" "$(mc_node_mib $2 0)" "$(mc_node_mib $2 1)" \
 		$(($(cg_anon $MC_CG 0) >> 20)) $(($(cg_anon $MC_CG 1) >> 20)) \
 		$(($(cg_anon /sys/fs/cgroup/prog-cold 0) >> 20)) $(($(cg_anon /sys/fs/cgroup/prog-cold 1) >> 20)) \
 		$(($(awk '$3 == "MemFree:" { print $4 }' /sys/devices/system/node/node0/meminfo) >> 10)) \
-		"$(awk '$1 == "T" { v = $4 } END { print v + 0 }' "$3" 2>/dev/null)" $((_hf - ${_hf0:-$_hf})) \
+		"$(awk '$1 == "T" { v[n++] = $4 } END { for (i = n - 5; i < n; i++) if (i >= 0) { s += v[i]; k++ }
+			print k ? int(s / k) : 0 }' "$3" 2>/dev/null)" $((_hf - ${_hf0:-$_hf})) \
 		>> "$(t_result_file "$1-samples.txt")"
 	_hf0=$_hf
 }
@@ -151,7 +153,9 @@ measure() {
 		# every 5 s of mcskew's run, whatever the sampling itself took
 		sleep "$(awk -v t0="$_t0" -v t=$_t -v now="$(cut -d' ' -f1 /proc/uptime)" \
 			'BEGIN { d = t0 + t - now; print (d > 0 ? d : 0) }')"
-		sample "$_n" "$mc" "$_out" $_t
+		# labelled with the time it was taken (a stalled guest samples late)
+		sample "$_n" "$mc" "$_out" "$(awk -v t0="$_t0" -v now="$(cut -d' ' -f1 /proc/uptime)" \
+			'BEGIN { printf "%.1f", now - t0 }')"
 	done
 	wait $_cp
 	at "$_n: mcskew done"
