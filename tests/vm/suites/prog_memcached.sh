@@ -187,6 +187,14 @@ measure tieringd
 tieringctl -j status > "$(t_result_file status.json)"
 t_check "tieringd.service stops" systemctl stop tieringd
 journalctl -u tieringd --no-pager -o short-monotonic > "$(t_result_file tieringd-journal.txt)"
+# the cgroups tieringd asked for room, from its journal: never its own
+# (system.slice/tieringd.service) nor PID 1's (init.scope), under the unit
+asked=$(awk '/ demote: cgroup / { for (i = 1; i < NF; i++) if ($i == "cgroup") print $(i + 1) }' \
+	"$(t_result_file tieringd-journal.txt)" | sort | uniq -c | awk '{ printf "%s%s x%d", s, $2, $1; s = ", " }')
+t_log "tieringd asked for room: ${asked:-nothing}"
+t_check "tieringd asked some cgroup for room (${asked:-none})" test -n "$asked"
+t_check "tieringd never asked its own cgroup nor init.scope for room" \
+	sh -c "! grep -E ' demote: cgroup (/system.slice/tieringd.service|/init.scope) ' '$(t_result_file tieringd-journal.txt)'"
 at "tieringd stopped, journal saved"
 
 sum=$(t_result_file summary.txt)
