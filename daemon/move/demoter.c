@@ -214,11 +214,13 @@ static int read_small(const char *file, char *buf, size_t size)
 }
 
 /*
- * Pages demoted by direct reclaim in the cgroup at path (its subtree with
- * it): memory.stat's pgdemote_direct, where memory.reclaim's demotions
- * land, not /proc/vmstat's pgdemote_*, which kswapd's work (any cgroup's)
- * joins. Kernels whose memory.stat has no pgdemote_* (6.1) fall back to
- * the system's pgdemote_direct (still without kswapd).
+ * Pages demoted by memory.reclaim in the cgroup at path (its subtree with
+ * it): memory.stat's pgdemote_direct, where those demotions land up to
+ * 6.1x, plus pgdemote_proactive, where newer kernels count them apart
+ * (sid's 7.x: pgdemote_direct stays 0 there); not /proc/vmstat's
+ * pgdemote_*, which kswapd's work (any cgroup's) joins. Kernels whose
+ * memory.stat has no pgdemote_* (6.1) fall back to the system's
+ * pgdemote_direct and pgdemote_proactive (still without kswapd).
  */
 static uint64_t vmstat_value(const struct td_demoter *d, const char *key)
 {
@@ -234,13 +236,15 @@ static uint64_t vmstat_value(const struct td_demoter *d, const char *key)
 static uint64_t demoted_in(const struct td_demoter *d, const char *path)
 {
 	char f[PATH_MAX], buf[16384];
-	uint64_t v = 0;
+	uint64_t v = 0, p = 0;
 
 	snprintf(f, sizeof(f), "%s%s/memory.stat", d->c.cgroup_root, path);
 	if (read_small(f, buf, sizeof(buf)) == 0 &&
-	    td_demoter_stat_value(buf, "pgdemote_direct", &v) == 0)
-		return v;
-	return vmstat_value(d, "pgdemote_direct");
+	    td_demoter_stat_value(buf, "pgdemote_direct", &v) == 0) {
+		(void)td_demoter_stat_value(buf, "pgdemote_proactive", &p);
+		return v + p;
+	}
+	return vmstat_value(d, "pgdemote_direct") + vmstat_value(d, "pgdemote_proactive");
 }
 
 int td_demoter_reclaim_write(void *ctx, const char *file, uint64_t bytes)

@@ -58,6 +58,7 @@ struct world {
 	uint64_t stat_direct[MAX_CALLS];
 	unsigned nstat;
 	bool no_memcg_demote;		/* memory.stat without pgdemote_* (6.1) */
+	bool proactive;			/* memory.reclaim's demotions in pgdemote_proactive (7.x) */
 	uint64_t vm_direct;		/* vmstat's pgdemote_direct */
 	/* swap: SwapTotal, and what the fake kernel saw of memory.swap.max */
 	bool swap;
@@ -100,6 +101,10 @@ static void stat_demote(struct world *w, const char *cg, uint64_t pages)
 		snprintf(rel, sizeof(rel), "cg%s/memory.stat", p);
 		if (w->no_memcg_demote)
 			tmptree_write(&w->t, rel, "anon 1\npgsteal_direct 3\n");
+		else if (w->proactive)
+			tmptree_write(&w->t, rel, "anon 1\npgdemote_kswapd 5\npgdemote_direct 0\n"
+				      "pgdemote_khugepaged 0\npgdemote_proactive %" PRIu64 "\n",
+				      w->stat_direct[k]);
 		else
 			tmptree_write(&w->t, rel, "anon 1\npgdemote_kswapd 5\npgdemote_direct %" PRIu64
 				      "\npgdemote_khugepaged 0\n", w->stat_direct[k]);
@@ -883,9 +888,9 @@ static void test_many_cgroups(void **state)
 	world_free(&w);
 }
 
-/* Pages are the asked cgroup's own pgdemote_direct delta: kswapd's
- * demotions meanwhile (vmstat) are not tieringd's. Without pgdemote_* in
- * memory.stat (6.1), vmstat's pgdemote_direct alone. */
+/* Pages are the asked cgroup's own pgdemote_direct (+ _proactive) delta:
+ * kswapd's demotions meanwhile (vmstat) are not tieringd's. Without
+ * pgdemote_* in memory.stat (6.1), vmstat's pgdemote_direct alone. */
 static void test_counts_cgroup_direct(void **state)
 {
 	struct world w;
@@ -909,6 +914,18 @@ static void test_counts_cgroup_direct(void **state)
 	world_start(&w);
 	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
 	assert_int_equal(w.pgdemote, 512);	/* kswapd did as much: not counted */
+	world_free(&w);
+
+	/* newer kernels: memory.reclaim's demotions in pgdemote_proactive,
+	 * pgdemote_direct 0 (it was read as nothing demoted, asked again) */
+	world_new(&w);
+	w.proactive = true;
+	for (unsigned k = 0; k < w.nstat; k++)
+		stat_demote(&w, w.stat_path[k], 0);
+	world_start(&w);
+	assert_int_equal(tick(&w, 10 * SEC, 2 * MIB), 512);
+	assert_int_equal(td_demoter_counters(w.d)->pages_demoted, 512);
+	assert_int_equal(w.ncalls, 1);
 	world_free(&w);
 }
 
