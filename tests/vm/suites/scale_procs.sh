@@ -97,7 +97,7 @@ sed 's/^/  mh| /' "$mo"
 t_tieringd_stop
 promo=$(( $(t_vmstat pgpromote_success) - promo0 ))
 echo 0 > /proc/sys/kernel/bpf_stats_enabled
-fin() { awk -v k="$1" '$1 == "FINAL" { for (i = 2; i < NF; i++) if ($i == k) print $(i + 1) }' "$mo"; }
+fin() { t_final "$mo" "$1"; }
 t_check "every child ran (failed_children $(fin failed_children))" t_eq 0 "$(fin failed_children)"
 t_check "hot sets promoted in >= 90 % of the $NCG cgroups ($(fin cgroups_promoted))" \
 	t_range "$(fin cgroups_promoted)" $((NCG * 9 / 10)) $NCG

@@ -74,22 +74,28 @@ burst --mib $MIB --node 1 --fast 0 --poll-ms 5 --stride 16 --seconds 60 --trace 
 bp=$!
 t_check "burst placed its buffer on node1" t_wait_for "$bo" "^READY .* on_node $((MIB * 256))\$" 60
 pages=$((MIB * 256))
-# every page of the buffer in the table (observe: tracked, not moved)
-i=0
-hot=0
-while [ $i -lt 120 ]; do
-	tieringctl -j status > /tmp/st.json
-	hot=$(t_json_num /tmp/st.json hot_entries)
-	[ "${hot:-0}" -ge $pages ] && break
-	sleep 0.5
-	i=$((i + 1))
-done
+# learned_burst OUT CONF: once the table holds every page of the buffer
+# (observe: tracked, not moved; hot is their count, /tmp/st.json the last
+# status before the burst), stops burst's reader (SIGUSR1) and reloads CONF
+# with DefaultMode=promote: the next tick promotes the buffer in one burst.
+learned_burst() {
+	i=0
+	hot=0
+	while [ $i -lt 120 ]; do
+		tieringctl -j status > /tmp/st.json
+		hot=$(t_json_num /tmp/st.json hot_entries)
+		[ "${hot:-0}" -ge $pages ] && break
+		sleep 0.5
+		i=$((i + 1))
+	done
+	kill -USR1 "$(awk '$1 == "READY" { print $2 }' "$1")"
+	sleep 0.2
+	sed -i 's/^DefaultMode=observe$/DefaultMode=promote/' "$2"
+	t_run tieringctl reload
+}
+learned_burst "$bo" /tmp/td.conf
 t_check "the table learned the whole buffer in observe mode ($hot entries)" t_range "${hot:-0}" $pages 1000000
 t_check "observe mode moved nothing" t_eq 0 "$(t_json_num /tmp/st.json pages_promoted)"
-kill -USR1 "$(awk '$1 == "READY" { print $2 }' "$bo")"
-sleep 0.2
-sed -i 's/^DefaultMode=observe$/DefaultMode=promote/' /tmp/td.conf
-t_run tieringctl reload
 wait $bp
 sed 's/^/  burst| /' "$bo"
 tieringctl -j stats > "$(t_result_file stats.json)"
@@ -161,17 +167,7 @@ workers_burst() {
 	burst --mib $MIB --node 1 --fast 0 --poll-ms 5 --stride 16 --seconds 60 --no-raw > "$_o" 2>&1 &
 	_bp=$!
 	t_wait_for "$_o" "^READY .* on_node $pages\$" 60 || t_fail "MoveWorkers=$1: burst did not place its buffer"
-	i=0
-	while [ $i -lt 120 ]; do
-		tieringctl -j status > /tmp/st.json
-		[ "$(t_json_num /tmp/st.json hot_entries)" -ge $pages ] && break
-		sleep 0.5
-		i=$((i + 1))
-	done
-	kill -USR1 "$(awk '$1 == "READY" { print $2 }' "$_o")"
-	sleep 0.2
-	sed -i 's/^DefaultMode=observe$/DefaultMode=promote/' /tmp/tw.conf
-	t_run tieringctl reload
+	learned_burst "$_o" /tmp/tw.conf
 	wait $_bp
 	tieringctl -j stats > "$(t_result_file "stats-w$1.json")"
 	t_tieringd_stop "MoveWorkers=$1"
